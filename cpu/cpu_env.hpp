@@ -1,0 +1,39 @@
+// The one narrow interface through which cpu/ reaches the rest of the machine
+// (ARCHITECTURE.md, Layers). machine/ implements it; cpu/ never includes a device header.
+#pragma once
+#include "cpu/fault.hpp"
+
+#include <cstdint>
+
+namespace hvlab::cpu {
+
+class CpuEnv {
+  public:
+    virtual ~CpuEnv() = default;
+
+    // Port I/O (IN/OUT/INS/OUTS), size 1, 2 or 4. A port with no device reads all ones.
+    virtual uint32_t port_in(uint16_t port, unsigned size) = 0;
+    virtual void port_out(uint16_t port, unsigned size, uint32_t value) = 0;
+
+    // Maskable external interrupt: the vector the interrupt controller would deliver now, or
+    // -1. acknowledge_interrupt() is the INTA cycle (moves the vector from IRR to ISR).
+    virtual int pending_interrupt() { return -1; }
+    virtual void acknowledge_interrupt(uint8_t /*vector*/) {}
+    virtual bool nmi_pending() { return false; }
+    virtual void acknowledge_nmi() {}
+
+    // MSRs that belong to a device (the local APIC's x2APIC range, IA32_TSC_DEADLINE).
+    // Return false if the device does not claim the MSR.
+    virtual bool device_msr_read(uint32_t /*index*/, uint64_t& /*value*/) { return false; }
+    virtual bool device_msr_write(uint32_t /*index*/, uint64_t /*value*/) { return false; }
+
+    // Observability (ARCHITECTURE.md, Observability): called only on the rare paths.
+    virtual void exception_delivered(uint8_t /*vector*/, bool /*has_error*/, uint32_t /*error*/,
+                                     uint64_t /*rip*/) {}
+    virtual void interrupt_delivered(uint8_t /*vector*/, uint64_t /*rip*/) {}
+    // The processor entered the shutdown state (triple fault, SDM Vol. 3A, Double Fault
+    // Exception (#DF)).
+    virtual void shutdown(const char* /*why*/) {}
+};
+
+} // namespace hvlab::cpu

@@ -1,0 +1,84 @@
+// System-architecture operations the interpreter calls (SDM Vol. 3A). CONTRACT between the
+// interpreter (which decodes and calls these) and the system layer (cpu/system/*.cpp, which
+// implements them). Each returns kNoFault or the architected fault; on a fault the state must
+// be unchanged (faults are precise), except where the SDM says otherwise.
+#pragma once
+#include "cpu/cpu_env.hpp"
+#include "cpu/cpu_state.hpp"
+#include "cpu/fault.hpp"
+#include "cpu/linear_memory.hpp"
+
+#include <cstdint>
+
+namespace hvlab::cpu {
+
+// Everything a system operation may touch.
+struct SystemContext {
+    CpuState& s;
+    LinearMemory& mem;
+    CpuEnv& env;
+    uint64_t clock; // virtual time (retired instructions) for RDTSC/IA32_TSC
+};
+
+// --- Control registers (SDM Vol. 3A, Control Registers; #GP rules of MOV to CRn) -----------
+Fault write_cr0(SystemContext& c, uint64_t value); // also LMSW/CLTS go through here
+Fault write_cr3(SystemContext& c, uint64_t value);
+Fault write_cr4(SystemContext& c, uint64_t value);
+Fault write_cr8(SystemContext& c, uint64_t value);
+Fault write_xcr0(SystemContext& c, uint32_t index, uint64_t value); // XSETBV
+Fault write_efer(SystemContext& c, uint64_t value);                 // via WRMSR
+
+// --- MSRs (RDMSR/WRMSR; an MSR hvlab does not implement raises #GP(0)) ---------------------
+Fault read_msr(SystemContext& c, uint32_t index, uint64_t& value);
+Fault write_msr(SystemContext& c, uint32_t index, uint64_t value);
+uint64_t read_tsc(const SystemContext& c); // RDTSC/RDTSCP value
+
+// --- CPUID: one documented CPU model that advertises exactly what hvlab implements ---------
+struct CpuidResult {
+    uint32_t eax, ebx, ecx, edx;
+};
+CpuidResult cpuid(const CpuState& s, uint32_t leaf, uint32_t subleaf);
+
+// --- Segmentation (SDM Vol. 3A, Protection; Vol. 2, MOV/POP Sreg, far JMP/CALL/RET, IRET) --
+// MOV Sreg / POP Sreg / LDS.. semantics, every descriptor check with #GP/#NP/#SS/#TS codes.
+Fault load_segment(SystemContext& c, SegReg reg, uint16_t selector);
+Fault load_ldtr(SystemContext& c, uint16_t selector); // LLDT
+Fault load_tr(SystemContext& c, uint16_t selector);   // LTR (marks the TSS busy)
+// Far transfers. opsize is 2, 4 or 8. next_rip is the address of the next instruction.
+Fault far_jump(SystemContext& c, uint16_t selector, uint64_t offset, unsigned opsize);
+Fault far_call(SystemContext& c, uint16_t selector, uint64_t offset, unsigned opsize,
+               uint64_t next_rip);
+Fault far_return(SystemContext& c, unsigned opsize, uint16_t pop_bytes);
+Fault iret(SystemContext& c, unsigned opsize);
+Fault syscall(SystemContext& c, uint64_t next_rip);
+Fault sysret(SystemContext& c, unsigned opsize);
+Fault sysenter(SystemContext& c);
+Fault sysexit(SystemContext& c, unsigned opsize);
+Fault swapgs(SystemContext& c);
+// LAR/LSL/VERR/VERW: ZF result and, for LAR/LSL, the value; never fault on a bad selector.
+bool lar(SystemContext& c, uint16_t selector, uint32_t& access_rights);
+bool lsl(SystemContext& c, uint16_t selector, uint32_t& limit);
+bool verr(SystemContext& c, uint16_t selector);
+bool verw(SystemContext& c, uint16_t selector);
+// I/O permission: IOPL and the TSS I/O bitmap (SDM Vol. 1, I/O Permission Bit Map).
+Fault check_io_permission(SystemContext& c, uint16_t port, unsigned size);
+
+// --- Event delivery (SDM Vol. 3A, Interrupt and Exception Handling) ------------------------
+enum class EventKind : uint8_t {
+    Exception,        // fault or trap raised by an instruction or memory access
+    ExternalInterrupt,
+    Nmi,
+    SoftwareInterrupt, // INT n
+    SoftwareException, // INT3, INTO
+    PrivSoftwareException, // INT1 (ICEBP)
+};
+enum class DeliveryOutcome : uint8_t { Delivered, Shutdown };
+// Delivers through the IDT (interrupt/trap gates, 32/64-bit, IST, stack switch on privilege
+// change). rip_for_push is the RIP saved on the stack: the faulting instruction for faults,
+// the next instruction for traps and software interrupts. A fault during delivery is
+// combined per the double-fault rules (benign/contributory/page-fault classes); a fault while
+// delivering #DF is a triple fault: returns Shutdown and calls env.shutdown().
+DeliveryOutcome deliver_event(SystemContext& c, EventKind kind, uint8_t vector,
+                              bool has_error_code, uint32_t error_code, uint64_t rip_for_push);
+
+} // namespace hvlab::cpu
