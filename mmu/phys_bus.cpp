@@ -2,15 +2,26 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <stdexcept>
+#include <sys/mman.h>
 
 namespace hvlab::mmu {
 
-PhysBus::PhysBus(uint64_t ram_bytes) : ram_(ram_bytes, 0) {
+PhysBus::PhysBus(uint64_t ram_bytes) : ram_size_(ram_bytes) {
+    void* p = ram_bytes ? mmap(nullptr, ram_bytes, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                        : nullptr;
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    ram_ = static_cast<uint8_t*>(p);
     low_end_ = std::min<uint64_t>(ram_bytes, kPciHoleStart);
     high_size_ = ram_bytes - low_end_;
     const uint64_t top = high_size_ ? kHighRamStart + high_size_ : low_end_;
     code_pages_.assign((top + 0xFFF) >> 12, 0);
+}
+
+PhysBus::~PhysBus() {
+    if (ram_) munmap(ram_, ram_size_);
 }
 
 bool PhysBus::is_ram(Hpa addr, uint64_t len) {

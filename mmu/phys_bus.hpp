@@ -44,7 +44,11 @@ class PhysBus {
 
     explicit PhysBus(uint64_t ram_bytes);
 
-    uint64_t ram_size() const { return ram_.size(); }
+    ~PhysBus();
+    PhysBus(const PhysBus&) = delete;
+    PhysBus& operator=(const PhysBus&) = delete;
+
+    uint64_t ram_size() const { return ram_size_; }
     uint64_t low_ram_end() const { return low_end_; }            // end of RAM below 4 GiB
     uint64_t high_ram_end() const { return kHighRamStart + high_size_; } // valid if high_ram_size()
     uint64_t high_ram_size() const { return high_size_; }
@@ -55,10 +59,10 @@ class PhysBus {
         const uint64_t a = addr.value;
         if (a < low_end_) {
             if (a >= kLegacyHoleStart && a < kLegacyHoleEnd) return nullptr;
-            return ram_.data() + a;
+            return ram_ + a;
         }
         if (a >= kHighRamStart && a - kHighRamStart < high_size_)
-            return ram_.data() + low_end_ + (a - kHighRamStart);
+            return ram_ + low_end_ + (a - kHighRamStart);
         return nullptr;
     }
     bool is_ram(Hpa addr, uint64_t len);
@@ -98,7 +102,9 @@ class PhysBus {
     uint64_t read_slow_bytes(uint64_t a, unsigned size);
     void write_slow_bytes(uint64_t a, unsigned size, uint64_t value);
 
-    std::vector<uint8_t> ram_;
+    // Anonymous mapping: zero-filled and committed lazily, so -m 8G costs nothing until used.
+    uint8_t* ram_ = nullptr;
+    uint64_t ram_size_ = 0;
     uint64_t low_end_ = 0, high_size_ = 0;
     std::vector<MmioRegion> mmio_;
     std::vector<uint8_t> code_pages_; // indexed by host-physical page number (covers RAM only)
