@@ -1,0 +1,242 @@
+// Board wiring. The address and port map of the PC we build:
+//
+//   I/O ports         device
+//   0x0020-0x0021     8259A master PIC (guests mask it with 0xFF before using the LAPIC)
+//   0x00A0-0x00A1     8259A slave PIC
+//   0x00F4-0x00F7     isa-debug-exit (QEMU-compatible: exit status (v << 1) | 1)
+//   0x03F8-0x03FF     COM1, 16550A UART -> serial output
+//   0x04D0-0x04D1     8259 ELCR (edge/level control)
+//   0x0510-0x0511     fw_cfg selector / data (QEMU-compatible legacy interface)
+//   anything else     unassigned: reads all ones, writes ignored, reported as an event
+//
+//   Physical memory: see mmu/phys_bus.hpp (RAM with the PC holes; LAPIC 0xFEE00000 and
+//   IOAPIC 0xFEC00000 are never shadowed by RAM).
+#include "machine/machine.hpp"
+
+#include "devices/debug_exit.hpp"
+#include "devices/fw_cfg.hpp"
+#include "devices/pic_8259.hpp"
+#include "devices/uart_16550.hpp"
+
+#include <string>
+
+namespace hvlab::machine {
+
+// Tees COM1's bytes to the user's sink and turns them into one SerialOutput event per line.
+class SerialLineSink : public devices::ByteSink {
+  public:
+    SerialLineSink(devices::ByteSink& out, Machine& m) : out_(out), machine_(m) {}
+    void put(uint8_t byte) override {
+        out_.put(byte);
+        if (byte == '\n') {
+            flush();
+        } else if (byte != '\r') {
+            line_ += static_cast<char>(byte);
+        }
+    }
+    void flush() {
+        if (!machine_.events().wants(EventType::SerialOutput)) {
+            line_.clear();
+            return;
+        }
+        Event e;
+        e.type = EventType::SerialOutput;
+        e.code = 0;
+        e.text = line_;
+        machine_.emit(e);
+        line_.clear();
+    }
+    bool has_partial_line() const { return !line_.empty(); }
+
+  private:
+    devices::ByteSink& out_;
+    Machine& machine_;
+    std::string line_;
+};
+
+struct Machine::Devices {
+    SerialLineSink serial_sink;
+    devices::Uart16550 com1;
+    devices::DebugExit debug_exit;
+    devices::FwCfg fw_cfg;
+    devices::Pic8259 pic;
+
+    Devices(Machine& m, devices::ByteSink& out)
+        : serial_sink(out, m), com1(serial_sink),
+          debug_exit([&m](int status) {
+              Event e;
+              e.type = EventType::DebugExit;
+              e.code = static_cast<uint32_t>(status);
+              m.emit(e);
+              m.request_stop(StopCause::DebugExit, status, "debug-exit");
+          }),
+          fw_cfg(m.config().ram_bytes, m.config().cpus) {}
+};
+
+Machine::Machine(const MachineConfig& config, devices::ByteSink& serial_out)
+    : config_(config), bus_(config.ram_bytes), cpu_(bus_, *this) {
+    bus_.set_observer(this);
+    wire_devices(serial_out);
+}
+
+Machine::~Machine() = default;
+
+void Machine::wire_devices(devices::ByteSink& serial_out) {
+    devices_ = std::make_unique<Devices>(*this, serial_out);
+    ports_.map(0x20, 2, &devices_->pic, "pic-master");
+    ports_.map(0xA0, 2, &devices_->pic, "pic-slave");
+    ports_.map(0x4D0, 2, &devices_->pic, "pic-elcr");
+    ports_.map(0xF4, 4, &devices_->debug_exit, "isa-debug-exit");
+    ports_.map(0x3F8, 8, &devices_->com1, "com1");
+    ports_.map(0x510, 2, &devices_->fw_cfg, "fw_cfg");
+}
+
+BootInfo Machine::boot(const BootSpec& spec) {
+    BootInfo info = load_boot_image(spec, bus_, cpu_.state());
+    cpu_.invalidate_caches();
+    return info;
+}
+
+void Machine::flush_serial() {
+    if (devices_->serial_sink.has_partial_line()) devices_->serial_sink.flush();
+}
+
+void Machine::emit(Event e) {
+    e.time = cpu_.clock();
+    events_.emit(e);
+    if (stop_on_ & event_bit(e.type)) request_stop(StopCause::Event, 0, kEventTypeNames[static_cast<unsigned>(e.type)]);
+}
+
+void Machine::request_stop(StopCause cause, int status, std::string why) {
+    if (stop_pending_) return; // the first reason wins (e.g. debug-exit before a watched event)
+    stop_pending_ = true;
+    stop_ = {cause, status, std::move(why)};
+    cpu_.request_stop();
+}
+
+MachineStop Machine::run(const RunLimit& limit) {
+    stop_on_ = limit.stop_on;
+    stop_pending_ = false;
+    while (!stop_pending_) {
+        const uint64_t now = cpu_.clock();
+        if (now >= limit.until) return {StopCause::Budget, 0, "instruction limit"};
+        const uint64_t deadline = std::min(limit.until, timers_.next_deadline());
+        const cpu::RunResult r = cpu_.run(deadline > now ? deadline - now : 0);
+        timers_.fire_due(cpu_.clock());
+        if (stop_pending_) break;
+        if (r.reason == cpu::StopReason::Shutdown) {
+            request_stop(StopCause::Shutdown, 0, stop_.why.empty() ? "shutdown" : stop_.why);
+            break;
+        }
+        if (r.reason == cpu::StopReason::Halted) {
+            // HLT: skip virtual time to the next timer (SDM Vol. 2, HLT: resumes on an
+            // interrupt, NMI, SMI, INIT or reset). With no timer and nothing pending, the CPU
+            // can never wake.
+            const uint64_t next = timers_.next_deadline();
+            if (next == TimerQueue::kNever && pending_interrupt() < 0 && !nmi_pending())
+                return {StopCause::HaltedForever, 0, "halted with no wake-up source"};
+            if (next != TimerQueue::kNever && next > cpu_.clock())
+                cpu_.set_clock(std::min(next, limit.until));
+            timers_.fire_due(cpu_.clock());
+        }
+    }
+    stop_on_ = 0;
+    return stop_;
+}
+
+uint32_t Machine::port_in(uint16_t port, unsigned size) {
+    const PortBus::Hit hit = ports_.find(port);
+    uint32_t value;
+    if (hit.dev) {
+        value = hit.dev->port_read(hit.offset, size);
+    } else {
+        value = size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+        if (events_.wants(EventType::Unassigned)) {
+            Event e;
+            e.type = EventType::Unassigned;
+            e.flag = true;
+            e.addr = port;
+            e.size = static_cast<uint8_t>(size);
+            e.value = value;
+            emit(e);
+        }
+    }
+    if (events_.wants(EventType::PortIo)) {
+        Event e;
+        e.type = EventType::PortIo;
+        e.code = port;
+        e.size = static_cast<uint8_t>(size);
+        e.value = value;
+        emit(e);
+    }
+    return value;
+}
+
+void Machine::port_out(uint16_t port, unsigned size, uint32_t value) {
+    if (events_.wants(EventType::PortIo)) {
+        Event e;
+        e.type = EventType::PortIo;
+        e.code = port;
+        e.size = static_cast<uint8_t>(size);
+        e.write = true;
+        e.value = value;
+        emit(e);
+    }
+    const PortBus::Hit hit = ports_.find(port);
+    if (hit.dev) return hit.dev->port_write(hit.offset, size, value);
+    if (events_.wants(EventType::Unassigned)) {
+        Event e;
+        e.type = EventType::Unassigned;
+        e.flag = true;
+        e.write = true;
+        e.addr = port;
+        e.size = static_cast<uint8_t>(size);
+        e.value = value;
+        emit(e);
+    }
+}
+
+int Machine::pending_interrupt() { return devices_->pic.pending_vector(); }
+
+void Machine::acknowledge_interrupt(uint8_t vector) { devices_->pic.acknowledge(); }
+
+void Machine::exception_delivered(uint8_t vector, bool has_error, uint32_t error, uint64_t rip) {
+    Event e;
+    e.type = EventType::Exception;
+    e.code = vector;
+    e.flag = has_error;
+    e.value = error;
+    e.addr = rip;
+    emit(e);
+}
+
+void Machine::interrupt_delivered(uint8_t vector, uint64_t rip) {
+    Event e;
+    e.type = EventType::Interrupt;
+    e.code = vector;
+    e.addr = rip;
+    emit(e);
+}
+
+void Machine::shutdown(const char* why) {
+    Event e;
+    e.type = EventType::Shutdown;
+    e.name = why;
+    emit(e);
+    request_stop(StopCause::Shutdown, 0, why);
+}
+
+void Machine::code_page_written(uint64_t page_number) { cpu_.code_page_written(page_number); }
+
+void Machine::unassigned_access(Hpa addr, unsigned size, bool write, uint64_t value) {
+    if (!events_.wants(EventType::Unassigned)) return;
+    Event e;
+    e.type = EventType::Unassigned;
+    e.addr = addr.value;
+    e.size = static_cast<uint8_t>(size);
+    e.write = write;
+    e.value = value;
+    emit(e);
+}
+
+} // namespace hvlab::machine
