@@ -115,6 +115,9 @@ struct CpuState {
     std::array<Xmm, 16> xmm{};
     FpuState fpu;
     MsrState msr;
+    // PAE paging's PDPTE registers, loaded by MOV CR3 (and CR0/CR4 writes entering PAE paging)
+    // and used by every PAE walk instead of memory (SDM Vol. 3A, PDPTE Registers).
+    std::array<uint64_t, 4> pdpte{};
 
     // Non-register state (SDM Vol. 3C, Guest Non-Register State): VM entry/exit save and
     // load these too.

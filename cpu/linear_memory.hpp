@@ -9,7 +9,10 @@
 #include "common/address.hpp"
 #include "cpu/cpu_state.hpp"
 #include "cpu/fault.hpp"
+#include "cpu/linear_memory_paging.hpp"
+#include "mmu/page_walk.hpp"
 #include "mmu/phys_bus.hpp"
+#include "mmu/tlb.hpp"
 
 #include <cstdint>
 
@@ -21,6 +24,11 @@ enum class AccessKind : uint8_t { Read, Write, Execute };
 // exception-delivery stack accesses are "implicit supervisor" accesses whatever the CPL
 // (SDM Vol. 3A, Access Rights).
 enum class Privilege : uint8_t { FromCpl, ImplicitSupervisor };
+
+inline mmu::Requester requester(const CpuState& s, Privilege who) {
+    if (who == Privilege::ImplicitSupervisor) return mmu::Requester::ImplicitSupervisor;
+    return s.cpl() == 3 ? mmu::Requester::User : mmu::Requester::Supervisor;
+}
 
 struct Translation {
     Fault fault;          // raised => no translation (#PF with cr2 and error code set)
@@ -58,14 +66,55 @@ class LinearMemory {
     void invpcid(const CpuState& s, unsigned type, uint16_t pcid, Gva linear);
     void flush_all();                                    // including global entries
 
+    // --- Additions by the system layer (cpu/linear_memory.cpp) ---------------------------
+    // The side-effect-free walk for the inspector's page-walk view and for tests: no A/D
+    // updates, no TLB fill.
+    mmu::WalkRecord walk(const CpuState& s, Gva linear, AccessKind kind,
+                         Privilege who = Privilege::FromCpl);
+    // VMX non-root operation tags translations with VPID and the EPT root (0, 0 outside it).
+    void set_address_space(uint16_t vpid, uint64_t ept_root);
+    const mmu::Tlb& tlb() const { return tlb_; }
+
   private:
+    Translation translate_slow(const CpuState& s, Gva linear, AccessKind kind, Privilege who);
+    Translation translate_unpaged(Gva linear, AccessKind kind);
+    mmu::TlbTag tag(const CpuState& s) const {
+        mmu::TlbTag t = space_;
+        t.pcid = (s.cr4 & cr4::PCIDE) ? s.cr3 & 0xFFF : 0;
+        return t;
+    }
+
     mmu::PhysBus& bus_;
     struct Impl;
     Impl* impl_ = nullptr; // owned; defined by the implementation
+    mmu::Tlb tlb_;
+    mmu::TlbTag space_{};
+
   public:
     ~LinearMemory();
     LinearMemory(const LinearMemory&) = delete;
     LinearMemory& operator=(const LinearMemory&) = delete;
 };
+
+// The TLB-hit fast path, inline so every memory access of the interpreter avoids a call.
+// A host pointer is handed out for a write only if the frame is not a decoded-code page at
+// this moment; otherwise the caller must store through LinearMemory::write or the bus, which
+// report the write for self-modifying code (PhysBus::notify_code_write).
+inline Translation LinearMemory::translate(const CpuState& s, Gva linear, AccessKind kind,
+                                           Privilege who) {
+    if (!(s.cr0 & cr0::PG)) return translate_unpaged(linear, kind);
+    if (mmu::TlbEntry* e = tlb_.lookup(linear.value, tag(s))) {
+        const unsigned cls = mmu::access_class(static_cast<mmu::Access>(kind),
+                                               requester(s, who), s.rflags & rflags::AC);
+        const bool write = kind == AccessKind::Write;
+        if ((e->allowed >> cls & 1) && (!write || e->dirty)) {
+            const uint64_t off = linear.value & 0xFFF;
+            uint8_t* host = e->host;
+            if (write && host && bus_.is_code_page(e->frame.value >> 12)) host = nullptr;
+            return Translation{kNoFault, e->frame + off, host ? host + off : nullptr};
+        }
+    }
+    return translate_slow(s, linear, kind, who);
+}
 
 } // namespace hvlab::cpu

@@ -1,0 +1,63 @@
+// Intel SDM, Dec 2023 (Order 325462-081).
+#include "mmu/tlb.hpp"
+
+namespace hvlab::mmu {
+
+void Tlb::insert(const TlbEntry& e) {
+    Set& s = sets_[e.vpn % kSets];
+    // Replace a translation of the same page and tag first, then an empty way, then round-robin.
+    for (TlbEntry& w : s.way)
+        if (w.valid() && w.vpn == e.vpn && w.matches_space(e.tag) &&
+            (w.global || e.global || w.tag.pcid == e.tag.pcid)) {
+            w = e;
+            return;
+        }
+    for (TlbEntry& w : s.way)
+        if (!w.valid()) {
+            w = e;
+            return;
+        }
+    s.way[s.next_victim] = e;
+    s.next_victim = (s.next_victim + 1) % kWays;
+}
+
+// SDM Vol. 2B, INVLPG: "invalidates any TLB entries that are for a page number corresponding
+// to the linear address and that are associated with the current PCID. It also invalidates any
+// global TLB entries with that page number, regardless of PCID."
+void Tlb::invalidate_page(uint64_t linear, const TlbTag& t) {
+    drop_if([&](const TlbEntry& e) {
+        return e.covers(linear) && e.matches_space(t) && (e.global || e.tag.pcid == t.pcid);
+    });
+}
+
+void Tlb::invalidate_address_in_pcid(uint64_t linear, const TlbTag& space, uint16_t pcid) {
+    drop_if([&](const TlbEntry& e) {
+        return e.covers(linear) && e.matches_space(space) && !e.global && e.tag.pcid == pcid;
+    });
+}
+
+void Tlb::invalidate_pcid(const TlbTag& space, uint16_t pcid) {
+    drop_if([&](const TlbEntry& e) {
+        return e.matches_space(space) && !e.global && e.tag.pcid == pcid;
+    });
+}
+
+void Tlb::invalidate_non_global(const TlbTag& space) {
+    drop_if([&](const TlbEntry& e) { return e.matches_space(space) && !e.global; });
+}
+
+void Tlb::invalidate_space(const TlbTag& space) {
+    drop_if([&](const TlbEntry& e) { return e.matches_space(space); });
+}
+
+void Tlb::flush_all() {
+    drop_if([](const TlbEntry&) { return true; });
+}
+
+unsigned Tlb::count_valid() const {
+    unsigned n = 0;
+    for_each([&](const TlbEntry&) { ++n; });
+    return n;
+}
+
+} // namespace hvlab::mmu
