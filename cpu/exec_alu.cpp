@@ -1,0 +1,189 @@
+// Integer arithmetic and logic: ADD OR ADC SBB AND SUB XOR CMP TEST INC DEC NEG NOT.
+// Intel SDM, Dec 2023 (Order 325462-081), Vol. 2A/2B, the instruction pages of each.
+#include "cpu/exec_context.hpp"
+#include "cpu/opcode_row.hpp"
+
+namespace hvlab::cpu {
+
+namespace {
+
+enum class Alu : uint8_t { Add, Or, Adc, Sbb, And, Sub, Xor, Cmp, Test };
+
+// Computes a OP b and the new arithmetic flags; CF is an input for ADC/SBB.
+template <Alu Op> uint64_t alu(uint64_t& rf, uint64_t a, uint64_t b, unsigned size) {
+    const bool cf = rf & rflags::CF;
+    uint64_t r = 0, f = 0;
+    if constexpr (Op == Alu::Add || Op == Alu::Adc) {
+        const bool c = Op == Alu::Adc && cf;
+        r = a + b + c;
+        f = add_flags(a, b, r, c, size);
+    } else if constexpr (Op == Alu::Sub || Op == Alu::Sbb || Op == Alu::Cmp) {
+        const bool c = Op == Alu::Sbb && cf;
+        r = a - b - c;
+        f = sub_flags(a, b, r, c, size);
+    } else {
+        r = Op == Alu::Or ? (a | b) : Op == Alu::Xor ? (a ^ b) : (a & b);
+        f = logic_flags(r, size);
+    }
+    put_arith_flags(rf, f);
+    return r & size_mask(size);
+}
+
+constexpr bool writes_result(Alu op) { return op != Alu::Cmp && op != Alu::Test; }
+
+enum class Form : uint8_t { RmReg, RegRm, AccImm, RmImm };
+
+template <Alu Op, Form F> Fault exec_alu(Exec& x, const DecodedInsn& d) {
+    const unsigned size = d.opsize;
+    uint64_t rf = x.s.rflags;
+    if (F == Form::AccImm || F == Form::RegRm || d.mod == 3) {
+        uint64_t a, b;
+        if constexpr (F == Form::AccImm) {
+            a = get_reg(x, RAX, size, false), b = d.imm;
+        } else if constexpr (F == Form::RegRm) {
+            a = get_reg(x, d, d.reg, size);
+            if (Fault f = read_rm(x, d, size, b)) return f;
+        } else {
+            a = get_reg(x, d, d.rm, size);
+            b = F == Form::RmImm ? d.imm : get_reg(x, d, d.reg, size);
+        }
+        const uint64_t r = alu<Op>(rf, a, b, size);
+        if constexpr (writes_result(Op)) {
+            const unsigned dst = F == Form::AccImm ? unsigned{RAX} : F == Form::RegRm ? d.reg : d.rm;
+            set_reg(x, d, dst, size, r);
+        }
+        x.s.rflags = rf;
+        return kNoFault;
+    }
+    // Memory destination: read, compute, write; flags only once the write succeeded.
+    const uint64_t ea = effective_address(x, d);
+    uint64_t a;
+    if (Fault f = read_mem(x, d.seg, ea, size, a)) return f;
+    const uint64_t b = F == Form::RmImm ? d.imm : get_reg(x, d, d.reg, size);
+    const uint64_t r = alu<Op>(rf, a, b, size);
+    if constexpr (writes_result(Op))
+        if (Fault f = write_mem(x, d.seg, ea, size, r)) return f;
+    x.s.rflags = rf;
+    return kNoFault;
+}
+
+// INC/DEC leave CF unchanged (SDM Vol. 2A, INC, "Flags Affected").
+template <bool Inc> Fault exec_incdec(Exec& x, const DecodedInsn& d) {
+    const unsigned size = d.opsize;
+    const bool plus_r = !d.has_modrm;
+    const uint64_t ea = d.mem() ? effective_address(x, d) : 0;
+    uint64_t a;
+    if (plus_r) {
+        a = get_reg(x, d, d.reg, size);
+    } else if (d.mod == 3) {
+        a = get_reg(x, d, d.rm, size);
+    } else if (Fault f = read_mem(x, d.seg, ea, size, a)) {
+        return f;
+    }
+    const uint64_t r = (Inc ? a + 1 : a - 1) & size_mask(size);
+    const uint64_t fl = Inc ? add_flags(a, 1, r, false, size) : sub_flags(a, 1, r, false, size);
+    if (plus_r) {
+        set_reg(x, d, d.reg, size, r);
+    } else if (d.mod == 3) {
+        set_reg(x, d, d.rm, size, r);
+    } else if (Fault f = write_mem(x, d.seg, ea, size, r)) {
+        return f;
+    }
+    x.s.rflags = (x.s.rflags & ~(rflags::kArith & ~rflags::CF)) | (fl & ~rflags::CF);
+    return kNoFault;
+}
+
+// Read-modify-write of a ModRM operand with a unary operation.
+template <class F> Fault modify_rm(Exec& x, const DecodedInsn& d, F op) {
+    const unsigned size = d.opsize;
+    if (d.mod == 3) {
+        set_reg(x, d, d.rm, size, op(get_reg(x, d, d.rm, size)));
+        return kNoFault;
+    }
+    const uint64_t ea = effective_address(x, d);
+    uint64_t a;
+    if (Fault f = read_mem(x, d.seg, ea, size, a)) return f;
+    return write_mem(x, d.seg, ea, size, op(a));
+}
+
+Fault exec_not(Exec& x, const DecodedInsn& d) {
+    return modify_rm(x, d, [](uint64_t a) { return ~a; });
+}
+
+// NEG: CF = (source != 0); other flags as 0 - source (SDM Vol. 2B, NEG).
+Fault exec_neg(Exec& x, const DecodedInsn& d) {
+    uint64_t fl = 0;
+    const unsigned size = d.opsize;
+    if (Fault f = modify_rm(x, d, [&](uint64_t a) {
+            const uint64_t r = (0 - a) & size_mask(size);
+            fl = sub_flags(0, a, r, false, size);
+            return r;
+        }))
+        return f;
+    put_arith_flags(x.s.rflags, fl);
+    return kNoFault;
+}
+
+#define ALU_ROWS(base, name, op, lockf)                                                            \
+    {Map::One, base + 0, Pfx::Any, kAnyExt, name, "Eb,Gb", lockf, exec_alu<op, Form::RmReg>},      \
+        {Map::One, base + 1, Pfx::Any, kAnyExt, name, "Ev,Gv", lockf, exec_alu<op, Form::RmReg>},  \
+        {Map::One, base + 2, Pfx::Any, kAnyExt, name, "Gb,Eb", 0, exec_alu<op, Form::RegRm>},      \
+        {Map::One, base + 3, Pfx::Any, kAnyExt, name, "Gv,Ev", 0, exec_alu<op, Form::RegRm>},      \
+        {Map::One, base + 4, Pfx::Any, kAnyExt, name, "AL,Ib", 0, exec_alu<op, Form::AccImm>},     \
+        {Map::One, base + 5, Pfx::Any, kAnyExt, name, "rAX,Iz", 0, exec_alu<op, Form::AccImm>}
+
+#define ALU_GROUP_ROWS(n, name, op, lockf)                                                         \
+    {Map::One, 0x80, Pfx::Any, slash(n), name, "Eb,Ib", lockf, exec_alu<op, Form::RmImm>},         \
+        {Map::One, 0x81, Pfx::Any, slash(n), name, "Ev,Iz", lockf, exec_alu<op, Form::RmImm>},     \
+        {Map::One, 0x82, Pfx::Any, slash(n), name, "Eb,Ib", lockf | rowf::Inv64,                   \
+         exec_alu<op, Form::RmImm>},                                                               \
+        {Map::One, 0x83, Pfx::Any, slash(n), name, "Ev,Ib", lockf, exec_alu<op, Form::RmImm>}
+
+constexpr uint32_t L = rowf::Lock;
+
+const OpcodeRow kRows[] = {
+    ALU_ROWS(0x00, "add", Alu::Add, L),
+    ALU_ROWS(0x08, "or", Alu::Or, L),
+    ALU_ROWS(0x10, "adc", Alu::Adc, L),
+    ALU_ROWS(0x18, "sbb", Alu::Sbb, L),
+    ALU_ROWS(0x20, "and", Alu::And, L),
+    ALU_ROWS(0x28, "sub", Alu::Sub, L),
+    ALU_ROWS(0x30, "xor", Alu::Xor, L),
+    ALU_ROWS(0x38, "cmp", Alu::Cmp, 0),
+    ALU_GROUP_ROWS(0, "add", Alu::Add, L),
+    ALU_GROUP_ROWS(1, "or", Alu::Or, L),
+    ALU_GROUP_ROWS(2, "adc", Alu::Adc, L),
+    ALU_GROUP_ROWS(3, "sbb", Alu::Sbb, L),
+    ALU_GROUP_ROWS(4, "and", Alu::And, L),
+    ALU_GROUP_ROWS(5, "sub", Alu::Sub, L),
+    ALU_GROUP_ROWS(6, "xor", Alu::Xor, L),
+    ALU_GROUP_ROWS(7, "cmp", Alu::Cmp, 0),
+    // map       op    pfx       ext       mnemonic operands flags handler
+    {Map::One, 0x84, Pfx::Any, kAnyExt, "test", "Eb,Gb", 0, exec_alu<Alu::Test, Form::RmReg>},
+    {Map::One, 0x85, Pfx::Any, kAnyExt, "test", "Ev,Gv", 0, exec_alu<Alu::Test, Form::RmReg>},
+    {Map::One, 0xA8, Pfx::Any, kAnyExt, "test", "AL,Ib", 0, exec_alu<Alu::Test, Form::AccImm>},
+    {Map::One, 0xA9, Pfx::Any, kAnyExt, "test", "rAX,Iz", 0, exec_alu<Alu::Test, Form::AccImm>},
+    {Map::One, 0xF6, Pfx::Any, slash(0), "test", "Eb,Ib", 0, exec_alu<Alu::Test, Form::RmImm>},
+    {Map::One, 0xF6, Pfx::Any, slash(1), "test", "Eb,Ib", 0, exec_alu<Alu::Test, Form::RmImm>},
+    {Map::One, 0xF7, Pfx::Any, slash(0), "test", "Ev,Iz", 0, exec_alu<Alu::Test, Form::RmImm>},
+    {Map::One, 0xF7, Pfx::Any, slash(1), "test", "Ev,Iz", 0, exec_alu<Alu::Test, Form::RmImm>},
+    {Map::One, 0xF6, Pfx::Any, slash(2), "not", "Eb", L, exec_not},
+    {Map::One, 0xF7, Pfx::Any, slash(2), "not", "Ev", L, exec_not},
+    {Map::One, 0xF6, Pfx::Any, slash(3), "neg", "Eb", L, exec_neg},
+    {Map::One, 0xF7, Pfx::Any, slash(3), "neg", "Ev", L, exec_neg},
+    {Map::One, 0xFE, Pfx::Any, slash(0), "inc", "Eb", L, exec_incdec<true>},
+    {Map::One, 0xFE, Pfx::Any, slash(1), "dec", "Eb", L, exec_incdec<false>},
+    {Map::One, 0xFF, Pfx::Any, slash(0), "inc", "Ev", L, exec_incdec<true>},
+    {Map::One, 0xFF, Pfx::Any, slash(1), "dec", "Ev", L, exec_incdec<false>},
+    {Map::One, 0x40, Pfx::Any, kAnyExt, "inc", "Zv", rowf::PlusR | rowf::Inv64, exec_incdec<true>},
+    {Map::One, 0x48, Pfx::Any, kAnyExt, "dec", "Zv", rowf::PlusR | rowf::Inv64, exec_incdec<false>},
+};
+
+#undef ALU_ROWS
+#undef ALU_GROUP_ROWS
+
+} // namespace
+
+std::span<const OpcodeRow> alu_rows() { return kRows; }
+
+} // namespace hvlab::cpu

@@ -1,0 +1,254 @@
+// What every instruction handler works on: the architectural state, linear memory, the
+// machine's CpuEnv, and the interpreter's per-page fast paths. Plus the small helpers that
+// handlers share: registers by operand size, effective addresses, segmented memory access,
+// the stack. Intel SDM, Dec 2023 (Order 325462-081).
+#pragma once
+#include "common/bits.hpp"
+#include "cpu/cpu_env.hpp"
+#include "cpu/cpu_state.hpp"
+#include "cpu/decoded_insn.hpp"
+#include "cpu/fault.hpp"
+#include "cpu/flags.hpp"
+#include "cpu/linear_memory.hpp"
+#include "cpu/system.hpp"
+#include "mmu/phys_bus.hpp"
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+namespace hvlab::cpu {
+
+class Cpu;
+
+struct Exec {
+    CpuState& s;
+    LinearMemory& mem;
+    CpuEnv& env;
+    mmu::PhysBus& bus;
+    uint64_t& clock;
+
+    bool is64 = false;       // CpuMode::Long64 (cached by the run loop)
+    uint64_t insn_rip = 0;   // RIP of the instruction being executed
+    // Set by handlers: the run loop re-derives the mode, flushes the fast paths and polls
+    // CpuEnv for events after this instruction.
+    bool state_changed = true;
+    bool poll_events = true; // poll CpuEnv for NMI/interrupts after this instruction
+    bool halt = false;       // HLT executed
+    bool stop = false;       // end the run after this instruction
+    bool shutdown = false;   // event delivery by this instruction ended in shutdown
+    bool inhibit_next = false; // STI / MOV SS / POP SS: set the matching shadow after retiring
+    bool inhibit_is_sti = false;
+
+    // Fast path: linear page -> host pointer, for pages already translated for that access
+    // kind at the current paging state and CPL. Flushed whenever state_changed is set.
+    struct PageEntry {
+        uint64_t page = ~uint64_t{0};
+        uint8_t* host = nullptr;
+    };
+    static constexpr unsigned kFastPages = 256;
+    std::array<PageEntry, kFastPages> rfast{}, wfast{};
+    // Called when a page becomes a code page: stores to it must take the slow path.
+    void (*code_page_written_hook)(void* cpu, uint64_t page) = nullptr;
+    void* hook_arg = nullptr;
+
+    SystemContext sys() { return SystemContext{s, mem, env, clock}; }
+    void flush_fast() {
+        for (auto& e : rfast) e = PageEntry{};
+        for (auto& e : wfast) e = PageEntry{};
+    }
+    // A system operation may have changed CPL, mode, paging or segments.
+    void after_system_op() {
+        state_changed = true;
+        poll_events = true;
+    }
+};
+
+// --- registers ------------------------------------------------------------------------------
+
+// Byte registers 4..7 are AH, CH, DH, BH without REX and SPL, BPL, SIL, DIL with it
+// (SDM Vol. 1, "General-Purpose Registers in 64-Bit Mode").
+inline uint64_t get_reg(const Exec& x, unsigned n, unsigned size, bool rex) {
+    const uint64_t v = x.s.gpr[n & 15];
+    switch (size) {
+    case 1:
+        if (!rex && n >= 4 && n < 8) return (x.s.gpr[n - 4] >> 8) & 0xFF;
+        return v & 0xFF;
+    case 2: return v & 0xFFFF;
+    case 4: return v & 0xFFFFFFFF;
+    default: return v;
+    }
+}
+
+// 32-bit writes zero-extend to 64 bits; 8- and 16-bit writes keep the other bits
+// (SDM Vol. 1, "General-Purpose Registers in 64-Bit Mode").
+inline void set_reg(Exec& x, unsigned n, unsigned size, uint64_t v, bool rex) {
+    uint64_t& r = x.s.gpr[n & 15];
+    switch (size) {
+    case 1:
+        if (!rex && n >= 4 && n < 8) {
+            uint64_t& h = x.s.gpr[n - 4];
+            h = (h & ~uint64_t{0xFF00}) | ((v & 0xFF) << 8);
+        } else {
+            r = (r & ~uint64_t{0xFF}) | (v & 0xFF);
+        }
+        break;
+    case 2: r = (r & ~uint64_t{0xFFFF}) | (v & 0xFFFF); break;
+    case 4: r = v & 0xFFFFFFFF; break;
+    default: r = v; break;
+    }
+}
+
+inline uint64_t get_reg(const Exec& x, const DecodedInsn& d, unsigned n, unsigned size) {
+    return get_reg(x, n, size, d.rex != 0);
+}
+inline void set_reg(Exec& x, const DecodedInsn& d, unsigned n, unsigned size, uint64_t v) {
+    set_reg(x, n, size, v, d.rex != 0);
+}
+
+// --- addresses ------------------------------------------------------------------------------
+
+// Effective address (offset within the segment), wrapped to the address size
+// (SDM Vol. 1, "Specifying an Offset"). RIP-relative uses the next instruction's RIP.
+inline uint64_t effective_address(const Exec& x, const DecodedInsn& d) {
+    uint64_t a = static_cast<uint64_t>(d.disp);
+    if (d.base != kNoReg) a += d.base == kRipBase ? x.s.rip : x.s.gpr[d.base];
+    if (d.index != kNoReg) a += x.s.gpr[d.index] << d.scale;
+    return a & size_mask(d.addrsize);
+}
+
+// Segmentation: offset -> linear address with the limit/type/canonical checks
+// (memory_access.cpp). kind: Read, Write or Execute.
+Fault segment_linear_slow(Exec& x, unsigned seg, uint64_t offset, unsigned size, AccessKind kind,
+                          uint64_t& linear);
+
+inline Fault segment_linear(Exec& x, unsigned seg, uint64_t offset, unsigned size,
+                            AccessKind kind, uint64_t& linear) {
+    if (x.is64 && seg < FS) {
+        // 64-bit mode: ES/CS/SS/DS have base 0 and no limit; a non-canonical address faults
+        // with #SS(0) for stack references, else #GP(0)
+        // (SDM Vol. 3A, "Segmentation in IA-32e Mode"; Vol. 1, "Canonical Addressing").
+        if (is_canonical48(offset) && is_canonical48(offset + size - 1)) {
+            linear = offset;
+            return kNoFault;
+        }
+    }
+    return segment_linear_slow(x, seg, offset, size, kind, linear);
+}
+
+// --- linear memory --------------------------------------------------------------------------
+
+Fault read_linear_slow(Exec& x, uint64_t linear, void* dst, unsigned size);
+Fault write_linear_slow(Exec& x, uint64_t linear, const void* src, unsigned size);
+
+inline Fault read_linear(Exec& x, uint64_t linear, void* dst, unsigned size) {
+    const auto& e = x.rfast[(linear >> 12) % Exec::kFastPages];
+    if (e.page == (linear >> 12) && (linear & 0xFFF) + size <= 0x1000) {
+        std::memcpy(dst, e.host + (linear & 0xFFF), size);
+        return kNoFault;
+    }
+    return read_linear_slow(x, linear, dst, size);
+}
+
+inline Fault write_linear(Exec& x, uint64_t linear, const void* src, unsigned size) {
+    const auto& e = x.wfast[(linear >> 12) % Exec::kFastPages];
+    if (e.page == (linear >> 12) && (linear & 0xFFF) + size <= 0x1000) {
+        std::memcpy(e.host + (linear & 0xFFF), src, size);
+        return kNoFault;
+    }
+    return write_linear_slow(x, linear, src, size);
+}
+
+// Checks that a write of `size` bytes at seg:offset would succeed (segment and paging),
+// without writing. For instructions that must fault before changing anything.
+Fault probe_write(Exec& x, unsigned seg, uint64_t offset, unsigned size);
+
+// --- segmented memory -----------------------------------------------------------------------
+
+// Reads 1, 2, 4 or 8 bytes, zero-extended into v.
+inline Fault read_mem(Exec& x, unsigned seg, uint64_t offset, unsigned size, uint64_t& v) {
+    uint64_t lin;
+    if (Fault f = segment_linear(x, seg, offset, size, AccessKind::Read, lin)) return f;
+    v = 0;
+    return read_linear(x, lin, &v, size);
+}
+
+inline Fault write_mem(Exec& x, unsigned seg, uint64_t offset, unsigned size, uint64_t v) {
+    uint64_t lin;
+    if (Fault f = segment_linear(x, seg, offset, size, AccessKind::Write, lin)) return f;
+    return write_linear(x, lin, &v, size);
+}
+
+// Any size up to 16 bytes (m128, m80, pseudo-descriptors).
+inline Fault read_mem_bytes(Exec& x, unsigned seg, uint64_t offset, void* dst, unsigned size) {
+    uint64_t lin;
+    if (Fault f = segment_linear(x, seg, offset, size, AccessKind::Read, lin)) return f;
+    return read_linear(x, lin, dst, size);
+}
+inline Fault write_mem_bytes(Exec& x, unsigned seg, uint64_t offset, const void* src,
+                             unsigned size) {
+    uint64_t lin;
+    if (Fault f = segment_linear(x, seg, offset, size, AccessKind::Write, lin)) return f;
+    return write_linear(x, lin, src, size);
+}
+
+// --- ModRM operands -------------------------------------------------------------------------
+
+inline Fault read_rm(Exec& x, const DecodedInsn& d, unsigned size, uint64_t& v) {
+    if (d.mod == 3) {
+        v = get_reg(x, d, d.rm, size);
+        return kNoFault;
+    }
+    return read_mem(x, d.seg, effective_address(x, d), size, v);
+}
+
+inline Fault write_rm(Exec& x, const DecodedInsn& d, unsigned size, uint64_t v) {
+    if (d.mod == 3) {
+        set_reg(x, d, d.rm, size, v);
+        return kNoFault;
+    }
+    return write_mem(x, d.seg, effective_address(x, d), size, v);
+}
+
+// --- stack ----------------------------------------------------------------------------------
+
+// Stack address size: 64 in 64-bit mode, else SS.B (SDM Vol. 1, "Address-Size Attributes for
+// Stack Accesses").
+inline unsigned stack_addr_size(const Exec& x) {
+    if (x.is64) return 8;
+    return x.s.seg[SS].db() ? 4 : 2;
+}
+
+// RSP updated with only the stack-address-size bits changing.
+inline void set_sp(Exec& x, uint64_t v) {
+    const unsigned as = stack_addr_size(x);
+    set_reg(x, RSP, as, v, true);
+}
+
+inline Fault push(Exec& x, unsigned size, uint64_t v) {
+    const unsigned as = stack_addr_size(x);
+    const uint64_t sp = (x.s.gpr[RSP] - size) & size_mask(as);
+    if (Fault f = write_mem(x, SS, sp, size, v)) return f;
+    set_sp(x, sp);
+    return kNoFault;
+}
+
+// Reads the top of stack at `depth` bytes above RSP without popping.
+inline Fault peek_stack(Exec& x, unsigned size, uint64_t depth, uint64_t& v) {
+    const unsigned as = stack_addr_size(x);
+    return read_mem(x, SS, (x.s.gpr[RSP] + depth) & size_mask(as), size, v);
+}
+
+inline Fault pop(Exec& x, unsigned size, uint64_t& v) {
+    if (Fault f = peek_stack(x, size, 0, v)) return f;
+    set_sp(x, x.s.gpr[RSP] + size);
+    return kNoFault;
+}
+
+// --- control transfer -----------------------------------------------------------------------
+
+// A near branch target: wrapped to the operand size outside 64-bit mode; in 64-bit mode it must
+// be canonical, and the CS limit applies elsewhere (SDM Vol. 2A, JMP, "Near jump").
+Fault branch_to(Exec& x, uint64_t target, unsigned opsize);
+
+} // namespace hvlab::cpu

@@ -1,0 +1,120 @@
+// Flag instructions, NOPs, SETcc, HLT, CPUID, RDTSC/RDTSCP, RDPID, UD0/UD1/UD2.
+// Intel SDM, Dec 2023 (Order 325462-081), Vol. 2A/2B, the instruction pages of each.
+#include "cpu/exec_context.hpp"
+#include "cpu/opcode_row.hpp"
+
+namespace hvlab::cpu {
+
+namespace {
+
+Fault exec_nop(Exec&, const DecodedInsn&) { return kNoFault; }
+Fault exec_ud(Exec&, const DecodedInsn&) { return fault(UD); }
+
+template <uint64_t Clear, uint64_t Set, uint64_t Toggle> Fault exec_flag(Exec& x, const DecodedInsn&) {
+    x.s.rflags = ((x.s.rflags & ~Clear) | Set) ^ Toggle;
+    return kNoFault;
+}
+
+// CLI/STI: allowed when CPL <= IOPL, else #GP(0) (SDM Vol. 2A, CLI; Vol. 2B, STI; the VME/PVI
+// virtual-interrupt forms are not modelled: hvlab has no virtual-8086 mode).
+bool iopl_allows(const Exec& x) { return x.s.cpl() <= ((x.s.rflags & rflags::IOPL) >> 12); }
+
+Fault exec_cli(Exec& x, const DecodedInsn&) {
+    if (!iopl_allows(x)) return fault_ec(GP, 0);
+    x.s.rflags &= ~rflags::IF;
+    return kNoFault;
+}
+
+// STI: when it sets IF, events stay blocked until after the next instruction
+// (SDM Vol. 3A, "Interrupt Blocking").
+Fault exec_sti(Exec& x, const DecodedInsn&) {
+    if (!iopl_allows(x)) return fault_ec(GP, 0);
+    if (!(x.s.rflags & rflags::IF)) {
+        x.inhibit_next = true;
+        x.inhibit_is_sti = true;
+    }
+    x.s.rflags |= rflags::IF;
+    x.poll_events = true;
+    return kNoFault;
+}
+
+Fault exec_setcc(Exec& x, const DecodedInsn& d) {
+    return write_rm(x, d, 1, condition(x.s.rflags, d.opcode & 0xF) ? 1 : 0);
+}
+
+// HLT: CPL 0 only (SDM Vol. 2A, HLT).
+Fault exec_hlt(Exec& x, const DecodedInsn&) {
+    if (x.s.cpl() != 0) return fault_ec(GP, 0);
+    x.halt = true;
+    return kNoFault;
+}
+
+Fault exec_cpuid(Exec& x, const DecodedInsn&) {
+    const auto r = cpuid(x.s, static_cast<uint32_t>(x.s.gpr[RAX]), static_cast<uint32_t>(x.s.gpr[RCX]));
+    x.s.gpr[RAX] = r.eax, x.s.gpr[RBX] = r.ebx, x.s.gpr[RCX] = r.ecx, x.s.gpr[RDX] = r.edx;
+    return kNoFault;
+}
+
+// RDTSC: #GP(0) if CR4.TSD and CPL > 0 (SDM Vol. 2B, RDTSC).
+Fault exec_rdtsc(Exec& x, const DecodedInsn&) {
+    if ((x.s.cr4 & cr4::TSD) && x.s.cpl() != 0) return fault_ec(GP, 0);
+    const uint64_t t = read_tsc(x.sys());
+    x.s.gpr[RAX] = t & 0xFFFFFFFF;
+    x.s.gpr[RDX] = t >> 32;
+    return kNoFault;
+}
+
+Fault exec_rdtscp(Exec& x, const DecodedInsn& d) {
+    if (Fault f = exec_rdtsc(x, d)) return f;
+    x.s.gpr[RCX] = x.s.msr.tsc_aux & 0xFFFFFFFF;
+    return kNoFault;
+}
+
+// RDPID: IA32_TSC_AUX into a 64-bit (64-bit mode) or 32-bit register.
+Fault exec_rdpid(Exec& x, const DecodedInsn& d) {
+    set_reg(x, d, d.rm, x.is64 ? 8 : 4, x.s.msr.tsc_aux);
+    return kNoFault;
+}
+
+constexpr uint64_t CF = rflags::CF, DF = rflags::DF;
+constexpr uint32_t CC = rowf::PlusCC;
+
+const OpcodeRow kRows[] = {
+    // map       op    pfx       ext          mnemonic  operands flags handler
+    {Map::One, 0xF8, Pfx::Any, kAnyExt, "clc", "", 0, exec_flag<CF, 0, 0>},
+    {Map::One, 0xF9, Pfx::Any, kAnyExt, "stc", "", 0, exec_flag<0, CF, 0>},
+    {Map::One, 0xF5, Pfx::Any, kAnyExt, "cmc", "", 0, exec_flag<0, 0, CF>},
+    {Map::One, 0xFC, Pfx::Any, kAnyExt, "cld", "", 0, exec_flag<DF, 0, 0>},
+    {Map::One, 0xFD, Pfx::Any, kAnyExt, "std", "", 0, exec_flag<0, DF, 0>},
+    {Map::One, 0xFA, Pfx::Any, kAnyExt, "cli", "", 0, exec_cli},
+    {Map::One, 0xFB, Pfx::Any, kAnyExt, "sti", "", 0, exec_sti},
+    {Map::One, 0xF4, Pfx::Any, kAnyExt, "hlt", "", 0, exec_hlt},
+    {Map::Two, 0x90, Pfx::Any, kAnyExt, "setcc", "Eb", CC, exec_setcc},
+    {Map::Two, 0xA2, Pfx::Any, kAnyExt, "cpuid", "", 0, exec_cpuid},
+    {Map::Two, 0x31, Pfx::Any, kAnyExt, "rdtsc", "", 0, exec_rdtsc},
+    {Map::Two, 0x01, Pfx::Any, modrm_is(0xF9), "rdtscp", "", 0, exec_rdtscp},
+    {Map::Two, 0xC7, Pfx::F3, slash_reg(7), "rdpid", "Ry", 0, exec_rdpid},
+    {Map::Two, 0x0B, Pfx::Any, kAnyExt, "ud2", "", 0, exec_ud},
+    {Map::Two, 0xB9, Pfx::Any, kAnyExt, "ud1", "Gv,Ev", 0, exec_ud},
+    {Map::Two, 0xFF, Pfx::Any, kAnyExt, "ud0", "Gv,Ev", 0, exec_ud},
+    // Hint NOPs and reserved-NOP space (SDM Vol. 2B, NOP; "Opcode Map", 0F 18..0F 1F);
+    // ENDBR32/64 are NOPs on a processor without CET.
+    {Map::Two, 0x1E, Pfx::F3, modrm_is(0xFA), "endbr64", "", 0, exec_nop},
+    {Map::Two, 0x1E, Pfx::F3, modrm_is(0xFB), "endbr32", "", 0, exec_nop},
+    {Map::Two, 0x18, Pfx::Any, kMemOnly, "prefetch", "Mb", 0, exec_nop},
+    {Map::Two, 0x18, Pfx::Any, kRegOnly, "nop", "Ev", 0, exec_nop},
+    {Map::Two, 0x0D, Pfx::Any, kMemOnly, "prefetchw", "Mb", 0, exec_nop},
+    {Map::Two, 0x19, Pfx::Any, kAnyExt, "nop", "Ev", 0, exec_nop},
+    {Map::Two, 0x1A, Pfx::Any, kAnyExt, "nop", "Ev", 0, exec_nop},
+    {Map::Two, 0x1B, Pfx::Any, kAnyExt, "nop", "Ev", 0, exec_nop},
+    {Map::Two, 0x1C, Pfx::Any, kAnyExt, "nop", "Ev", 0, exec_nop},
+    {Map::Two, 0x1D, Pfx::Any, kAnyExt, "nop", "Ev", 0, exec_nop},
+    {Map::Two, 0x1E, Pfx::Any, kAnyExt, "nop", "Ev", 0, exec_nop},
+    {Map::Two, 0x1F, Pfx::Any, kAnyExt, "nop", "Ev", 0, exec_nop},
+};
+
+} // namespace
+
+std::span<const OpcodeRow> misc_rows() { return kRows; }
+
+} // namespace hvlab::cpu

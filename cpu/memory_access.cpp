@@ -1,0 +1,158 @@
+// Segmented and linear data accesses of the interpreter: segment limit/type checks, then the
+// per-page host-pointer fast path with its slow refill through LinearMemory::translate.
+// Intel SDM, Dec 2023 (Order 325462-081).
+#include "cpu/exec_context.hpp"
+
+namespace hvlab::cpu {
+
+namespace {
+
+// A segment-check failure: #SS(0) for the stack segment, #GP(0) otherwise
+// (SDM Vol. 3A, "Limit Checking" and "Type Checking").
+Fault segment_fault(unsigned seg) { return fault_ec(seg == SS ? SS_ : GP, 0); }
+
+constexpr unsigned kTypeCode = 8, kTypeExpandDownOrConforming = 4, kTypeWriteOrRead = 2;
+
+} // namespace
+
+Fault segment_linear_slow(Exec& x, unsigned seg, uint64_t offset, unsigned size, AccessKind kind,
+                          uint64_t& linear) {
+    const Segment& sg = x.s.seg[seg];
+    if (x.is64) {
+        // Only FS and GS have a base in 64-bit mode; the result must be canonical
+        // (SDM Vol. 3A, "Segmentation in IA-32e Mode").
+        const uint64_t lin = offset + (seg >= FS ? sg.base : 0);
+        if (!is_canonical48(lin) || !is_canonical48(lin + size - 1)) return segment_fault(seg);
+        linear = lin;
+        return kNoFault;
+    }
+    if (sg.unusable()) return segment_fault(seg);
+    const uint8_t type = sg.type();
+    if (type & kTypeCode) {
+        // Code segments: never writable; readable only with R=1 (SDM Vol. 3A, "Type Checking").
+        if (kind == AccessKind::Write) return segment_fault(seg);
+        if (kind == AccessKind::Read && !(type & kTypeWriteOrRead)) return segment_fault(seg);
+    } else if (kind == AccessKind::Write && !(type & kTypeWriteOrRead)) {
+        return segment_fault(seg);
+    }
+    const uint64_t last = offset + size - 1;
+    const bool expand_down = !(type & kTypeCode) && (type & kTypeExpandDownOrConforming);
+    if (expand_down) {
+        // Valid offsets are limit+1 .. 0xFFFF or 0xFFFFFFFF (SDM Vol. 3A, "Limit Checking").
+        const uint64_t upper = sg.db() ? 0xFFFFFFFFull : 0xFFFFull;
+        if (offset <= sg.limit || last > upper) return segment_fault(seg);
+    } else if (last > sg.limit) {
+        return segment_fault(seg);
+    }
+    linear = (sg.base + offset) & 0xFFFFFFFFull;
+    return kNoFault;
+}
+
+namespace {
+
+// Copies part of an access that lies within one page.
+void read_piece(Exec& x, const Translation& t, void* dst, unsigned n) {
+    if (t.host) {
+        std::memcpy(dst, t.host, n);
+        return;
+    }
+    // Not plain RAM: MMIO or unassigned. Device reads may raise interrupts.
+    x.poll_events = true;
+    auto* out = static_cast<uint8_t*>(dst);
+    if (n == 1 || n == 2 || n == 4 || n == 8) {
+        const uint64_t v = x.bus.read(t.physical, n);
+        std::memcpy(out, &v, n);
+        return;
+    }
+    for (unsigned i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(x.bus.read(t.physical + i, 1));
+}
+
+void write_piece(Exec& x, const Translation& t, const void* src, unsigned n) {
+    if (!t.host) {
+        x.poll_events = true;
+        const auto* in = static_cast<const uint8_t*>(src);
+        if (n == 1 || n == 2 || n == 4 || n == 8) {
+            uint64_t v = 0;
+            std::memcpy(&v, in, n);
+            x.bus.write(t.physical, n, v);
+            return;
+        }
+        for (unsigned i = 0; i < n; ++i) x.bus.write(t.physical + i, 1, in[i]);
+        return;
+    }
+    std::memcpy(t.host, src, n);
+    const uint64_t page = t.physical.value >> 12;
+    if (x.bus.is_code_page(page)) {
+        // Self-modifying code: drop decoded instructions of this page before the next fetch.
+        x.bus.notify_code_write(page);
+        if (x.code_page_written_hook) x.code_page_written_hook(x.hook_arg, page);
+    }
+}
+
+} // namespace
+
+Fault read_linear_slow(Exec& x, uint64_t linear, void* dst, unsigned size) {
+    const unsigned off = linear & 0xFFF;
+    const unsigned first = off + size <= 0x1000 ? size : 0x1000 - off;
+    Translation a = x.mem.translate(x.s, Gva(linear), AccessKind::Read);
+    if (a.fault) return a.fault;
+    if (first == size) {
+        if (a.host) x.rfast[(linear >> 12) % Exec::kFastPages] = {linear >> 12, a.host - off};
+        read_piece(x, a, dst, size);
+        return kNoFault;
+    }
+    Translation b = x.mem.translate(x.s, Gva(linear + first), AccessKind::Read);
+    if (b.fault) return b.fault;
+    read_piece(x, a, dst, first);
+    read_piece(x, b, static_cast<uint8_t*>(dst) + first, size - first);
+    return kNoFault;
+}
+
+Fault write_linear_slow(Exec& x, uint64_t linear, const void* src, unsigned size) {
+    const unsigned off = linear & 0xFFF;
+    const unsigned first = off + size <= 0x1000 ? size : 0x1000 - off;
+    // Both pages are translated before anything is written: no partial writes on a fault.
+    Translation a = x.mem.translate(x.s, Gva(linear), AccessKind::Write);
+    if (a.fault) return a.fault;
+    if (first == size) {
+        if (a.host && !x.bus.is_code_page(a.physical.value >> 12))
+            x.wfast[(linear >> 12) % Exec::kFastPages] = {linear >> 12, a.host - off};
+        write_piece(x, a, src, size);
+        return kNoFault;
+    }
+    Translation b = x.mem.translate(x.s, Gva(linear + first), AccessKind::Write);
+    if (b.fault) return b.fault;
+    write_piece(x, a, src, first);
+    write_piece(x, b, static_cast<const uint8_t*>(src) + first, size - first);
+    return kNoFault;
+}
+
+Fault probe_write(Exec& x, unsigned seg, uint64_t offset, unsigned size) {
+    uint64_t lin;
+    if (Fault f = segment_linear(x, seg, offset, size, AccessKind::Write, lin)) return f;
+    const auto& e = x.wfast[(lin >> 12) % Exec::kFastPages];
+    if (e.page == (lin >> 12) && (lin & 0xFFF) + size <= 0x1000) return kNoFault;
+    Translation a = x.mem.translate(x.s, Gva(lin), AccessKind::Write);
+    if (a.fault) return a.fault;
+    const unsigned off = lin & 0xFFF;
+    if (off + size > 0x1000) {
+        Translation b = x.mem.translate(x.s, Gva(lin + (0x1000 - off)), AccessKind::Write);
+        if (b.fault) return b.fault;
+    }
+    return kNoFault;
+}
+
+Fault branch_to(Exec& x, uint64_t target, unsigned opsize) {
+    if (x.is64) {
+        if (!is_canonical48(target)) return fault_ec(GP, 0);
+        x.s.rip = target;
+        return kNoFault;
+    }
+    target &= size_mask(opsize == 2 ? 2 : 4);
+    // The target must lie within the CS limit (SDM Vol. 2A, JMP, "Operation").
+    if (target > x.s.seg[CS].limit) return fault_ec(GP, 0);
+    x.s.rip = target;
+    return kNoFault;
+}
+
+} // namespace hvlab::cpu
