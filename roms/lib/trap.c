@@ -1,6 +1,9 @@
-/* The ROMs' IDT: interrupt gates for the 32 exception vectors. Intel SDM, Dec 2023
- * (Order 325462-081). No external interrupts are ever enabled, so no other vector is used. */
+/* The ROMs' IDT: interrupt gates for the 32 exception vectors, and what happens when one
+ * fires. Intel SDM, Dec 2023 (Order 325462-081). No external interrupt is ever enabled, so
+ * the IDT ends after vector 31: any other vector raises #GP. */
 #include "trap.h"
+
+#include <stddef.h>
 
 #include "debug_exit.h"
 #include "gdt.h"
@@ -28,6 +31,7 @@ struct idt_pointer {
 extern const uint64_t trap_vectors[NUM_VECTORS];
 
 static struct idt_gate idt[NUM_VECTORS];
+static trap_handler_fn handler;
 
 static const char *const vector_names[NUM_VECTORS] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -53,6 +57,18 @@ void trap_init(void)
     }
     struct idt_pointer ptr = {.limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt};
     __asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
+void trap_set_handler(trap_handler_fn fn)
+{
+    handler = fn;
+}
+
+void trap_dispatch(struct trap_frame *frame)
+{
+    if (handler != NULL && handler(frame))
+        return;
+    trap_report(frame);
 }
 
 static uint64_t read_cr2(void)

@@ -1,6 +1,6 @@
 /* Entry stubs for exception vectors 0..31. Intel SDM, Dec 2023 (Order 325462-081).
  * Each stub makes the stack look the same (error code, then vector) and jumps to a common
- * tail that calls trap_report, which does not return. SDM Vol. 3A, "Exception and Interrupt
+ * tail that calls trap_dispatch. SDM Vol. 3A, "Exception and Interrupt
  * Reference" lists the vectors that push an error code: 8, 10-14, 17, 21, 29, 30. */
 
     .section .text, "ax"
@@ -49,12 +49,48 @@ vector_\num:
     VECTOR 30, 1
     VECTOR 31, 0
 
-/* RSP points at the frame; realign to 16 bytes for the C call (SysV ABI). */
+/* Saves the general registers under the vector and error code (struct trap_frame), calls
+ * trap_dispatch with RSP realigned to 16 bytes (SysV ABI), then restores the registers,
+ * which the handler may have changed, and resumes with IRETQ. */
 trap_common:
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
     cld
     movq %rsp, %rdi
+    movq %rsp, %rbx
     andq $-16, %rsp
-    call trap_report
+    call trap_dispatch
+    movq %rbx, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp /* vector and error code */
+    iretq
 
     /* The stubs' addresses, in vector order, for trap_init. */
     .section .rodata, "a"
