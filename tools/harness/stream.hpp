@@ -1,0 +1,42 @@
+// One generated instruction stream: the code bytes, the initial memory of the data and stack
+// regions, and the initial registers. Both emulators start every stream from this state.
+#pragma once
+#include "tools/harness/arch_state.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hvlab::tools {
+
+// A field to patch once the stream is laid out and every instruction's address is known.
+struct Fixup {
+    enum class Kind : uint8_t {
+        None,
+        Rel,     // target instruction address - next RIP (branches)
+        Abs,     // absolute address of the target instruction (push imm; ret / jmp reg)
+        RipData, // data address - next RIP (RIP-relative memory operand)
+    };
+    Kind kind = Kind::None;
+    unsigned offset = 0; // byte offset of the field inside the instruction
+    unsigned size = 0;   // 1, 4 or 8 bytes
+    unsigned skip = 0;   // Rel/Abs: target = instruction (own index + 1 + skip), or the end
+    uint64_t data = 0;   // RipData: the data address to reach
+};
+
+struct StreamInsn {
+    std::vector<uint8_t> bytes;
+    Fixup fixup;
+};
+
+struct Stream {
+    Mode mode = Mode::Long64;
+    ArchState init;
+    uint64_t fs_base = 0, gs_base = 0; // 64-bit mode only
+    std::vector<uint8_t> code, data, stack; // full images of the three regions
+    uint64_t end_rip = 0;   // reaching this address on both sides ends the stream
+    unsigned insn_count = 0;
+    std::string origin;     // template names, for reports
+};
+
+} // namespace hvlab::tools

@@ -1,0 +1,167 @@
+#include "tools/harness/unicorn_runner.hpp"
+
+#include "common/bits.hpp"
+#include "tools/harness/guest_layout.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace hvlab::tools {
+
+namespace {
+
+constexpr int kGpr64[16] = {UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+                            UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+                            UC_X86_REG_R8,  UC_X86_REG_R9,  UC_X86_REG_R10, UC_X86_REG_R11,
+                            UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15};
+constexpr int kGpr32[8] = {UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX,
+                           UC_X86_REG_ESP, UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI};
+
+void check(uc_err e, const char* what) {
+    if (e != UC_ERR_OK) throw std::runtime_error(std::string(what) + ": " + uc_strerror(e));
+}
+
+} // namespace
+
+UnicornRunner::UnicornRunner(Mode mode) : mode_(mode) {
+    check(uc_open(UC_ARCH_X86, mode == Mode::Long64 ? UC_MODE_64 : UC_MODE_32, &uc_), "uc_open");
+    // A model with BMI1/BMI2/ADX/LZCNT, which the templates use (the default qemu64 has none).
+    check(uc_ctl_set_cpu_model(uc_, UC_CPU_X86_BROADWELL), "cpu model");
+    for (unsigned i = 0; i < 3; ++i) {
+        const layout::Region& r = layout::kRegions[i];
+        mem_[i] = static_cast<uint8_t*>(std::aligned_alloc(layout::kPage, r.size));
+        std::memset(mem_[i], 0, r.size);
+        check(uc_mem_map_ptr(uc_, r.base, r.size, UC_PROT_ALL, mem_[i]), "uc_mem_map_ptr");
+    }
+    uc_hook h;
+    check(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&on_interrupt), this, 1, 0),
+          "hook intr");
+    check(uc_hook_add(uc_, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&on_unmapped), this,
+                      1, 0),
+          "hook unmapped");
+}
+
+UnicornRunner::~UnicornRunner() {
+    uc_close(uc_);
+    for (uint8_t* m : mem_) std::free(m);
+}
+
+void UnicornRunner::on_interrupt(uc_engine* uc, uint32_t intno, void* self) {
+    static_cast<UnicornRunner*>(self)->intno_ = static_cast<int>(intno);
+    uc_emu_stop(uc);
+}
+
+bool UnicornRunner::on_unmapped(uc_engine*, uc_mem_type, uint64_t address, int, int64_t,
+                                void* self) {
+    auto* me = static_cast<UnicornRunner*>(self);
+    me->unmapped_ = true;
+    me->unmapped_addr_ = address;
+    return false; // stop: the access faults
+}
+
+const uint8_t* UnicornRunner::region(uint64_t base) const {
+    for (unsigned i = 0; i < 3; ++i)
+        if (layout::kRegions[i].base == base) return mem_[i];
+    return nullptr;
+}
+
+void UnicornRunner::write_regs(const ArchState& a, uint64_t fs_base, uint64_t gs_base) {
+    if (mode_ == Mode::Long64) {
+        for (unsigned i = 0; i < 16; ++i) uc_reg_write(uc_, kGpr64[i], &a.gpr[i]);
+        uc_reg_write(uc_, UC_X86_REG_RFLAGS, &a.rflags);
+        uc_reg_write(uc_, UC_X86_REG_RIP, &a.rip);
+        uc_reg_write(uc_, UC_X86_REG_FS_BASE, &fs_base);
+        uc_reg_write(uc_, UC_X86_REG_GS_BASE, &gs_base);
+    } else {
+        for (unsigned i = 0; i < 8; ++i) {
+            const uint32_t v = static_cast<uint32_t>(a.gpr[i]);
+            uc_reg_write(uc_, kGpr32[i], &v);
+        }
+        const uint32_t fl = static_cast<uint32_t>(a.rflags), ip = static_cast<uint32_t>(a.rip);
+        uc_reg_write(uc_, UC_X86_REG_EFLAGS, &fl);
+        uc_reg_write(uc_, UC_X86_REG_EIP, &ip);
+    }
+    for (unsigned i = 0; i < gpr_count(mode_); ++i)
+        uc_reg_write(uc_, UC_X86_REG_XMM0 + static_cast<int>(i), a.xmm[i].data());
+}
+
+void UnicornRunner::load(const Stream& s) {
+    std::memcpy(mem_[0], s.code.data(), layout::kCode.size);
+    std::memcpy(mem_[1], s.data.data(), layout::kData.size);
+    std::memcpy(mem_[2], s.stack.data(), layout::kStack.size);
+    // Unicorn keeps translated blocks across uc_mem_write/host writes: drop them.
+    for (const layout::Region& r : layout::kRegions) uc_ctl_remove_cache(uc_, r.base, r.base + r.size);
+    write_regs(s.init, s.fs_base, s.gs_base);
+}
+
+ArchState UnicornRunner::read() const {
+    ArchState a;
+    if (mode_ == Mode::Long64) {
+        for (unsigned i = 0; i < 16; ++i) uc_reg_read(uc_, kGpr64[i], &a.gpr[i]);
+        uc_reg_read(uc_, UC_X86_REG_RFLAGS, &a.rflags);
+        uc_reg_read(uc_, UC_X86_REG_RIP, &a.rip);
+    } else {
+        for (unsigned i = 0; i < 8; ++i) {
+            uint32_t v = 0;
+            uc_reg_read(uc_, kGpr32[i], &v);
+            a.gpr[i] = v;
+        }
+        uint32_t fl = 0, ip = 0;
+        uc_reg_read(uc_, UC_X86_REG_EFLAGS, &fl);
+        uc_reg_read(uc_, UC_X86_REG_EIP, &ip);
+        a.rflags = fl;
+        a.rip = ip;
+    }
+    for (unsigned i = 0; i < gpr_count(mode_); ++i)
+        uc_reg_read(uc_, UC_X86_REG_XMM0 + static_cast<int>(i), a.xmm[i].data());
+    return a;
+}
+
+StepOutcome UnicornRunner::step() {
+    intno_ = -1;
+    unmapped_ = false;
+    const uint64_t rip = read_rip();
+    const uc_err e = uc_emu_start(uc_, rip, 0, 0, 1);
+    StepOutcome o;
+    if (unmapped_) {
+        if (mode_ == Mode::Protected32) {
+            o.kind = StepOutcome::Kind::NotComparable;
+            o.note = "Unicorn: access outside the mapped regions (hvlab's bus reads all ones)";
+            return o;
+        }
+        o.kind = StepOutcome::Kind::Exception;
+        if (is_canonical48(unmapped_addr_)) {
+            o.vector = 14; // #PF: hvlab maps exactly the same pages
+        } else {
+            o.vector = 13; // #GP(0), or #SS(0) for a stack reference (SDM Vol. 3A,
+            o.alt_vector = 12; // "Interrupt 13—General Protection Exception (#GP)")
+        }
+        return o;
+    }
+    if (e == UC_ERR_INSN_INVALID) {
+        o.kind = StepOutcome::Kind::Exception;
+        o.vector = 6;
+    } else if (intno_ >= 0) {
+        o.kind = StepOutcome::Kind::Exception;
+        o.vector = intno_;
+    } else if (e != UC_ERR_OK) {
+        o.kind = StepOutcome::Kind::NotComparable;
+        o.note = std::string("Unicorn: ") + uc_strerror(e);
+    }
+    return o;
+}
+
+uint64_t UnicornRunner::read_rip() const {
+    if (mode_ == Mode::Long64) {
+        uint64_t rip = 0;
+        uc_reg_read(uc_, UC_X86_REG_RIP, &rip);
+        return rip;
+    }
+    uint32_t eip = 0;
+    uc_reg_read(uc_, UC_X86_REG_EIP, &eip);
+    return eip;
+}
+
+} // namespace hvlab::tools
