@@ -80,5 +80,8 @@ enum class DeliveryOutcome : uint8_t { Delivered, Shutdown };
 // delivering #DF is a triple fault: returns Shutdown and calls env.shutdown().
 DeliveryOutcome deliver_event(SystemContext& c, EventKind kind, uint8_t vector,
                               bool has_error_code, uint32_t error_code, uint64_t rip_for_push);
+// Delivers an exception raised as a Fault value; for #PF it first loads CR2 with f.cr2
+// (deliver_event itself does not know the faulting address).
+DeliveryOutcome deliver_fault(SystemContext& c, const Fault& f, uint64_t rip_for_push);
 
 } // namespace hvlab::cpu

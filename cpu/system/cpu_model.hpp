@@ -1,0 +1,33 @@
+// The hvlab CPU model as constants shared by CPUID, the MSR rules and the control-register
+// checks, so that what CPUID advertises and what MOV CR/WRMSR accept cannot drift apart.
+// docs/cpu-model.md is the prose version. Intel SDM, Dec 2023 (Order 325462-081).
+#pragma once
+#include "cpu/cpu_state.hpp"
+#include "mmu/paging_context.hpp"
+
+#include <cstdint>
+
+namespace hvlab::cpu::model {
+
+inline constexpr unsigned kMaxPhysAddrBits = mmu::kMaxPhysAddrBits; // 39
+inline constexpr unsigned kLinearAddrBits = mmu::kLinearAddrBits;   // 48
+inline constexpr bool kVmx = false;  // VT-x arrives with a later issue
+inline constexpr bool kXsave = false; // no XSAVE: CR4.OSXSAVE is reserved, XSETBV is #UD
+
+// CR4 bits the model supports; setting any other bit is #GP(0) (SDM Vol. 3A, Control
+// Registers: "reserved bits"). VME/PVI (no virtual-8086), MCE, UMIP, LA57, VMXE, SMXE,
+// OSXSAVE and PKE are absent because CPUID does not advertise them.
+inline constexpr uint64_t kCr4Supported =
+    cr4::TSD | cr4::PSE | cr4::PAE | cr4::PGE | cr4::PCE | cr4::OSFXSR | cr4::OSXMMEXCPT |
+    cr4::FSGSBASE | cr4::PCIDE | cr4::SMEP | cr4::SMAP | (kVmx ? cr4::VMXE : 0);
+
+inline constexpr uint64_t kEferSupported = efer::SCE | efer::LME | efer::LMA | efer::NXE;
+
+// IA32_MISC_ENABLE bits a guest may write (SDM Vol. 4, IA32_MISC_ENABLE): fast strings,
+// Limit CPUID Maxval, XD Bit Disable. Everything else reads 0 and is #GP to set.
+inline constexpr uint64_t kMiscFastStrings = 1ull << 0;
+inline constexpr uint64_t kMiscLimitCpuid = 1ull << 22;
+inline constexpr uint64_t kMiscXdDisable = 1ull << 34;
+inline constexpr uint64_t kMiscEnableWritable = kMiscFastStrings | kMiscLimitCpuid | kMiscXdDisable;
+
+} // namespace hvlab::cpu::model

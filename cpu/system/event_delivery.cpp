@@ -1,0 +1,256 @@
+// Delivering exceptions and interrupts through the IDT (SDM Vol. 3A, Interrupt and Exception
+// Handling: Exception and Interrupt Handling in 64-bit Mode; Interrupt Descriptor Table;
+// Interrupt 8—Double Fault Exception (#DF); Vol. 2A, INT n/INTO/INT3/INT1).
+// Intel SDM, Dec 2023 (Order 325462-081).
+//
+// Task gates in the IDT (a task switch) are not modelled and raise #GP(vector*8+2+EXT), the
+// error a bad gate type gets; IA-32e mode has no task gates at all.
+#include "cpu/system/descriptor.hpp"
+#include "cpu/system/segment_checks.hpp"
+#include "cpu/system/stack.hpp"
+
+namespace hvlab::cpu {
+
+using namespace sys;
+
+namespace {
+
+struct Event {
+    EventKind kind;
+    uint8_t vector;
+    bool has_error;
+    uint32_t error;
+    uint64_t rip;
+};
+
+// EXT (error-code bit 0): the fault happened while delivering an event not caused by the
+// program's INT n / INT3 / INTO.
+uint32_t ext_bit(EventKind k) {
+    return (k == EventKind::SoftwareInterrupt || k == EventKind::SoftwareException) ? 0 : 1;
+}
+
+uint32_t idt_error(uint8_t vector, uint32_t ext) { return uint32_t{vector} * 8 + 2 + ext; }
+
+bool gate_type_ok(const CpuState& s, const Descriptor& g) {
+    using namespace desc_type;
+    if (g.s()) return false;
+    if (s.long_mode_active()) return (g.type() == kIntGate || g.type() == kTrapGate) && g.wide_type_clear();
+    const uint8_t t = g.type();
+    return t == kIntGate || t == kTrapGate || t == kIntGate16 || t == kTrapGate16;
+}
+
+// The gate, then the code segment it names (SDM Vol. 3A, Protection of Exception- and
+// Interrupt-Handler Procedures): software interrupts also need gate DPL >= CPL.
+Fault resolve_handler(SystemContext& c, const Event& ev, DescriptorFetch& gate,
+                      DescriptorFetch& code) {
+    const CpuState& s = c.s;
+    const uint32_t ext = ext_bit(ev.kind);
+    const Fault bad_gate = fault_ec(GP, idt_error(ev.vector, ext));
+    gate = fetch_idt_gate(c, ev.vector);
+    if (gate.fault) return gate.fault;
+    if (!gate.in_limit || !gate_type_ok(s, gate.d)) return bad_gate;
+    const bool software =
+        ev.kind == EventKind::SoftwareInterrupt || ev.kind == EventKind::SoftwareException;
+    if (software && gate.d.dpl() < s.cpl()) return fault_ec(GP, idt_error(ev.vector, 0));
+    if (!gate.d.present()) return fault_ec(NP, idt_error(ev.vector, ext));
+    const uint16_t sel = gate.d.gate_selector();
+    if (is_null_selector(sel)) return fault_ec(GP, ext);
+    const uint32_t err = selector_error(sel, ext);
+    code = fetch_descriptor(c, sel);
+    if (code.fault) return code.fault;
+    if (!code.in_limit || !code.d.is_code() || code.d.dpl() > s.cpl()) return fault_ec(GP, err);
+    if (!code.d.present()) return fault_ec(NP, err);
+    if (s.long_mode_active() && !code.d.code64()) return fault_ec(GP, err);
+    return kNoFault;
+}
+
+// The TSS field for the new stack: IST n or RSPn (64-bit TSS), SSn:ESPn (32-bit TSS) or
+// SSn:SPn (16-bit TSS). Too short a TSS is #TS(TSS selector + EXT).
+Fault tss_read(SystemContext& c, uint64_t off, unsigned size, uint32_t ext, uint64_t& v) {
+    const CpuState& s = c.s;
+    if (off + size - 1 > s.tr.limit) return fault_ec(TS, selector_error(s.tr.selector, ext));
+    v = 0;
+    return read_system(c, system_linear(s, s.tr.base, off), &v, size);
+}
+
+// IA-32e mode: the stack is IST n if the gate names one, else RSP[new CPL] on a privilege
+// change, else the current one; it is aligned down to 16 bytes and SS becomes null with RPL =
+// new CPL on a privilege change (SDM Vol. 3A, 64-Bit Mode Stack Frame; Interrupt Stack Table).
+Fault select_stack64(SystemContext& c, const Descriptor& gate, uint8_t new_cpl, uint32_t ext,
+                     CpuState& n, StackPointer& sp) {
+    const CpuState& s = c.s;
+    uint64_t rsp = s.gpr[RSP];
+    if (gate.gate_ist() != 0) {
+        if (Fault f = tss_read(c, 36 + 8 * (gate.gate_ist() - 1), 8, ext, rsp)) return f;
+    } else if (new_cpl < s.cpl()) {
+        if (Fault f = tss_read(c, 4 + 8 * new_cpl, 8, ext, rsp)) return f;
+    }
+    if (!is_canonical48(rsp)) return fault_ec(SS_, ext);
+    if (new_cpl < s.cpl()) {
+        n.seg[SS] = null_segment(new_cpl);
+        n.seg[SS].attr |= uint32_t{new_cpl} << 5;
+    }
+    sp.ss = n.seg[SS];
+    sp.rsp = rsp & ~uint64_t{0xF};
+    sp.flat64 = true;
+    sp.ss_error = ext;
+    return kNoFault;
+}
+
+// Legacy protected mode: a privilege change takes SSn:ESPn from the TSS and checks SS like a
+// stack switch (#TS for a bad SS, #SS if not present).
+Fault select_stack32(SystemContext& c, uint8_t new_cpl, uint32_t ext, CpuState& n,
+                     StackPointer& sp) {
+    const CpuState& s = c.s;
+    if (new_cpl == s.cpl()) {
+        sp = current_stack(s, ext);
+        return kNoFault;
+    }
+    const bool tss16 = (s.tr.type() & 7) == desc_type::kTss16Avail;
+    const unsigned w = tss16 ? 2 : 4;
+    const uint64_t off = tss16 ? 2 + 4 * new_cpl : 4 + 8 * new_cpl;
+    uint64_t esp = 0, ss_sel = 0;
+    if (Fault f = tss_read(c, off, w, ext, esp)) return f;
+    if (Fault f = tss_read(c, off + w, 2, ext, ss_sel)) return f;
+    const auto sel = static_cast<uint16_t>(ss_sel);
+    DescriptorFetch sf;
+    if (Fault f = check_stack_segment(c, sel, new_cpl, TS, ext, sf)) return f;
+    if (Fault f = mark_accessed(c, sf)) return f;
+    n.seg[SS] = make_segment(sel, sf.d);
+    sp.ss = n.seg[SS];
+    sp.rsp = esp;
+    sp.ss_error = selector_error(sel, ext);
+    return kNoFault;
+}
+
+unsigned gate_push_size(const CpuState& s, const Descriptor& gate) {
+    if (s.long_mode_active()) return 8;
+    return (gate.type() == desc_type::kIntGate16 || gate.type() == desc_type::kTrapGate16) ? 2 : 4;
+}
+
+// Pushes [SS, RSP,] RFLAGS, CS, RIP[, error code]. SS:RSP are always pushed in IA-32e mode
+// and on a privilege change otherwise.
+Fault push_frame(SystemContext& c, const Event& ev, const CpuState& n, StackPointer& sp,
+                 unsigned size, bool with_stack) {
+    const CpuState& s = c.s;
+    if (with_stack) {
+        if (Fault f = push(c, n, sp, s.seg[SS].selector, size)) return f;
+        if (Fault f = push(c, n, sp, s.gpr[RSP], size)) return f;
+    }
+    if (Fault f = push(c, n, sp, s.rflags, size)) return f;
+    if (Fault f = push(c, n, sp, s.seg[CS].selector, size)) return f;
+    if (Fault f = push(c, n, sp, ev.rip, size)) return f;
+    if (ev.has_error)
+        if (Fault f = push(c, n, sp, ev.error, size)) return f;
+    return kNoFault;
+}
+
+// One attempt to deliver ev. On a fault nothing in CpuState has changed.
+Fault deliver_once(SystemContext& c, const Event& ev) {
+    const CpuState& s = c.s;
+    const uint32_t ext = ext_bit(ev.kind);
+    DescriptorFetch gate, code;
+    if (Fault f = resolve_handler(c, ev, gate, code)) return f;
+    const uint8_t new_cpl = code.d.conforming() ? s.cpl() : code.d.dpl();
+    const uint64_t rip = s.long_mode_active() ? gate.d.gate_offset_wide()
+                         : gate_push_size(s, gate.d) == 2 ? gate.d.gate_offset() & 0xFFFF
+                                                          : gate.d.gate_offset();
+    if (!rip_ok(s, code.d, rip)) return fault_ec(GP, ext);
+    CpuState n = s;
+    n.seg[CS] = make_segment(static_cast<uint16_t>((gate.d.gate_selector() & ~3) | new_cpl), code.d);
+    StackPointer sp;
+    if (s.long_mode_active()) {
+        if (Fault f = select_stack64(c, gate.d, new_cpl, ext, n, sp)) return f;
+    } else {
+        if (Fault f = select_stack32(c, new_cpl, ext, n, sp)) return f;
+    }
+    sp.who = new_cpl < 3 ? Privilege::ImplicitSupervisor : Privilege::FromCpl;
+    const bool with_stack = s.long_mode_active() || new_cpl < s.cpl();
+    if (Fault f = push_frame(c, ev, n, sp, gate_push_size(s, gate.d), with_stack)) return f;
+    if (Fault f = mark_accessed(c, code)) return f;
+    n.seg[CS].attr |= 1; // accessed
+    n.gpr[RSP] = sp.rsp;
+    n.rip = rip;
+    // SDM Vol. 3A, Exception- or Interrupt-Handler Procedures: TF, NT, RF and VM are cleared;
+    // an interrupt gate also clears IF.
+    n.rflags &= ~(rflags::TF | rflags::NT | rflags::RF | rflags::VM);
+    const uint8_t t = gate.d.type();
+    if (t == desc_type::kIntGate || t == desc_type::kIntGate16) n.rflags &= ~rflags::IF;
+    n.activity = CpuState::Activity::Active;
+    n.sti_shadow = n.movss_shadow = false;
+    if (ev.kind == EventKind::Nmi) n.nmi_blocked = true;
+    c.s = n;
+    return kNoFault;
+}
+
+// Exception classes of the double-fault rules (SDM Vol. 3A, Interrupt 8—Double Fault
+// Exception (#DF), Table "Exception Classes").
+enum class Class { Benign, Contributory, PageFault, DoubleFault };
+
+Class class_of(const Event& ev) {
+    if (ev.kind != EventKind::Exception) return Class::Benign;
+    switch (ev.vector) {
+    case DE:
+    case TS:
+    case NP:
+    case SS_:
+    case GP: return Class::Contributory;
+    case PF: return Class::PageFault;
+    case DF: return Class::DoubleFault;
+    default: return Class::Benign;
+    }
+}
+
+// Table "Conditions for Generating a Double Fault": contributory then contributory, or page
+// fault then contributory or page fault, is #DF; anything else is handled serially.
+bool makes_double_fault(Class first, Class second) {
+    const bool second_bad = second == Class::Contributory || second == Class::PageFault;
+    if (first == Class::Contributory) return second == Class::Contributory;
+    return first == Class::PageFault && second_bad;
+}
+
+void notify(SystemContext& c, const Event& ev) {
+    const bool interrupt = ev.kind == EventKind::ExternalInterrupt ||
+                           ev.kind == EventKind::Nmi || ev.kind == EventKind::SoftwareInterrupt;
+    if (interrupt) c.env.interrupt_delivered(ev.vector, ev.rip);
+    else c.env.exception_delivered(ev.vector, ev.has_error, ev.error, ev.rip);
+}
+
+DeliveryOutcome triple_fault(SystemContext& c) {
+    c.s.activity = CpuState::Activity::Shutdown;
+    c.env.shutdown("triple fault");
+    return DeliveryOutcome::Shutdown;
+}
+
+} // namespace
+
+DeliveryOutcome deliver_event(SystemContext& c, EventKind kind, uint8_t vector,
+                              bool has_error_code, uint32_t error_code, uint64_t rip_for_push) {
+    Event ev{kind, vector, has_error_code, error_code, rip_for_push};
+    // Each round either delivers or moves up the benign -> contributory/#PF -> #DF -> shutdown
+    // ladder, so a few rounds always suffice; the bound is only a guard.
+    for (int round = 0; round < 8; ++round) {
+        const Fault f = deliver_once(c, ev);
+        if (!f) {
+            notify(c, ev);
+            return DeliveryOutcome::Delivered;
+        }
+        const Class first = class_of(ev);
+        const Event second{EventKind::Exception, f.vector, f.has_error_code, f.error_code,
+                           rip_for_push};
+        if (first == Class::DoubleFault) return triple_fault(c);
+        if (f.vector == PF) c.s.cr2 = f.cr2;
+        ev = makes_double_fault(first, class_of(second))
+                 ? Event{EventKind::Exception, DF, true, 0, rip_for_push}
+                 : second;
+    }
+    return triple_fault(c);
+}
+
+DeliveryOutcome deliver_fault(SystemContext& c, const Fault& f, uint64_t rip_for_push) {
+    if (f.vector == PF) c.s.cr2 = f.cr2;
+    return deliver_event(c, EventKind::Exception, f.vector, f.has_error_code, f.error_code,
+                         rip_for_push);
+}
+
+} // namespace hvlab::cpu
