@@ -109,8 +109,7 @@ void Uart16550::write_byte(uint16_t offset, uint8_t value) {
 void Uart16550::write_thr(uint8_t value) {
     // The byte leaves at once, so THR is empty again: the THRE interrupt is re-armed.
     if (loopback()) {
-        if (rx_.size() < rx_capacity()) rx_.push_back(value);
-        else lsr_errors_ |= kLsrOe;
+        push_rx(value);
     } else {
         out_.put(value);
     }
@@ -204,17 +203,21 @@ uint8_t Uart16550::compute_msr() const { return static_cast<uint8_t>(msr_lines_ 
 bool Uart16550::receive(uint8_t byte) {
     // In loopback the serial input is disconnected from the line (datasheet, MCR bit 4).
     if (loopback()) return false;
-    if (rx_.size() >= rx_capacity()) {
-        // Overrun: without FIFOs the new character overwrites RBR; with FIFOs it is lost in
-        // the shift register and the FIFO keeps its contents.
-        if (!fifo_enabled_) rx_.back() = byte;
-        lsr_errors_ |= kLsrOe;
-        update_irq();
-        return false;
-    }
-    rx_.push_back(byte);
+    const bool accepted = push_rx(byte);
     update_irq();
-    return true;
+    return accepted;
+}
+
+bool Uart16550::push_rx(uint8_t byte) {
+    if (rx_.size() < rx_capacity()) {
+        rx_.push_back(byte);
+        return true;
+    }
+    // Overrun: without FIFOs the new character overwrites RBR; with FIFOs it is lost in the
+    // shift register and the FIFO keeps its contents (datasheet, LSR bit 1).
+    if (!fifo_enabled_) rx_.back() = byte;
+    lsr_errors_ |= kLsrOe;
+    return false;
 }
 
 void Uart16550::update_irq() {

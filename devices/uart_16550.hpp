@@ -52,6 +52,7 @@ class Uart16550 : public PortDevice {
     uint8_t read_byte(uint16_t offset);
     void write_byte(uint16_t offset, uint8_t value);
     void write_thr(uint8_t value);
+    bool push_rx(uint8_t byte); // into the receiver; false (and OE) on overrun
     void write_fcr(uint8_t value);
     void write_mcr(uint8_t value);
     uint8_t read_rbr();
