@@ -14,7 +14,9 @@
 #include "machine/machine.hpp"
 
 #include "devices/debug_exit.hpp"
+#include "devices/device_clock.hpp"
 #include "devices/fw_cfg.hpp"
+#include "devices/local_apic.hpp"
 #include "devices/pic_8259.hpp"
 #include "devices/uart_16550.hpp"
 
@@ -54,15 +56,42 @@ class SerialLineSink : public devices::ByteSink {
     std::string line_;
 };
 
+// The virtual clock and one timer-queue entry, as a device sees them.
+class MachineClock : public devices::DeviceClock {
+  public:
+    explicit MachineClock(const cpu::Cpu& c) : cpu_(c) {}
+    uint64_t now() const override { return cpu_.clock(); }
+
+  private:
+    const cpu::Cpu& cpu_;
+};
+
+class MachineTimer : public devices::DeviceTimer {
+  public:
+    void bind(TimerHandle h) { handle_ = h; }
+    void arm(uint64_t deadline) override { handle_.arm(deadline); }
+    void cancel() override { handle_.cancel(); }
+
+  private:
+    TimerHandle handle_;
+};
+
 struct Machine::Devices {
     SerialLineSink serial_sink;
+    devices::Pic8259 pic;
     devices::Uart16550 com1;
     devices::DebugExit debug_exit;
     devices::FwCfg fw_cfg;
-    devices::Pic8259 pic;
+    MachineClock clock;
+    MachineTimer lapic_timer;
+    devices::LocalApic lapic;
+    uint64_t lapic_mapped_at = kLapicUnmapped;
+
+    static constexpr uint64_t kLapicUnmapped = ~0ull;
+    static constexpr unsigned kCom1Irq = 4;
 
     Devices(Machine& m, devices::ByteSink& out)
-        : serial_sink(out, m), com1(serial_sink),
+        : serial_sink(out, m), com1(serial_sink, &pic.irq_line(kCom1Irq)),
           debug_exit([&m](int status) {
               Event e;
               e.type = EventType::DebugExit;
@@ -70,7 +99,8 @@ struct Machine::Devices {
               m.emit(e);
               m.request_stop(StopCause::DebugExit, status, "debug-exit");
           }),
-          fw_cfg(m.config().ram_bytes, m.config().cpus) {}
+          fw_cfg(m.config().ram_bytes, m.config().cpus), clock(m.cpu()),
+          lapic(clock, lapic_timer, /*apic_id=*/0) {}
 };
 
 Machine::Machine(const MachineConfig& config, devices::ByteSink& serial_out)
@@ -83,12 +113,34 @@ Machine::~Machine() = default;
 
 void Machine::wire_devices(devices::ByteSink& serial_out) {
     devices_ = std::make_unique<Devices>(*this, serial_out);
-    ports_.map(0x20, 2, &devices_->pic, "pic-master");
-    ports_.map(0xA0, 2, &devices_->pic, "pic-slave");
-    ports_.map(0x4D0, 2, &devices_->pic, "pic-elcr");
+    ports_.map(0x20, 2, &devices_->pic.master_ports(), "pic-master");
+    ports_.map(0xA0, 2, &devices_->pic.slave_ports(), "pic-slave");
+    ports_.map(0x4D0, 2, &devices_->pic.elcr_ports(), "pic-elcr");
     ports_.map(0xF4, 4, &devices_->debug_exit, "isa-debug-exit");
     ports_.map(0x3F8, 8, &devices_->com1, "com1");
     ports_.map(0x510, 2, &devices_->fw_cfg, "fw_cfg");
+
+    Devices& d = *devices_;
+    d.lapic_timer.bind(timers_.add([&d](uint64_t deadline) { d.lapic.timer_fired(deadline); }));
+    // The LAPIC page follows IA32_APIC_BASE: relocation moves it, global disable removes it
+    // (SDM Vol. 3A, "Relocating the Local APIC Registers"; a disabled APIC reads as absent).
+    d.lapic.set_base_listener([this](uint64_t) { map_lapic(); });
+    map_lapic();
+}
+
+void Machine::map_lapic() {
+    Devices& d = *devices_;
+    const uint64_t want = d.lapic.mmio_enabled() ? d.lapic.mmio_base() : Devices::kLapicUnmapped;
+    if (want == d.lapic_mapped_at) return;
+    if (d.lapic_mapped_at != Devices::kLapicUnmapped) bus_.unmap_mmio(&d.lapic);
+    d.lapic_mapped_at = Devices::kLapicUnmapped;
+    // A base that would overlap RAM or another device is accepted by the MSR but leaves the
+    // page unmapped (the SDM leaves such overlaps undefined); the event log shows the accesses.
+    if (want != Devices::kLapicUnmapped && bus_.can_map_mmio(Hpa(want), 0x1000)) {
+        bus_.map_mmio(Hpa(want), 0x1000, &d.lapic, "lapic");
+        d.lapic_mapped_at = want;
+    }
+    cpu_.invalidate_caches();
 }
 
 BootInfo Machine::boot(const BootSpec& spec) {
@@ -196,9 +248,41 @@ void Machine::port_out(uint16_t port, unsigned size, uint32_t value) {
     }
 }
 
-int Machine::pending_interrupt() { return devices_->pic.pending_vector(); }
+// The LAPIC delivers its own interrupts; the 8259's INTR reaches the CPU through LINT0 in
+// ExtINT mode, or directly when the LAPIC is globally disabled (SDM Vol. 3A, "Local Vector
+// Table": LINT0 delivery mode ExtINT; "Enabling or Disabling the Local APIC").
+bool Machine::pic_routed() const {
+    const devices::LocalApic& a = devices_->lapic;
+    if (!a.globally_enabled()) return true;
+    const uint32_t lint0 = a.peek_register(0x350);
+    const bool masked = lint0 & (1u << 16);
+    const uint32_t delivery_mode = (lint0 >> 8) & 7;
+    return !masked && delivery_mode == 7;
+}
 
-void Machine::acknowledge_interrupt(uint8_t vector) { devices_->pic.acknowledge(); }
+int Machine::pending_interrupt() {
+    const int v = devices_->lapic.pending_vector();
+    if (v >= 0) return v;
+    return pic_routed() ? devices_->pic.pending_vector() : -1;
+}
+
+void Machine::acknowledge_interrupt(uint8_t vector) {
+    if (devices_->lapic.pending_vector() == vector) return devices_->lapic.acknowledge(vector);
+    devices_->pic.acknowledge();
+}
+
+bool Machine::nmi_pending() { return devices_->lapic.nmi_pending(); }
+
+void Machine::acknowledge_nmi() { devices_->lapic.acknowledge_nmi(); }
+
+bool Machine::device_msr_read(uint32_t index, uint64_t& value) {
+    return devices_->lapic.read_msr(index, value);
+}
+
+bool Machine::device_msr_write(uint32_t index, uint64_t value) {
+    bool gp = false;
+    return devices_->lapic.write_msr(index, value, gp) && !gp;
+}
 
 void Machine::exception_delivered(uint8_t vector, bool has_error, uint32_t error, uint64_t rip) {
     Event e;

@@ -72,6 +72,10 @@ class Machine : public cpu::CpuEnv, public mmu::BusObserver {
     void port_out(uint16_t port, unsigned size, uint32_t value) override;
     int pending_interrupt() override;
     void acknowledge_interrupt(uint8_t vector) override;
+    bool nmi_pending() override;
+    void acknowledge_nmi() override;
+    bool device_msr_read(uint32_t index, uint64_t& value) override;
+    bool device_msr_write(uint32_t index, uint64_t value) override;
     void exception_delivered(uint8_t vector, bool has_error, uint32_t error,
                              uint64_t rip) override;
     void interrupt_delivered(uint8_t vector, uint64_t rip) override;
@@ -84,6 +88,8 @@ class Machine : public cpu::CpuEnv, public mmu::BusObserver {
   private:
     struct Devices;
     void wire_devices(devices::ByteSink& serial_out);
+    void map_lapic();
+    bool pic_routed() const;
     void request_stop(StopCause cause, int status, std::string why);
 
     MachineConfig config_;

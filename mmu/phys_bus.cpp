@@ -42,6 +42,19 @@ const MmioHandler* PhysBus::mmio_at(Hpa addr) const {
     return nullptr;
 }
 
+bool PhysBus::can_map_mmio(Hpa base, uint64_t size) const {
+    if (size == 0 || base.value + size < base.value) return false;
+    for (uint64_t a = base.value & ~0xFFFull; a < base.value + size; a += 0x1000)
+        if (const_cast<PhysBus*>(this)->ram_ptr(Hpa(a))) return false;
+    for (auto& r : mmio_)
+        if (base.value < r.base + r.size && r.base < base.value + size) return false;
+    return true;
+}
+
+void PhysBus::unmap_mmio(const MmioHandler* handler) {
+    std::erase_if(mmio_, [&](const MmioRegion& r) { return r.handler == handler; });
+}
+
 void PhysBus::map_mmio(Hpa base, uint64_t size, MmioHandler* handler, std::string name) {
     for (uint64_t a = base.value; a < base.value + size; a += 0x1000)
         if (ram_ptr(Hpa(a))) throw std::logic_error("MMIO region " + name + " overlaps RAM");

@@ -78,6 +78,11 @@ class PhysBus {
     // MMIO regions may not overlap RAM or each other; throws std::logic_error if they do
     // (a wiring bug, not a user error).
     void map_mmio(Hpa base, uint64_t size, MmioHandler* handler, std::string name);
+    // Whether map_mmio(base, size, ...) would succeed (for guest-relocatable regions such as
+    // the local APIC page).
+    bool can_map_mmio(Hpa base, uint64_t size) const;
+    // Removes every region of this handler (a relocated or disabled device).
+    void unmap_mmio(const MmioHandler* handler);
     const MmioHandler* mmio_at(Hpa addr) const;
 
     // Self-modifying code support: the CPU marks RAM pages it decoded instructions from. A
