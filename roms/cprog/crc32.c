@@ -4,8 +4,7 @@
 
 static uint32_t table[256];
 
-void crc32_init(void)
-{
+void crc32_init(void) {
     for (uint32_t i = 0; i < 256; i++) {
         uint32_t c = i;
         for (int bit = 0; bit < 8; bit++)
@@ -14,9 +13,8 @@ void crc32_init(void)
     }
 }
 
-uint32_t crc32(const void *data, size_t len)
-{
-    const uint8_t *p = data;
+uint32_t crc32(const void* data, size_t len) {
+    const uint8_t* p = data;
     uint32_t c = 0xFFFFFFFFu;
     for (size_t i = 0; i < len; i++)
         c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);

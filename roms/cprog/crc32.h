@@ -7,6 +7,6 @@
 #include <stdint.h>
 
 void crc32_init(void);
-uint32_t crc32(const void *data, size_t len);
+uint32_t crc32(const void* data, size_t len);
 
 #endif

@@ -18,12 +18,12 @@ struct hash_table {
     uint32_t probes; /* slots visited by all operations: a measure of clustering */
 };
 
-void hash_init(struct hash_table *t);
+void hash_init(struct hash_table* t);
 /* Inserts or overwrites; returns 0 if the table is full (or key is 0), 1 otherwise. */
-int hash_put(struct hash_table *t, uint32_t key, uint32_t value);
+int hash_put(struct hash_table* t, uint32_t key, uint32_t value);
 /* Returns 1 and sets *value if present. */
-int hash_get(struct hash_table *t, uint32_t key, uint32_t *value);
+int hash_get(struct hash_table* t, uint32_t key, uint32_t* value);
 /* Returns 1 if the key was present and is now gone. */
-int hash_delete(struct hash_table *t, uint32_t key);
+int hash_delete(struct hash_table* t, uint32_t key);
 
 #endif

@@ -9,8 +9,7 @@ struct lcg {
     uint64_t state;
 };
 
-static inline uint32_t lcg_next(struct lcg *g)
-{
+static inline uint32_t lcg_next(struct lcg* g) {
     g->state = g->state * 6364136223846793005ull + 1442695040888963407ull;
     return (uint32_t)(g->state >> 32); /* the high half: the low bits of an LCG are weak */
 }

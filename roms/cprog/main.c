@@ -18,7 +18,7 @@
 #define CPROG_PASS 0x11 /* exit status (0x11 << 1) | 1 = 35 */
 #define CPROG_FAIL 0x01 /* exit status 3 */
 
-#define CRC_SEED 0x243F6A8885A308D3ull  /* digits of pi: nothing up the sleeve */
+#define CRC_SEED 0x243F6A8885A308D3ull /* digits of pi: nothing up the sleeve */
 #define SORT_SEED 0x13198A2E03707344ull
 #define HASH_SEED 0xA4093822299F31D0ull
 #define BUFFER_SIZE 65536
@@ -34,16 +34,14 @@ static uint8_t deleted[HASH_KEYS];
 static struct hash_table table;
 static int failures;
 
-static void check(int ok, const char *what)
-{
+static void check(int ok, const char* what) {
     if (!ok) {
         printf("FAIL: %s\n", what);
         failures++;
     }
 }
 
-static void run_crc32(void)
-{
+static void run_crc32(void) {
     crc32_init();
     uint32_t known = crc32("123456789", 9);
     printf("crc32: \"123456789\" -> %08x\n", known);
@@ -58,24 +56,21 @@ static void run_crc32(void)
 }
 
 /* Sum of (i + 1) * a[i]: sensitive to order as well as to contents. */
-static uint64_t weighted_sum(const uint32_t *a, uint32_t n)
-{
+static uint64_t weighted_sum(const uint32_t* a, uint32_t n) {
     uint64_t sum = 0;
     for (uint32_t i = 0; i < n; i++)
         sum += (uint64_t)(i + 1) * a[i];
     return sum;
 }
 
-static uint32_t count_distinct(const uint32_t *sorted, uint32_t n)
-{
+static uint32_t count_distinct(const uint32_t* sorted, uint32_t n) {
     uint32_t distinct = n > 0;
     for (uint32_t i = 1; i < n; i++)
         distinct += sorted[i] != sorted[i - 1];
     return distinct;
 }
 
-static void run_sort(void)
-{
+static void run_sort(void) {
     struct lcg g = {SORT_SEED};
     for (uint32_t i = 0; i < SORT_COUNT; i++)
         numbers[i] = lcg_next(&g) % SORT_RANGE;
@@ -87,27 +82,23 @@ static void run_sort(void)
     insertion_sort(reference, SORT_COUNT);
     check(is_sorted(numbers, SORT_COUNT), "quick_sort result is sorted");
     check(memcmp(numbers, reference, sizeof(numbers)) == 0, "quick_sort == insertion_sort");
-    printf("sort: min %u, median %u, max %u, distinct %u\n", numbers[0],
-           numbers[SORT_COUNT / 2], numbers[SORT_COUNT - 1],
-           count_distinct(numbers, SORT_COUNT));
+    printf("sort: min %u, median %u, max %u, distinct %u\n", numbers[0], numbers[SORT_COUNT / 2],
+           numbers[SORT_COUNT - 1], count_distinct(numbers, SORT_COUNT));
     printf("sort: sorted weighted sum %llu\n",
            (unsigned long long)weighted_sum(numbers, SORT_COUNT));
 }
 
 /* Distinct, non-zero keys: multiplying by an odd constant is a bijection mod 2^32. */
-static uint32_t key_of(uint32_t i)
-{
+static uint32_t key_of(uint32_t i) {
     return (i + 1) * 0x9E3779B1u;
 }
 
-static uint32_t value_of(uint32_t i, uint32_t generation)
-{
+static uint32_t value_of(uint32_t i, uint32_t generation) {
     return i * 7 + generation * 100000;
 }
 
 /* Every present key maps to its value of `generation`; deleted and absent keys are missing. */
-static void check_contents(uint32_t generation, int expect_deleted)
-{
+static void check_contents(uint32_t generation, int expect_deleted) {
     uint32_t found = 0;
     uint64_t value_sum = 0;
     for (uint32_t i = 0; i < HASH_KEYS; i++) {
@@ -131,8 +122,7 @@ static void check_contents(uint32_t generation, int expect_deleted)
            (unsigned long long)value_sum, absent_found, ABSENT_KEYS, table.count);
 }
 
-static void run_hash_table(void)
-{
+static void run_hash_table(void) {
     hash_init(&table);
     for (uint32_t i = 0; i < HASH_KEYS; i++)
         check(hash_put(&table, key_of(i), value_of(i, 0)), "hash_put");
@@ -157,8 +147,7 @@ static void run_hash_table(void)
     printf("hash: %u probes in all\n", table.probes);
 }
 
-void kmain(uint32_t magic, uint32_t mbinfo)
-{
+void kmain(uint32_t magic, uint32_t mbinfo) {
     (void)magic;
     (void)mbinfo;
     serial_init();

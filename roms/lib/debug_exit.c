@@ -3,14 +3,12 @@
 
 #include "io.h"
 
-void debug_exit(uint32_t status)
-{
+void debug_exit(uint32_t status) {
     outl(DEBUG_EXIT_PORT, status);
     rom_halt();
 }
 
-void rom_halt(void)
-{
+void rom_halt(void) {
     for (;;)
         __asm__ volatile("cli; hlt");
 }

@@ -12,14 +12,13 @@ struct spec {
     int left;
     int width;
     int precision; /* %s only: at most this many bytes; -1 for all */
-    int length; /* 0: int, 1: long, 2: long long, 3: size_t */
+    int length;    /* 0: int, 1: long, 2: long long, 3: size_t */
 };
 
 /* Writes `n` in `base` into the end of buf[0..size) and returns the first digit. */
-static char *format_unsigned(char *buf, int size, uint64_t n, unsigned base, int upper)
-{
-    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    char *p = buf + size;
+static char* format_unsigned(char* buf, int size, uint64_t n, unsigned base, int upper) {
+    const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    char* p = buf + size;
     do {
         *--p = digits[n % base];
         n /= base;
@@ -28,16 +27,14 @@ static char *format_unsigned(char *buf, int size, uint64_t n, unsigned base, int
 }
 
 /* Zero padding goes between the sign and the digits: "-0042", as C requires. */
-static int emit_padded(const struct spec *sp, char sign, const char *body, int len)
-{
+static int emit_padded(const struct spec* sp, char sign, const char* body, int len) {
     int total = len + (sign != 0);
     int pad = sp->width > total ? sp->width - total : 0;
     int written = total + pad;
     if (!sp->left && !sp->zero_pad)
         for (; pad > 0; pad--)
             serial_putc(' ');
-    if (sign)
-        serial_putc(sign);
+    if (sign) serial_putc(sign);
     if (!sp->left)
         for (; pad > 0; pad--)
             serial_putc('0');
@@ -47,8 +44,7 @@ static int emit_padded(const struct spec *sp, char sign, const char *body, int l
     return written;
 }
 
-static uint64_t fetch_unsigned(const struct spec *sp, va_list *ap)
-{
+static uint64_t fetch_unsigned(const struct spec* sp, va_list* ap) {
     switch (sp->length) {
     case 0: return va_arg(*ap, unsigned int);
     case 1: return va_arg(*ap, unsigned long);
@@ -57,8 +53,7 @@ static uint64_t fetch_unsigned(const struct spec *sp, va_list *ap)
     }
 }
 
-static int64_t fetch_signed(const struct spec *sp, va_list *ap)
-{
+static int64_t fetch_signed(const struct spec* sp, va_list* ap) {
     switch (sp->length) {
     case 0: return va_arg(*ap, int);
     case 1: return va_arg(*ap, long);
@@ -69,8 +64,7 @@ static int64_t fetch_signed(const struct spec *sp, va_list *ap)
 
 /* Parses flags, width, precision and length after '%'; returns the conversion character's
  * address. */
-static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
-{
+static const char* parse_spec(const char* f, struct spec* sp, va_list* ap) {
     *sp = (struct spec){.precision = -1};
     for (;; f++) {
         if (*f == '0')
@@ -102,11 +96,10 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 }
 
 /* Formats one conversion `c`; returns bytes written, or -1 if `c` is not a conversion. */
-static int emit_conversion(char c, struct spec *sp, va_list *ap)
-{
+static int emit_conversion(char c, struct spec* sp, va_list* ap) {
     char buf[24];
     const int size = (int)sizeof buf;
-    char *p;
+    char* p;
     switch (c) {
     case 'd':
     case 'i': {
@@ -123,12 +116,11 @@ static int emit_conversion(char c, struct spec *sp, va_list *ap)
     case 'p':
         serial_write("0x", 2);
         *sp = (struct spec){.zero_pad = 1, .width = 16};
-        p = format_unsigned(buf, size, (uintptr_t)va_arg(*ap, void *), 16, 0);
+        p = format_unsigned(buf, size, (uintptr_t)va_arg(*ap, void*), 16, 0);
         return 2 + emit_padded(sp, 0, p, (int)(buf + size - p));
     case 's': {
-        const char *s = va_arg(*ap, const char *);
-        if (s == NULL)
-            s = "(null)";
+        const char* s = va_arg(*ap, const char*);
+        if (s == NULL) s = "(null)";
         int len = 0;
         while (s[len] != '\0' && (sp->precision < 0 || len < sp->precision))
             len++;
@@ -139,34 +131,30 @@ static int emit_conversion(char c, struct spec *sp, va_list *ap)
         buf[0] = (char)va_arg(*ap, int);
         sp->zero_pad = 0;
         return emit_padded(sp, 0, buf, 1);
-    case '%':
-        serial_putc('%');
-        return 1;
+    case '%': serial_putc('%'); return 1;
     default: return -1;
     }
 }
 
-int vprintf(const char *fmt, va_list ap)
-{
+int vprintf(const char* fmt, va_list ap) {
     va_list args;
     va_copy(args, ap);
     int written = 0;
-    for (const char *f = fmt; *f != '\0'; f++) {
+    for (const char* f = fmt; *f != '\0'; f++) {
         if (*f != '%') {
             serial_putc(*f);
             written++;
             continue;
         }
         struct spec sp;
-        const char *conv = parse_spec(f + 1, &sp, &args);
+        const char* conv = parse_spec(f + 1, &sp, &args);
         int n = *conv == '\0' ? -1 : emit_conversion(*conv, &sp, &args);
         if (n < 0) {
             /* Not a conversion we know: show it as written, so the mistake is visible. */
             int len = (int)(conv - f) + (*conv != '\0');
             serial_write(f, (unsigned long)len);
             n = len;
-            if (*conv == '\0')
-                conv--;
+            if (*conv == '\0') conv--;
         }
         written += n;
         f = conv;
@@ -175,8 +163,7 @@ int vprintf(const char *fmt, va_list ap)
     return written;
 }
 
-int printf(const char *fmt, ...)
-{
+int printf(const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     int n = vprintf(fmt, ap);

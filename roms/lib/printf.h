@@ -7,7 +7,7 @@
 
 #include <stdarg.h>
 
-__attribute__((format(printf, 1, 2))) int printf(const char *fmt, ...);
-int vprintf(const char *fmt, va_list ap);
+__attribute__((format(printf, 1, 2))) int printf(const char* fmt, ...);
+int vprintf(const char* fmt, va_list ap);
 
 #endif

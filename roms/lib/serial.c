@@ -28,8 +28,7 @@
 /* The UART divides its 1.8432 MHz clock by 16 * divisor; divisor 1 gives 115200 baud. */
 #define BAUD_DIVISOR 1
 
-void serial_init(void)
-{
+void serial_init(void) {
     outb(COM1 + UART_IER, 0x00);
     outb(COM1 + UART_LCR, LCR_DLAB);
     outb(COM1 + UART_DLL, BAUD_DIVISOR & 0xFF);
@@ -40,15 +39,13 @@ void serial_init(void)
 }
 
 /* With no UART present the port reads as all ones, THRE included, so this never hangs. */
-void serial_putc(char c)
-{
+void serial_putc(char c) {
     while ((inb(COM1 + UART_LSR) & LSR_THRE) == 0)
         ;
     outb(COM1 + UART_THR, (unsigned char)c);
 }
 
-void serial_write(const char *s, unsigned long len)
-{
+void serial_write(const char* s, unsigned long len) {
     for (unsigned long i = 0; i < len; i++)
         serial_putc(s[i]);
 }

@@ -9,6 +9,6 @@ void serial_init(void);
  * bytes the ROM printed. */
 void serial_putc(char c);
 
-void serial_write(const char *s, unsigned long len);
+void serial_write(const char* s, unsigned long len);
 
 #endif

@@ -33,18 +33,40 @@ extern const uint64_t trap_vectors[NUM_VECTORS];
 static struct idt_gate idt[NUM_VECTORS];
 static trap_handler_fn handler;
 
-static const char *const vector_names[NUM_VECTORS] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-    "#BR bound range", "#UD invalid opcode", "#NM device not available", "#DF double fault",
-    "coprocessor segment overrun", "#TS invalid TSS", "#NP segment not present",
-    "#SS stack fault", "#GP general protection", "#PF page fault", "reserved",
-    "#MF x87 floating-point", "#AC alignment check", "#MC machine check",
-    "#XM SIMD floating-point", "#VE virtualization", "#CP control protection",
-    "reserved", "reserved", "reserved", "reserved", "reserved", "reserved",
-    "#HV hypervisor injection", "#VC VMM communication", "#SX security", "reserved"};
+static const char* const vector_names[NUM_VECTORS] = {"#DE divide error",
+                                                      "#DB debug",
+                                                      "NMI",
+                                                      "#BP breakpoint",
+                                                      "#OF overflow",
+                                                      "#BR bound range",
+                                                      "#UD invalid opcode",
+                                                      "#NM device not available",
+                                                      "#DF double fault",
+                                                      "coprocessor segment overrun",
+                                                      "#TS invalid TSS",
+                                                      "#NP segment not present",
+                                                      "#SS stack fault",
+                                                      "#GP general protection",
+                                                      "#PF page fault",
+                                                      "reserved",
+                                                      "#MF x87 floating-point",
+                                                      "#AC alignment check",
+                                                      "#MC machine check",
+                                                      "#XM SIMD floating-point",
+                                                      "#VE virtualization",
+                                                      "#CP control protection",
+                                                      "reserved",
+                                                      "reserved",
+                                                      "reserved",
+                                                      "reserved",
+                                                      "reserved",
+                                                      "reserved",
+                                                      "#HV hypervisor injection",
+                                                      "#VC VMM communication",
+                                                      "#SX security",
+                                                      "reserved"};
 
-void trap_init(void)
-{
+void trap_init(void) {
     for (int v = 0; v < NUM_VECTORS; v++) {
         uint64_t handler = trap_vectors[v];
         idt[v] = (struct idt_gate){
@@ -59,32 +81,26 @@ void trap_init(void)
     __asm__ volatile("lidt %0" : : "m"(ptr));
 }
 
-void trap_set_handler(trap_handler_fn fn)
-{
+void trap_set_handler(trap_handler_fn fn) {
     handler = fn;
 }
 
-void trap_dispatch(struct trap_frame *frame)
-{
-    if (handler != NULL && handler(frame))
-        return;
+void trap_dispatch(struct trap_frame* frame) {
+    if (handler != NULL && handler(frame)) return;
     trap_report(frame);
 }
 
-static uint64_t read_cr2(void)
-{
+static uint64_t read_cr2(void) {
     uint64_t cr2;
     __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
     return cr2;
 }
 
-void trap_report(const struct trap_frame *f)
-{
+void trap_report(const struct trap_frame* f) {
     printf("\nEXCEPTION %lu (%s) error=0x%lx\n", (unsigned long)f->vector,
            vector_names[f->vector % NUM_VECTORS], (unsigned long)f->error_code);
-    printf("  rip=%p cs=0x%lx rflags=0x%lx\n", (void *)f->rip, (unsigned long)f->cs,
+    printf("  rip=%p cs=0x%lx rflags=0x%lx\n", (void*)f->rip, (unsigned long)f->cs,
            (unsigned long)f->rflags);
-    printf("  rsp=%p ss=0x%lx cr2=%p\n", (void *)f->rsp, (unsigned long)f->ss,
-           (void *)read_cr2());
+    printf("  rsp=%p ss=0x%lx cr2=%p\n", (void*)f->rsp, (unsigned long)f->ss, (void*)read_cr2());
     debug_exit(ROM_EXIT_EXCEPTION);
 }

@@ -23,7 +23,7 @@ struct trap_frame {
 /* Returns 1 if it handled the exception: the registers in *frame (RIP included) are then
  * restored and IRETQ resumes there. Returns 0 to report it and end the run. A handler must
  * not use SSE registers: it runs in the middle of code that may. */
-typedef int (*trap_handler_fn)(struct trap_frame *frame);
+typedef int (*trap_handler_fn)(struct trap_frame* frame);
 
 /* Loads an IDT whose gates 0..31 lead to trap_dispatch. Called by entry32.S before kmain. */
 void trap_init(void);
@@ -31,8 +31,8 @@ void trap_init(void);
 void trap_set_handler(trap_handler_fn handler);
 
 /* Called by lib/vectors.S for every exception. */
-void trap_dispatch(struct trap_frame *frame);
+void trap_dispatch(struct trap_frame* frame);
 
-__attribute__((noreturn)) void trap_report(const struct trap_frame *frame);
+__attribute__((noreturn)) void trap_report(const struct trap_frame* frame);
 
 #endif
