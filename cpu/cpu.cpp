@@ -28,6 +28,11 @@ struct Cpu::Impl {
     // Fetches and decodes the instruction at RIP, through the cache. Returns the decoded form
     // or a fault (#PF on fetch, #GP past the CS limit or beyond 15 bytes, #UD).
     Fault fetch(const DecodedInsn*& out);
+    RunResult run_loop(uint64_t max_insns);
+    bool before_instruction(RunResult& r);
+    bool after_instruction(RunResult& r);
+    void refresh_attention();
+    Cpu* owner = nullptr;
 };
 
 namespace {
@@ -38,6 +43,7 @@ void drop_page_hook(void* cpu, uint64_t page) { static_cast<Cpu*>(cpu)->code_pag
 
 Cpu::Cpu(mmu::PhysBus& bus, CpuEnv& env)
     : mem_(bus), env_(env), impl_(std::make_unique<Impl>(state_, mem_, env, bus, clock_)) {
+    impl_->owner = this;
     impl_->x.code_page_written_hook = drop_page_hook;
     impl_->x.hook_arg = this;
 }
@@ -48,8 +54,7 @@ void Cpu::invalidate_caches() {
     impl_->cache.clear();
     impl_->x.flush_fast();
     impl_->fetch_lpage = ~uint64_t{0};
-    impl_->x.state_changed = true;
-    impl_->x.poll_events = true;
+    impl_->x.after_system_op();
     mem_.flush_all();
 }
 
@@ -148,6 +153,7 @@ namespace {
 // Delivers a fault raised by the instruction at x.insn_rip (RIP is restored to it first, so the
 // handler returns to the faulting instruction). Returns false on shutdown.
 bool deliver_fault(Exec& x, uint64_t clock, const Fault& f) {
+    x.materialize_flags();
     x.s.rip = x.insn_rip;
     if (f.vector == PF) x.s.cr2 = f.cr2; // SDM Vol. 3A, "Page-Fault Exception (#PF)"
     SystemContext c{x.s, x.mem, x.env, clock};
@@ -161,6 +167,7 @@ bool deliver_fault(Exec& x, uint64_t clock, const Fault& f) {
 // Returns +1 if an event was delivered, 0 if none, -1 on shutdown.
 int deliver_pending_event(Exec& x, uint64_t clock) {
     CpuState& s = x.s;
+    x.materialize_flags();
     SystemContext c{s, x.mem, x.env, clock};
     if (!s.nmi_blocked && !s.movss_shadow && x.env.nmi_pending()) {
         x.env.acknowledge_nmi();
@@ -187,103 +194,138 @@ int deliver_pending_event(Exec& x, uint64_t clock) {
 } // namespace
 
 RunResult Cpu::run(uint64_t max_insns) {
-    Impl& m = *impl_;
-    Exec& x = m.x;
+    const RunResult r = impl_->run_loop(max_insns);
+    impl_->x.materialize_flags(); // the state is visible again outside the interpreter
+    return r;
+}
+
+// Work between instructions: re-derive the mode after a system operation, and deliver NMI or
+// interrupts when something could have raised one (run() entry, a device access, a system
+// operation, a change of IF or of the shadows). Returns false if run() must return `r`.
+bool Cpu::Impl::before_instruction(RunResult& r) {
+    CpuState& s = x.s;
+    if (x.state_changed) {
+        x.state_changed = false;
+        mode = s.mode();
+        x.is64 = mode == CpuMode::Long64;
+        x.flush_fast();
+        fetch_lpage = ~uint64_t{0};
+    }
+    if (x.poll_events) {
+        x.poll_events = false;
+        const int ev = deliver_pending_event(x, x.clock);
+        if (ev < 0) {
+            s.activity = CpuState::Activity::Shutdown;
+            r.reason = StopReason::Shutdown;
+            return false;
+        }
+        if (ev > 0) return before_instruction(r); // at the handler: new mode, maybe more events
+        if (s.activity == CpuState::Activity::Hlt) {
+            x.poll_events = true;
+            r.reason = StopReason::Halted;
+            return false;
+        }
+    }
+    x.tf_active = s.rflags & rflags::TF;
+    refresh_attention();
+    return true;
+}
+
+// Work after an instruction retired: shutdown, the STI / MOV SS shadows (they cover exactly
+// the next instruction: SDM Vol. 3A, "Interrupt Blocking"), the single-step trap, HLT and stop
+// requests. Returns false if run() must return `r`.
+bool Cpu::Impl::after_instruction(RunResult& r) {
+    CpuState& s = x.s;
+    if (x.shutdown) {
+        x.shutdown = false;
+        s.activity = CpuState::Activity::Shutdown;
+        r.reason = StopReason::Shutdown;
+        return false;
+    }
+    if (s.sti_shadow || s.movss_shadow) {
+        s.sti_shadow = s.movss_shadow = false;
+        x.poll_events = true;
+    }
+    if (x.inhibit_next) {
+        (x.inhibit_is_sti ? s.sti_shadow : s.movss_shadow) = true;
+        x.inhibit_next = false;
+    }
+    if (x.tf_active) {
+        // Single-step trap after the instruction (SDM Vol. 3A, "Single-Step Exception
+        // Condition"). The pushed RIP is the next instruction.
+        s.dr[6] |= 1u << 14; // DR6.BS
+        x.materialize_flags();
+        SystemContext c{s, x.mem, x.env, x.clock};
+        x.after_system_op();
+        if (deliver_event(c, EventKind::Exception, DB, false, 0, s.rip) !=
+            DeliveryOutcome::Delivered) {
+            s.activity = CpuState::Activity::Shutdown;
+            r.reason = StopReason::Shutdown;
+            return false;
+        }
+    }
+    if (x.halt) {
+        x.halt = false;
+        s.activity = CpuState::Activity::Hlt;
+        x.poll_events = true; // wakes at once if an interrupt is already pending
+    }
+    if (x.stop || owner->stop_requested_) {
+        x.stop = false;
+        owner->stop_requested_ = false;
+        r.reason = StopReason::Requested;
+        refresh_attention();
+        return false;
+    }
+    refresh_attention();
+    return true;
+}
+
+void Cpu::Impl::refresh_attention() {
+    const CpuState& s = x.s;
+    x.attention = x.state_changed | x.poll_events | x.tf_active | s.sti_shadow | s.movss_shadow |
+                  x.inhibit_next | x.halt | x.stop | x.shutdown;
+}
+
+RunResult Cpu::Impl::run_loop(uint64_t max_insns) {
+    CpuState& s = x.s;
     RunResult r;
-    stop_requested_ = false;
-    x.poll_events = true;
-    x.state_changed = true;
-    if (state_.activity == CpuState::Activity::Shutdown) {
+    owner->stop_requested_ = false;
+    x.poll_events = x.state_changed = x.attention = true;
+    if (s.activity == CpuState::Activity::Shutdown) {
         r.reason = StopReason::Shutdown;
         return r;
     }
     while (r.retired < max_insns) {
-        if (x.state_changed) {
-            x.state_changed = false;
-            m.mode = state_.mode();
-            x.is64 = m.mode == CpuMode::Long64;
-            x.flush_fast();
-            m.fetch_lpage = ~uint64_t{0};
+        if (x.attention && !before_instruction(r)) [[unlikely]]
+            return r;
+        const uint64_t rip = s.rip;
+        x.insn_rip = rip;
+        const DecodedInsn* d = nullptr;
+        Fault f;
+        // Fast path: 64-bit mode, same page as the last fetch, decoded before.
+        if (x.is64 && (rip >> 12) == fetch_lpage) [[likely]] {
+            const uint64_t pa = (fetch_ppage << 12) | (rip & 0xFFF);
+            DecodeCache::Entry& e = cache.slot(pa);
+            if (e.tag == DecodeCache::tag_of(pa, CpuMode::Long64)) d = &e.insn;
         }
-        if (x.poll_events) {
-            // Events are polled only when something could have raised one: run() entry, a
-            // device access, a system operation, or a change of IF or the shadows.
-            x.poll_events = state_.sti_shadow || state_.movss_shadow;
-            const int ev = deliver_pending_event(x, clock_);
-            if (ev < 0) {
-                state_.activity = CpuState::Activity::Shutdown;
-                r.reason = StopReason::Shutdown;
-                return r;
-            }
-            if (ev > 0) continue; // re-derive the mode at the handler
-            if (state_.activity == CpuState::Activity::Hlt) {
-                x.poll_events = true;
-                r.reason = StopReason::Halted;
-                return r;
-            }
-        }
-        x.insn_rip = state_.rip;
-        const DecodedInsn* d;
-        const uint64_t tf = state_.rflags & rflags::TF;
-        Fault f = m.fetch(d);
+        if (!d) f = fetch(d);
         if (!f) {
-            state_.rip = x.insn_rip + d->length;
+            s.rip = rip + d->length;
             f = d->handler(x, *d);
         }
         if (f) [[unlikely]] {
-            if (!deliver_fault(x, clock_, f)) {
-                state_.activity = CpuState::Activity::Shutdown;
+            if (!deliver_fault(x, x.clock, f)) {
+                s.activity = CpuState::Activity::Shutdown;
                 r.reason = StopReason::Shutdown;
                 return r;
             }
             continue;
         }
         ++r.retired;
-        ++clock_;
-        if (!x.is64) state_.rip &= 0xFFFFFFFFull; // EIP wraps outside 64-bit mode
-        if (x.inhibit_next | state_.sti_shadow | state_.movss_shadow | x.halt | x.stop |
-            x.shutdown | stop_requested_ | (tf != 0)) [[unlikely]] {
-            if (x.shutdown) {
-                x.shutdown = false;
-                state_.activity = CpuState::Activity::Shutdown;
-                r.reason = StopReason::Shutdown;
-                return r;
-            }
-            // The STI / MOV SS shadow covers exactly the next instruction (SDM Vol. 3A,
-            // "Interrupt Blocking").
-            state_.sti_shadow = state_.movss_shadow = false;
-            if (x.inhibit_next) {
-                (x.inhibit_is_sti ? state_.sti_shadow : state_.movss_shadow) = true;
-                x.inhibit_next = false;
-                x.poll_events = true;
-            }
-            if (tf) {
-                // Single-step trap after the instruction (SDM Vol. 3A, "Single-Step Exception
-                // Condition").
-                state_.dr[6] |= 1u << 14; // DR6.BS
-                SystemContext c{state_, mem_, env_, clock_};
-                x.after_system_op();
-                if (deliver_event(c, EventKind::Exception, DB, false, 0, state_.rip) !=
-                    DeliveryOutcome::Delivered) {
-                    state_.activity = CpuState::Activity::Shutdown;
-                    r.reason = StopReason::Shutdown;
-                    return r;
-                }
-            }
-            if (x.halt) {
-                x.halt = false;
-                state_.activity = CpuState::Activity::Hlt;
-                x.poll_events = true;
-                // Wake at once if an interrupt is already pending.
-                continue;
-            }
-            if (x.stop || stop_requested_) {
-                x.stop = false;
-                stop_requested_ = false;
-                r.reason = StopReason::Requested;
-                return r;
-            }
-        }
+        ++x.clock;
+        if (!x.is64) s.rip &= 0xFFFFFFFFull; // EIP wraps outside 64-bit mode
+        if (x.attention && !after_instruction(r)) [[unlikely]]
+            return r;
     }
     r.reason = StopReason::Budget;
     return r;

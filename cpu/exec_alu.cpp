@@ -9,24 +9,40 @@ namespace {
 
 enum class Alu : uint8_t { Add, Or, Adc, Sbb, And, Sub, Xor, Cmp, Test };
 
-// Computes a OP b and the new arithmetic flags; CF is an input for ADC/SBB.
-template <Alu Op> uint64_t alu(uint64_t& rf, uint64_t a, uint64_t b, unsigned size) {
-    const bool cf = rf & rflags::CF;
-    uint64_t r = 0, f = 0;
-    if constexpr (Op == Alu::Add || Op == Alu::Adc) {
-        const bool c = Op == Alu::Adc && cf;
-        r = a + b + c;
-        f = add_flags(a, b, r, c, size);
-    } else if constexpr (Op == Alu::Sub || Op == Alu::Sbb || Op == Alu::Cmp) {
-        const bool c = Op == Alu::Sbb && cf;
-        r = a - b - c;
-        f = sub_flags(a, b, r, c, size);
-    } else {
-        r = Op == Alu::Or ? (a | b) : Op == Alu::Xor ? (a ^ b) : (a & b);
-        f = logic_flags(r, size);
+// a OP b; ADC/SBB read CF.
+template <Alu Op> uint64_t compute(Exec& x, uint64_t a, uint64_t b) {
+    switch (Op) {
+    case Alu::Add: return a + b;
+    case Alu::Adc: return a + b + carry_flag(x);
+    case Alu::Sub:
+    case Alu::Cmp: return a - b;
+    case Alu::Sbb: return a - b - carry_flag(x);
+    case Alu::Or: return a | b;
+    case Alu::Xor: return a ^ b;
+    case Alu::And:
+    case Alu::Test: return a & b;
     }
-    put_arith_flags(rf, f);
-    return r & size_mask(size);
+    return 0;
+}
+
+// The flags of r = a OP b (after the destination was written). ADC/SBB are computed at once
+// because their CF input would otherwise have to be recorded too.
+template <Alu Op> void commit_flags(Exec& x, uint64_t a, uint64_t b, uint64_t r, unsigned size) {
+    if constexpr (Op == Alu::Add) {
+        set_flags_lazy(x, LazyOp::Add, a, b, r, size);
+    } else if constexpr (Op == Alu::Sub || Op == Alu::Cmp) {
+        set_flags_lazy(x, LazyOp::Sub, a, b, r, size);
+    } else if constexpr (Op == Alu::Adc) {
+        const uint64_t m = size_mask(size);
+        const bool c = ((r - a - b) & m) != 0;
+        set_arith_flags(x, add_flags(a, b, r, c, size));
+    } else if constexpr (Op == Alu::Sbb) {
+        const uint64_t m = size_mask(size);
+        const bool c = ((a - b - r) & m) != 0;
+        set_arith_flags(x, sub_flags(a, b, r, c, size));
+    } else {
+        set_flags_lazy(x, LazyOp::Logic, a, b, r, size);
+    }
 }
 
 constexpr bool writes_result(Alu op) { return op != Alu::Cmp && op != Alu::Test; }
@@ -35,7 +51,6 @@ enum class Form : uint8_t { RmReg, RegRm, AccImm, RmImm };
 
 template <Alu Op, Form F> Fault exec_alu(Exec& x, const DecodedInsn& d) {
     const unsigned size = d.opsize;
-    uint64_t rf = x.s.rflags;
     if (F == Form::AccImm || F == Form::RegRm || d.mod == 3) {
         uint64_t a, b;
         if constexpr (F == Form::AccImm) {
@@ -47,12 +62,12 @@ template <Alu Op, Form F> Fault exec_alu(Exec& x, const DecodedInsn& d) {
             a = get_reg(x, d, d.rm, size);
             b = F == Form::RmImm ? d.imm : get_reg(x, d, d.reg, size);
         }
-        const uint64_t r = alu<Op>(rf, a, b, size);
+        const uint64_t r = compute<Op>(x, a, b);
         if constexpr (writes_result(Op)) {
             const unsigned dst = F == Form::AccImm ? unsigned{RAX} : F == Form::RegRm ? d.reg : d.rm;
             set_reg(x, d, dst, size, r);
         }
-        x.s.rflags = rf;
+        commit_flags<Op>(x, a, b, r, size);
         return kNoFault;
     }
     // Memory destination: read, compute, write; flags only once the write succeeded.
@@ -60,10 +75,10 @@ template <Alu Op, Form F> Fault exec_alu(Exec& x, const DecodedInsn& d) {
     uint64_t a;
     if (Fault f = read_mem(x, d.seg, ea, size, a)) return f;
     const uint64_t b = F == Form::RmImm ? d.imm : get_reg(x, d, d.reg, size);
-    const uint64_t r = alu<Op>(rf, a, b, size);
+    const uint64_t r = compute<Op>(x, a, b);
     if constexpr (writes_result(Op))
         if (Fault f = write_mem(x, d.seg, ea, size, r)) return f;
-    x.s.rflags = rf;
+    commit_flags<Op>(x, a, b, r, size);
     return kNoFault;
 }
 
@@ -81,7 +96,6 @@ template <bool Inc> Fault exec_incdec(Exec& x, const DecodedInsn& d) {
         return f;
     }
     const uint64_t r = (Inc ? a + 1 : a - 1) & size_mask(size);
-    const uint64_t fl = Inc ? add_flags(a, 1, r, false, size) : sub_flags(a, 1, r, false, size);
     if (plus_r) {
         set_reg(x, d, d.reg, size, r);
     } else if (d.mod == 3) {
@@ -89,7 +103,7 @@ template <bool Inc> Fault exec_incdec(Exec& x, const DecodedInsn& d) {
     } else if (Fault f = write_mem(x, d.seg, ea, size, r)) {
         return f;
     }
-    x.s.rflags = (x.s.rflags & ~(rflags::kArith & ~rflags::CF)) | (fl & ~rflags::CF);
+    set_flags_lazy(x, Inc ? LazyOp::Inc : LazyOp::Dec, a, carry_flag(x), r, size);
     return kNoFault;
 }
 
@@ -112,15 +126,14 @@ Fault exec_not(Exec& x, const DecodedInsn& d) {
 
 // NEG: CF = (source != 0); other flags as 0 - source (SDM Vol. 2B, NEG).
 Fault exec_neg(Exec& x, const DecodedInsn& d) {
-    uint64_t fl = 0;
+    uint64_t src = 0;
     const unsigned size = d.opsize;
     if (Fault f = modify_rm(x, d, [&](uint64_t a) {
-            const uint64_t r = (0 - a) & size_mask(size);
-            fl = sub_flags(0, a, r, false, size);
-            return r;
+            src = a;
+            return (0 - a) & size_mask(size);
         }))
         return f;
-    put_arith_flags(x.s.rflags, fl);
+    set_flags_lazy(x, LazyOp::Sub, 0, src, (0 - src) & size_mask(size), size);
     return kNoFault;
 }
 

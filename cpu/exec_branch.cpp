@@ -23,7 +23,7 @@ Fault near_target(Exec& x, uint64_t target, unsigned opsize, uint64_t& out) {
 }
 
 Fault exec_jcc(Exec& x, const DecodedInsn& d) {
-    if (!condition(x.s.rflags, d.opcode & 0xF)) return kNoFault;
+    if (!condition_true(x, d.opcode & 0xF)) return kNoFault;
     return branch_to(x, x.s.rip + d.imm, d.opsize);
 }
 
@@ -68,8 +68,8 @@ Fault exec_ret(Exec& x, const DecodedInsn& d) {
 template <int Kind> Fault exec_loop(Exec& x, const DecodedInsn& d) {
     const uint64_t count = (x.s.gpr[RCX] - 1) & size_mask(d.addrsize);
     bool taken = count != 0;
-    if (Kind == 1) taken = taken && (x.s.rflags & rflags::ZF);  // LOOPE
-    if (Kind == 0) taken = taken && !(x.s.rflags & rflags::ZF); // LOOPNE
+    if (Kind == 1) taken = taken && condition_true(x, 4);  // LOOPE: ZF=1
+    if (Kind == 0) taken = taken && condition_true(x, 5);  // LOOPNE: ZF=0
     if (taken) {
         uint64_t t;
         if (Fault f = near_target(x, x.s.rip + d.imm, d.opsize, t)) return f;
@@ -146,7 +146,7 @@ Fault software_event(Exec& x, EventKind kind, uint8_t vector) {
     x.s.rip = x.insn_rip;
     auto c = x.sys();
     x.after_system_op();
-    if (deliver_event(c, kind, vector, false, 0, next) == DeliveryOutcome::Shutdown) x.shutdown = true;
+    if (deliver_event(c, kind, vector, false, 0, next) == DeliveryOutcome::Shutdown) x.request_shutdown();
     return kNoFault;
 }
 
@@ -161,7 +161,7 @@ Fault exec_int1(Exec& x, const DecodedInsn&) {
 }
 // INTO: #OF only when OF=1 (SDM Vol. 2A, INT n/INTO/INT3/INT1).
 Fault exec_into(Exec& x, const DecodedInsn&) {
-    if (!(x.s.rflags & rflags::OF)) return kNoFault;
+    if (!(flags(x) & rflags::OF)) return kNoFault;
     return software_event(x, EventKind::SoftwareException, OF);
 }
 

@@ -21,7 +21,22 @@ namespace hvlab::cpu {
 
 class Cpu;
 
+// Lazy arithmetic flags: the hot ALU handlers record their operands and result instead of
+// computing CF PF AF ZF SF OF; the flags are computed when something reads them. While `op` is
+// not None the six arithmetic bits of CpuState::rflags are stale; every other bit is always
+// current. Readers use flags(x) / carry_flag(x) / condition_true(x, cc); x.sys() and the run
+// loop materialize before anything outside the interpreter can see the state.
+enum class LazyOp : uint8_t { None, Add, Sub, Logic, Inc, Dec, Mul };
+struct LazyFlags {
+    uint64_t a = 0, b = 0, r = 0; // Inc/Dec: b is the preserved CF; Mul: b is the overflow
+    LazyOp op = LazyOp::None;
+    uint8_t size = 8;
+};
+
 struct Exec {
+    Exec(CpuState& st, LinearMemory& m, CpuEnv& e, mmu::PhysBus& b, uint64_t& c)
+        : s(st), mem(m), env(e), bus(b), clock(c) {}
+
     CpuState& s;
     LinearMemory& mem;
     CpuEnv& env;
@@ -30,8 +45,10 @@ struct Exec {
 
     bool is64 = false;       // CpuMode::Long64 (cached by the run loop)
     uint64_t insn_rip = 0;   // RIP of the instruction being executed
-    // Set by handlers: the run loop re-derives the mode, flushes the fast paths and polls
-    // CpuEnv for events after this instruction.
+    // Anything below needs the run loop's attention: it then checks each of them. Handlers set
+    // them through the methods further down, which also set `attention`.
+    bool attention = true;
+    // The run loop re-derives the mode, flushes the fast paths and polls CpuEnv for events.
     bool state_changed = true;
     bool poll_events = true; // poll CpuEnv for NMI/interrupts after this instruction
     bool halt = false;       // HLT executed
@@ -39,6 +56,7 @@ struct Exec {
     bool shutdown = false;   // event delivery by this instruction ended in shutdown
     bool inhibit_next = false; // STI / MOV SS / POP SS: set the matching shadow after retiring
     bool inhibit_is_sti = false;
+    bool tf_active = false;  // RFLAGS.TF at the start of this instruction: #DB after it
 
     // Fast path: linear page -> host pointer, for pages already translated for that access
     // kind at the current paging state and CPL. Flushed whenever state_changed is set.
@@ -52,17 +70,90 @@ struct Exec {
     void (*code_page_written_hook)(void* cpu, uint64_t page) = nullptr;
     void* hook_arg = nullptr;
 
-    SystemContext sys() { return SystemContext{s, mem, env, clock}; }
+    LazyFlags lf;
+
+    // Context for a system operation; the state it sees has its flags computed.
+    SystemContext sys() {
+        materialize_flags();
+        return SystemContext{s, mem, env, clock};
+    }
+    void materialize_flags() {
+        if (lf.op == LazyOp::None) return;
+        uint64_t f = 0;
+        switch (lf.op) {
+        case LazyOp::None: break;
+        case LazyOp::Add: f = add_flags(lf.a, lf.b, lf.r, false, lf.size); break;
+        case LazyOp::Sub: f = sub_flags(lf.a, lf.b, lf.r, false, lf.size); break;
+        case LazyOp::Logic: f = logic_flags(lf.r, lf.size); break;
+        case LazyOp::Inc:
+            f = (add_flags(lf.a, 1, lf.r, false, lf.size) & ~rflags::CF) | (lf.b ? rflags::CF : 0);
+            break;
+        case LazyOp::Dec:
+            f = (sub_flags(lf.a, 1, lf.r, false, lf.size) & ~rflags::CF) | (lf.b ? rflags::CF : 0);
+            break;
+        case LazyOp::Mul:
+            f = szp_flags(lf.r, lf.size) | (lf.b ? rflags::CF | rflags::OF : 0);
+            break;
+        }
+        put_arith_flags(s.rflags, f);
+        lf.op = LazyOp::None;
+    }
     void flush_fast() {
         for (auto& e : rfast) e = PageEntry{};
         for (auto& e : wfast) e = PageEntry{};
     }
     // A system operation may have changed CPL, mode, paging or segments.
-    void after_system_op() {
-        state_changed = true;
-        poll_events = true;
+    void after_system_op() { state_changed = poll_events = attention = true; }
+    // A device was accessed or IF changed: look for NMI/interrupts before the next instruction.
+    void request_event_poll() { poll_events = attention = true; }
+    // STI / MOV SS / POP SS: block events until after the next instruction.
+    void inhibit_events(bool by_sti) {
+        inhibit_next = attention = true;
+        inhibit_is_sti = by_sti;
     }
+    void request_halt() { halt = attention = true; }
+    void request_shutdown() { shutdown = attention = true; }
 };
+
+// --- flags --------------------------------------------------------------------------------
+
+// RFLAGS with current arithmetic flags (for reading or modifying them in place).
+inline uint64_t& flags(Exec& x) {
+    x.materialize_flags();
+    return x.s.rflags;
+}
+
+inline void set_flags_lazy(Exec& x, LazyOp op, uint64_t a, uint64_t b, uint64_t r, unsigned size) {
+    x.lf.a = a, x.lf.b = b, x.lf.r = r, x.lf.op = op, x.lf.size = static_cast<uint8_t>(size);
+}
+
+// Replace all six arithmetic flags with already computed values.
+inline void set_arith_flags(Exec& x, uint64_t f) {
+    x.lf.op = LazyOp::None;
+    put_arith_flags(x.s.rflags, f);
+}
+
+inline bool carry_flag(Exec& x) {
+    const LazyFlags& l = x.lf;
+    const uint64_t m = size_mask(l.size);
+    switch (l.op) {
+    case LazyOp::None: return x.s.rflags & rflags::CF;
+    case LazyOp::Add: return (l.r & m) < (l.a & m);
+    case LazyOp::Sub: return (l.a & m) < (l.b & m);
+    case LazyOp::Logic: return false;
+    case LazyOp::Inc:
+    case LazyOp::Dec:
+    case LazyOp::Mul: return l.b != 0;
+    }
+    return false;
+}
+
+// Condition code cc (Jcc/SETcc/CMOVcc). ZF/NZ need no materialization.
+inline bool condition_true(Exec& x, unsigned cc) {
+    if ((cc & 0xE) == 4 && x.lf.op != LazyOp::None)
+        return ((x.lf.r & size_mask(x.lf.size)) == 0) != bool(cc & 1);
+    return condition(flags(x), cc);
+}
 
 // --- registers ------------------------------------------------------------------------------
 
@@ -138,13 +229,24 @@ inline Fault segment_linear(Exec& x, unsigned seg, uint64_t offset, unsigned siz
 
 // --- linear memory --------------------------------------------------------------------------
 
+// memcpy with a size known only at run time, without a call or REP MOVS for the common sizes.
+inline void copy_small(void* dst, const void* src, unsigned size) {
+    switch (size) {
+    case 1: std::memcpy(dst, src, 1); break;
+    case 2: std::memcpy(dst, src, 2); break;
+    case 4: std::memcpy(dst, src, 4); break;
+    case 8: std::memcpy(dst, src, 8); break;
+    default: std::memcpy(dst, src, size); break;
+    }
+}
+
 Fault read_linear_slow(Exec& x, uint64_t linear, void* dst, unsigned size);
 Fault write_linear_slow(Exec& x, uint64_t linear, const void* src, unsigned size);
 
 inline Fault read_linear(Exec& x, uint64_t linear, void* dst, unsigned size) {
     const auto& e = x.rfast[(linear >> 12) % Exec::kFastPages];
     if (e.page == (linear >> 12) && (linear & 0xFFF) + size <= 0x1000) {
-        std::memcpy(dst, e.host + (linear & 0xFFF), size);
+        copy_small(dst, e.host + (linear & 0xFFF), size);
         return kNoFault;
     }
     return read_linear_slow(x, linear, dst, size);
@@ -153,7 +255,7 @@ inline Fault read_linear(Exec& x, uint64_t linear, void* dst, unsigned size) {
 inline Fault write_linear(Exec& x, uint64_t linear, const void* src, unsigned size) {
     const auto& e = x.wfast[(linear >> 12) % Exec::kFastPages];
     if (e.page == (linear >> 12) && (linear & 0xFFF) + size <= 0x1000) {
-        std::memcpy(e.host + (linear & 0xFFF), src, size);
+        copy_small(e.host + (linear & 0xFFF), src, size);
         return kNoFault;
     }
     return write_linear_slow(x, linear, src, size);

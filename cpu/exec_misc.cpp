@@ -11,7 +11,8 @@ Fault exec_nop(Exec&, const DecodedInsn&) { return kNoFault; }
 Fault exec_ud(Exec&, const DecodedInsn&) { return fault(UD); }
 
 template <uint64_t Clear, uint64_t Set, uint64_t Toggle> Fault exec_flag(Exec& x, const DecodedInsn&) {
-    x.s.rflags = ((x.s.rflags & ~Clear) | Set) ^ Toggle;
+    uint64_t& f = (Clear | Set | Toggle) & rflags::kArith ? flags(x) : x.s.rflags;
+    f = ((f & ~Clear) | Set) ^ Toggle;
     return kNoFault;
 }
 
@@ -30,22 +31,21 @@ Fault exec_cli(Exec& x, const DecodedInsn&) {
 Fault exec_sti(Exec& x, const DecodedInsn&) {
     if (!iopl_allows(x)) return fault_ec(GP, 0);
     if (!(x.s.rflags & rflags::IF)) {
-        x.inhibit_next = true;
-        x.inhibit_is_sti = true;
+        x.inhibit_events(true);
     }
     x.s.rflags |= rflags::IF;
-    x.poll_events = true;
+    x.request_event_poll();
     return kNoFault;
 }
 
 Fault exec_setcc(Exec& x, const DecodedInsn& d) {
-    return write_rm(x, d, 1, condition(x.s.rflags, d.opcode & 0xF) ? 1 : 0);
+    return write_rm(x, d, 1, condition_true(x, d.opcode & 0xF) ? 1 : 0);
 }
 
 // HLT: CPL 0 only (SDM Vol. 2A, HLT).
 Fault exec_hlt(Exec& x, const DecodedInsn&) {
     if (x.s.cpl() != 0) return fault_ec(GP, 0);
-    x.halt = true;
+    x.request_halt();
     return kNoFault;
 }
 

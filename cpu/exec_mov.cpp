@@ -64,8 +64,7 @@ Fault exec_mov_sreg_rm(Exec& x, const DecodedInsn& d) {
     if (Fault f = load_segment(c, static_cast<SegReg>(sreg), static_cast<uint16_t>(sel))) return f;
     x.after_system_op();
     if (sreg == SS) {
-        x.inhibit_next = true;
-        x.inhibit_is_sti = false;
+        x.inhibit_events(false);
     }
     return kNoFault;
 }
@@ -151,7 +150,7 @@ Fault exec_cmov(Exec& x, const DecodedInsn& d) {
     uint64_t v;
     if (Fault f = read_rm(x, d, d.opsize, v)) return f;
     const unsigned cc = d.opcode & 0xF;
-    if (condition(x.s.rflags, cc)) {
+    if (condition_true(x, cc)) {
         set_reg(x, d, d.reg, d.opsize, v);
     } else if (d.opsize == 4) {
         set_reg(x, d, d.reg, 4, get_reg(x, d, d.reg, 4));
@@ -177,13 +176,14 @@ Fault exec_cwd(Exec& x, const DecodedInsn& d) {
 constexpr uint64_t kAhFlags = rflags::SF | rflags::ZF | rflags::AF | rflags::PF | rflags::CF;
 
 Fault exec_lahf(Exec& x, const DecodedInsn&) {
-    set_reg(x, 4, 1, (x.s.rflags & kAhFlags) | rflags::kFixed1, false);
+    set_reg(x, 4, 1, (flags(x) & kAhFlags) | rflags::kFixed1, false);
     return kNoFault;
 }
 
 Fault exec_sahf(Exec& x, const DecodedInsn&) {
     const uint64_t ah = get_reg(x, 4, 1, false);
-    x.s.rflags = (x.s.rflags & ~kAhFlags) | (ah & kAhFlags);
+    uint64_t& f = flags(x);
+    f = (f & ~kAhFlags) | (ah & kAhFlags);
     return kNoFault;
 }
 

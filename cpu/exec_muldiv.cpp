@@ -14,8 +14,7 @@ using I128 = __int128;
 
 // CF = OF = overflow; SF, ZF, PF from the low half of the product; AF = 0.
 void set_mul_flags(Exec& x, uint64_t low, bool overflow, unsigned size) {
-    const uint64_t f = szp_flags(low, size) | (overflow ? rflags::CF | rflags::OF : 0);
-    put_arith_flags(x.s.rflags, f);
+    set_flags_lazy(x, LazyOp::Mul, 0, overflow, low, size);
 }
 
 // The implicit accumulator pair: AX for bytes (AH:AL), else rDX:rAX.

@@ -102,7 +102,8 @@ template <Sh Op, Count C> Fault exec_shift(Exec& x, const DecodedInsn& d) {
         return f;
     }
     // A zero count changes nothing, not even the flags.
-    const ShiftResult res = c ? shift(Op, a, c, size, x.s.rflags) : ShiftResult{a, x.s.rflags};
+    const uint64_t rf = flags(x);
+    const ShiftResult res = c ? shift(Op, a, c, size, rf) : ShiftResult{a, rf};
     if (d.mod == 3) {
         set_reg(x, d, d.rm, size, res.value);
     } else if (Fault f = write_mem(x, d.seg, ea, size, res.value)) {
@@ -152,7 +153,7 @@ template <bool Left, Count C> Fault exec_shxd(Exec& x, const DecodedInsn& d) {
     }
     const uint64_t b = get_reg(x, d, d.reg, size);
     const ShiftResult res =
-        c ? double_shift(Left, a, b, c, size, x.s.rflags) : ShiftResult{a, x.s.rflags};
+        c ? double_shift(Left, a, b, c, size, flags(x)) : ShiftResult{a, flags(x)};
     if (d.mod == 3) {
         set_reg(x, d, d.rm, size, res.value);
     } else if (Fault f = write_mem(x, d.seg, ea, size, res.value)) {

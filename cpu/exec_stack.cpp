@@ -56,8 +56,7 @@ template <SegReg S> Fault exec_pop_sreg(Exec& x, const DecodedInsn& d) {
     x.after_system_op();
     set_sp(x, x.s.gpr[RSP] + d.opsize);
     if (S == SS) {
-        x.inhibit_next = true;
-        x.inhibit_is_sti = false;
+        x.inhibit_events(false);
     }
     return kNoFault;
 }
@@ -92,7 +91,7 @@ Fault exec_popa(Exec& x, const DecodedInsn& d) {
 
 // PUSHF: the image has VM and RF clear (SDM Vol. 2B, PUSHF/PUSHFD/PUSHFQ).
 Fault exec_pushf(Exec& x, const DecodedInsn& d) {
-    return push(x, d.opsize, x.s.rflags & ~(rflags::VM | rflags::RF));
+    return push(x, d.opsize, flags(x) & ~(rflags::VM | rflags::RF));
 }
 
 // POPF: which bits may change depends on CPL and IOPL; VIP, VIF and VM never change here and RF
@@ -108,9 +107,10 @@ Fault exec_popf(Exec& x, const DecodedInsn& d) {
     if (cpl > 0) changeable &= ~IOPL;
     if (cpl > iopl) changeable &= ~IF;
     if (d.opsize == 2) changeable &= 0xFFFF;
-    const uint64_t old = x.s.rflags;
+    const uint64_t old = flags(x);
     x.s.rflags = ((old & ~changeable) | (v & changeable) | kFixed1) & ~RF;
-    if ((x.s.rflags ^ old) & (IF | rflags::AC)) x.after_system_op(); // events may unmask; SMAP may change
+    // Events may unmask (IF), SMAP checks change (AC), single-stepping starts (TF).
+    if ((x.s.rflags ^ old) & (IF | rflags::AC | rflags::TF)) x.after_system_op();
     return kNoFault;
 }
 

@@ -57,7 +57,7 @@ void read_piece(Exec& x, const Translation& t, void* dst, unsigned n) {
         return;
     }
     // Not plain RAM: MMIO or unassigned. Device reads may raise interrupts.
-    x.poll_events = true;
+    x.request_event_poll();
     auto* out = static_cast<uint8_t*>(dst);
     if (n == 1 || n == 2 || n == 4 || n == 8) {
         const uint64_t v = x.bus.read(t.physical, n);
@@ -69,7 +69,7 @@ void read_piece(Exec& x, const Translation& t, void* dst, unsigned n) {
 
 void write_piece(Exec& x, const Translation& t, const void* src, unsigned n) {
     if (!t.host) {
-        x.poll_events = true;
+        x.request_event_poll();
         const auto* in = static_cast<const uint8_t*>(src);
         if (n == 1 || n == 2 || n == 4 || n == 8) {
             uint64_t v = 0;
