@@ -361,6 +361,9 @@ Status decode(const uint8_t* bytes, size_t avail, CpuMode mode, DecodedInsn& d) 
     if (chosen->row->flags & rowf::PlusR) d.reg = (op & 7) | ((d.rex & 1) << 3);
     if (chosen->modrm) {
         d.seg = DS;
+        // MOV CR/DR: "the 2 bits in the mod field are ignored" (SDM Vol. 2B, MOV—Move to/from
+        // Control Registers): no SIB or displacement follows.
+        if (chosen->row->flags & rowf::ModReg) modrm |= 0xC0;
         if (!read_modrm(c, modrm, is64, d)) return c.error;
     }
     if (p.seg != 0xFF) d.seg = p.seg;
