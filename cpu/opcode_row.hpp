@@ -49,6 +49,7 @@ inline constexpr uint32_t Byte = 1u << 6;    // byte operation even if no operan
 inline constexpr uint32_t VexL0 = 1u << 7;   // VEX.L must be 0
 inline constexpr uint32_t Size32 = 1u << 8;  // operand size 32 unless REX.W/VEX.W (66 ignored)
 inline constexpr uint32_t PlusCC = 1u << 9;  // opcode+cc: the row covers 16 opcodes (Jcc, SETcc..)
+inline constexpr uint32_t ModReg = 1u << 10; // ModRM.mod is ignored, always a register (MOV CR/DR)
 } // namespace rowf
 
 struct OpcodeRow {
@@ -75,5 +76,9 @@ std::span<const OpcodeRow> string_rows();
 std::span<const OpcodeRow> misc_rows();
 std::span<const OpcodeRow> system_rows();
 std::span<const OpcodeRow> atomic_rows();
+std::span<const OpcodeRow> io_rows();
+std::span<const OpcodeRow> sse_rows(); // SSE/SSE2 (cpu/exec_sse_*.cpp)
+std::span<const OpcodeRow> x87_rows(); // x87 control state, FXSAVE/FXRSTOR
+std::span<const OpcodeRow> bmi_rows(); // BMI1/BMI2, ADX
 
 } // namespace hvlab::cpu
