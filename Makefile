@@ -29,5 +29,8 @@ test: build
 bench: build
 	$(BUILD)/hvlab bench
 
+update-golden: build
+	scripts/golden update $(BUILD)/hvlab
+
 clean:
 	rm -rf $(BUILD)
