@@ -10,8 +10,7 @@ namespace hvlab::devices {
 using namespace lapic;
 
 LocalApic::LocalApic(DeviceClock& clock, DeviceTimer& timer, uint8_t apic_id, bool bsp)
-    : clock_(clock), hw_id_(apic_id), bsp_(bsp),
-      timer_(clock, timer, [this] { timer_expired(); }) {
+    : hw_id_(apic_id), bsp_(bsp), timer_(clock, timer, [this] { timer_expired(); }) {
     reset();
 }
 
@@ -47,7 +46,9 @@ void LocalApic::reset_registers() {
     init_request_ = false;
 }
 
-bool LocalApic::software_enabled() const { return svr_ & kSvrSoftwareEnable; }
+bool LocalApic::software_enabled() const {
+    return svr_ & kSvrSoftwareEnable;
+}
 
 // --- Memory-mapped access ------------------------------------------------------------------
 //
@@ -78,8 +79,7 @@ uint64_t LocalApic::mmio_read(uint64_t offset, unsigned size) {
 }
 
 // One byte of an odd-sized read; each register is read once per access (cached_slot).
-uint32_t LocalApic::read_slot_byte(uint64_t offset, uint32_t& cached_slot,
-                                   uint32_t& cached_value) {
+uint32_t LocalApic::read_slot_byte(uint64_t offset, uint32_t& cached_slot, uint32_t& cached_value) {
     const unsigned in_slot = offset & 0xF;
     if (offset >= kMmioSize || in_slot >= 4) return 0;
     const auto slot = static_cast<uint32_t>(offset & ~uint64_t{0xF});
@@ -200,7 +200,8 @@ void LocalApic::write_lvt(unsigned lvt, uint32_t value) {
 void LocalApic::write_svr(uint32_t value) {
     svr_ = value & kSvrWritable;
     if (!software_enabled())
-        for (uint32_t& e : lvt_) e |= kLvtMask;
+        for (uint32_t& e : lvt_)
+            e |= kLvtMask;
 }
 
 // "Before attempt to read from the ESR, software should first write to it. ... This write

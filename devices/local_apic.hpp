@@ -121,7 +121,6 @@ class LocalApic : public mmu::MmioHandler {
 
     void notify_base_change();
 
-    DeviceClock& clock_;
     const uint8_t hw_id_;
     const bool bsp_;
     ApicTimer timer_;

@@ -57,7 +57,9 @@ void LocalApic::eoi() {
 
 // --- Accepting interrupts ------------------------------------------------------------------
 
-void LocalApic::raise(uint8_t vector, bool level) { accept(vector, level); }
+void LocalApic::raise(uint8_t vector, bool level) {
+    accept(vector, level);
+}
 
 // "The local APIC will never set an IRR bit in the range 0 to 15" (Receive Illegal Vector).
 // A software-disabled APIC accepts no new fixed interrupts. A second interrupt on a vector
@@ -71,8 +73,10 @@ void LocalApic::accept(uint8_t vector, bool level) {
     }
     if (!software_enabled()) return;
     irr_.set(vector);
-    if (level) tmr_.set(vector);
-    else tmr_.clear(vector);
+    if (level)
+        tmr_.set(vector);
+    else
+        tmr_.clear(vector);
 }
 
 // The timer and error LVT entries have no delivery-mode field: fixed, edge-triggered.

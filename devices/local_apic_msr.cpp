@@ -11,9 +11,13 @@ namespace hvlab::devices {
 
 using namespace lapic;
 
-bool LocalApic::globally_enabled() const { return apic_base_ & kApicBaseEnable; }
+bool LocalApic::globally_enabled() const {
+    return apic_base_ & kApicBaseEnable;
+}
 
-uint64_t LocalApic::mmio_base() const { return apic_base_ & kApicBaseAddressMask; }
+uint64_t LocalApic::mmio_base() const {
+    return apic_base_ & kApicBaseAddressMask;
+}
 
 void LocalApic::set_base_listener(std::function<void(uint64_t)> listener) {
     base_listener_ = std::move(listener);
@@ -64,6 +68,8 @@ bool LocalApic::write_msr(uint32_t index, uint64_t value, bool& gp) {
     }
 }
 
-void LocalApic::timer_fired(uint64_t deadline) { timer_.fired(deadline); }
+void LocalApic::timer_fired(uint64_t deadline) {
+    timer_.fired(deadline);
+}
 
 } // namespace hvlab::devices

@@ -121,7 +121,12 @@ enum DeliveryMode : uint32_t {
     kExtInt = 7,
 };
 
-enum Shorthand : uint32_t { kNoShorthand = 0, kSelf = 1, kAllIncludingSelf = 2, kAllExcludingSelf = 3 };
+enum Shorthand : uint32_t {
+    kNoShorthand = 0,
+    kSelf = 1,
+    kAllIncludingSelf = 2,
+    kAllExcludingSelf = 3
+};
 
 // IA32_APIC_BASE (MSR 0x1B) fields. SDM Vol. 3A, "Local APIC Status and Location".
 constexpr uint32_t kMsrApicBase = 0x1B;

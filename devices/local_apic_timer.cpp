@@ -9,7 +9,9 @@ namespace hvlab::devices {
 namespace {
 constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 
-uint64_t saturating_add(uint64_t a, uint64_t b) { return b > kNever - a ? kNever : a + b; }
+uint64_t saturating_add(uint64_t a, uint64_t b) {
+    return b > kNever - a ? kNever : a + b;
+}
 } // namespace
 
 ApicTimer::ApicTimer(DeviceClock& clock, DeviceTimer& timer, std::function<void()> on_expire)
@@ -95,8 +97,10 @@ void ApicTimer::write_tsc_deadline(uint64_t value) {
     disarm();
     tsc_deadline_ = value;
     if (value == 0) return;
-    if (value <= clock_.now()) expire(value);
-    else arm(value);
+    if (value <= clock_.now())
+        expire(value);
+    else
+        arm(value);
 }
 
 void ApicTimer::fired(uint64_t deadline) {

@@ -74,8 +74,8 @@ class ApicTimer {
     uint32_t initial_ = 0;
     uint32_t dcr_ = 0;
     unsigned shift_ = 1;
-    bool running_ = false;     // counting down (one-shot not yet expired, or periodic)
-    uint64_t base_time_ = 0;   // see the count-down model above
+    bool running_ = false;   // counting down (one-shot not yet expired, or periodic)
+    uint64_t base_time_ = 0; // see the count-down model above
     uint64_t base_count_ = 0;
     uint64_t tsc_deadline_ = 0; // armed TSC deadline; 0 = disarmed
     bool armed_ = false;

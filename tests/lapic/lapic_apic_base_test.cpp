@@ -18,7 +18,7 @@ TEST_CASE("lapic base: global disable resets the APIC and makes the page absent"
     REQUIRE(r.timer.armed);
 
     REQUIRE(r.apic.write_apic_base(0xFEE0'0000)); // EN = 0
-    CHECK(r.apic.apic_base() == 0xFEE0'0100);      // BSP is read-only and stays set
+    CHECK(r.apic.apic_base() == 0xFEE0'0100);     // BSP is read-only and stays set
     CHECK_FALSE(r.apic.mmio_enabled());
     CHECK_FALSE(r.apic.globally_enabled());
     CHECK(seen == std::vector<uint64_t>{0xFEE0'0100});
@@ -56,7 +56,7 @@ TEST_CASE("lapic base: relocation while enabled moves the page and keeps the sta
     CHECK(r.apic.mmio_base() == 0x7F'FFFF'F000);
     CHECK(r.apic.apic_base() == (0x7F'FFFF'F000 | 0x900));
     CHECK(seen == std::vector<uint64_t>{0x7F'FFFF'F000 | 0x900});
-    CHECK(r.rd(reg::kSvr) == 0x1FF); // no reset
+    CHECK(r.rd(reg::kSvr) == 0x1FF);                         // no reset
     REQUIRE(r.apic.write_apic_base(0x7F'FFFF'F000 | 0x800)); // no change, no notification
     CHECK(seen.size() == 1);
 }
@@ -65,11 +65,11 @@ TEST_CASE("lapic base: reserved bits and EXTD raise #GP and change nothing") {
     Rig r;
     r.enable();
     const uint64_t bad[] = {
-        0xFEE0'0900 | 0x01,             // bit 0
-        0xFEE0'0900 | 0x80,             // bit 7
-        0xFEE0'0900 | 0x200,            // bit 9
-        0xFEE0'0900 | 0x400,            // EXTD: x2APIC not advertised (xAPIC -> x2APIC)
-        0xFEE0'0100 | 0x400,            // EN=0, EXTD=1: the invalid state
+        0xFEE0'0900 | 0x01,                // bit 0
+        0xFEE0'0900 | 0x80,                // bit 7
+        0xFEE0'0900 | 0x200,               // bit 9
+        0xFEE0'0900 | 0x400,               // EXTD: x2APIC not advertised (xAPIC -> x2APIC)
+        0xFEE0'0100 | 0x400,               // EN=0, EXTD=1: the invalid state
         0xFEE0'0900 | (uint64_t{1} << 39), // at MAXPHYADDR
         0xFEE0'0900 | (uint64_t{1} << 63),
     };

@@ -8,7 +8,9 @@ using namespace lapic_test;
 namespace {
 constexpr uint32_t kShSelf = 1u << 18, kShAllIncl = 2u << 18, kShAllExcl = 3u << 18;
 constexpr uint32_t kLogical = 1u << 11, kLevelAssert = 1u << 14, kLevelTrig = 1u << 15;
-uint32_t dm(uint32_t mode) { return mode << 8; }
+uint32_t dm(uint32_t mode) {
+    return mode << 8;
+}
 } // namespace
 
 TEST_CASE("lapic ipi: a self-IPI sets IRR and reads back idle in the delivery-status bit") {
@@ -43,12 +45,12 @@ TEST_CASE("lapic ipi: a fixed IPI to our own APIC ID or to broadcast 0xFF reache
 TEST_CASE("lapic ipi: IPIs to absent CPUs are dropped without an error") {
     Rig r;
     r.enable();
-    r.wr(reg::kIcrHigh, 0x0100'0000); // APIC ID 1 does not exist
-    r.wr(reg::kIcrLow, 0xB0);                         // fixed
+    r.wr(reg::kIcrHigh, 0x0100'0000);                  // APIC ID 1 does not exist
+    r.wr(reg::kIcrLow, 0xB0);                          // fixed
     r.wr(reg::kIcrLow, dm(reg::kInit) | kLevelAssert); // INIT
-    r.wr(reg::kIcrLow, dm(reg::kStartup) | 0x08);     // SIPI, vector = page 8
+    r.wr(reg::kIcrLow, dm(reg::kStartup) | 0x08);      // SIPI, vector = page 8
     r.wr(reg::kIcrLow, dm(reg::kStartup) | 0x08);
-    r.wr(reg::kIcrLow, kShAllExcl | 0xB1);            // everyone but us: nobody
+    r.wr(reg::kIcrLow, kShAllExcl | 0xB1); // everyone but us: nobody
     r.wr(reg::kIcrLow, kShAllExcl | dm(reg::kInit) | kLevelAssert);
     CHECK(r.rd(reg::kIrrBase + 0x50) == 0);
     CHECK(r.apic.pending_vector() == -1);

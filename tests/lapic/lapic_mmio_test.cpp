@@ -76,8 +76,10 @@ TEST_CASE("lapic mmio: random accesses of every size never crash and keep invari
         const uint64_t off = next() % 0x1000;
         const unsigned size = sizes[next() % 4];
         r.clock.t += next() % 5;
-        if (next() & 1) r.apic.mmio_write(off, size, next() | (next() << 32));
-        else r.apic.mmio_read(off, size);
+        if (next() & 1)
+            r.apic.mmio_write(off, size, next() | (next() << 32));
+        else
+            r.apic.mmio_read(off, size);
         r.advance_to(r.clock.t);
         const int v = r.apic.pending_vector();
         if (v >= 0) {

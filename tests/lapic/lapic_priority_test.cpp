@@ -50,21 +50,22 @@ TEST_CASE("lapic: nested interrupts retire in priority order through EOI") {
     CHECK(r.take() == 0x81);
     r.apic.raise(0xC0, false);
     CHECK(r.take() == 0xC0);
-    CHECK(r.rd(reg::kIsrBase + 0x10) == (1u << 0x11));        // 0x31
-    CHECK(r.rd(reg::kIsrBase + 0x40) == (1u << 0x01));        // 0x81
-    CHECK(r.rd(reg::kIsrBase + 0x60) == (1u << 0x00));        // 0xC0
-    CHECK(r.rd(reg::kIrrBase + 0x10) == (1u << 0x15));        // 0x35 waiting
-    r.wr(reg::kEoi, 0); // retires 0xC0, the highest in service
+    CHECK(r.rd(reg::kIsrBase + 0x10) == (1u << 0x11)); // 0x31
+    CHECK(r.rd(reg::kIsrBase + 0x40) == (1u << 0x01)); // 0x81
+    CHECK(r.rd(reg::kIsrBase + 0x60) == (1u << 0x00)); // 0xC0
+    CHECK(r.rd(reg::kIrrBase + 0x10) == (1u << 0x15)); // 0x35 waiting
+    r.wr(reg::kEoi, 0);                                // retires 0xC0, the highest in service
     CHECK_FALSE(r.apic.isr(0xC0));
     CHECK(r.apic.isr(0x81));
     CHECK(r.take() == -1);
-    r.wr(reg::kEoi, 0); // retires 0x81
+    r.wr(reg::kEoi, 0);    // retires 0x81
     CHECK(r.take() == -1); // 0x35 is the same class as 0x31 in service
-    r.wr(reg::kEoi, 0); // retires 0x31
+    r.wr(reg::kEoi, 0);    // retires 0x31
     CHECK(r.take() == 0x35);
     r.wr(reg::kEoi, 0);
     r.wr(reg::kEoi, 0); // EOI with nothing in service is harmless
-    for (uint32_t i = 0; i < 8; ++i) CHECK(r.rd(reg::kIsrBase + 16 * i) == 0);
+    for (uint32_t i = 0; i < 8; ++i)
+        CHECK(r.rd(reg::kIsrBase + 16 * i) == 0);
 }
 
 TEST_CASE("lapic: within one class the higher vector goes first") {
@@ -145,7 +146,8 @@ TEST_CASE("lapic: APR follows the SDM formula") {
 TEST_CASE("lapic: vectors 0-15 are never accepted and log Receive Illegal Vector") {
     Rig r;
     r.enable();
-    for (unsigned v = 0; v < 16; ++v) r.apic.raise(static_cast<uint8_t>(v), false);
+    for (unsigned v = 0; v < 16; ++v)
+        r.apic.raise(static_cast<uint8_t>(v), false);
     CHECK(r.rd(reg::kIrrBase) == 0);
     CHECK(r.apic.pending_vector() == -1);
     CHECK(r.esr() == reg::kEsrReceiveIllegalVector);

@@ -111,8 +111,8 @@ TEST_CASE("lapic: reserved registers read 0 and set ESR Illegal Register Address
 TEST_CASE("lapic: ESR shows errors only after a write, and the write clears them") {
     Rig r;
     r.enable();
-    r.rd(0x010); // illegal register
-    CHECK(r.rd(reg::kEsr) == 0); // not yet latched
+    r.rd(0x010);                  // illegal register
+    CHECK(r.rd(reg::kEsr) == 0);  // not yet latched
     r.wr(reg::kEsr, 0xFFFF'FFFF); // the value written does not matter
     CHECK(r.rd(reg::kEsr) == reg::kEsrIllegalRegister);
     CHECK(r.rd(reg::kEsr) == reg::kEsrIllegalRegister); // reads do not clear
@@ -148,14 +148,20 @@ TEST_CASE("lapic: SVR software-disable forces and keeps every LVT mask bit") {
     Rig r;
     r.enable();
     const uint32_t lvts[] = {0x2F0, 0x320, 0x330, 0x340, 0x350, 0x360, 0x370};
-    for (uint32_t off : lvts) r.wr(off, 0x40);
-    for (uint32_t off : lvts) CHECK(r.rd(off) == 0x40);
+    for (uint32_t off : lvts)
+        r.wr(off, 0x40);
+    for (uint32_t off : lvts)
+        CHECK(r.rd(off) == 0x40);
     r.wr(reg::kSvr, 0xFF); // bit 8 clear
-    for (uint32_t off : lvts) CHECK(r.rd(off) == 0x0001'0040);
-    for (uint32_t off : lvts) r.wr(off, 0x41); // try to unmask
-    for (uint32_t off : lvts) CHECK(r.rd(off) == 0x0001'0041);
+    for (uint32_t off : lvts)
+        CHECK(r.rd(off) == 0x0001'0040);
+    for (uint32_t off : lvts)
+        r.wr(off, 0x41); // try to unmask
+    for (uint32_t off : lvts)
+        CHECK(r.rd(off) == 0x0001'0041);
     r.wr(reg::kSvr, 0x1FF); // re-enabling does not unmask by itself
-    for (uint32_t off : lvts) CHECK(r.rd(off) == 0x0001'0041);
+    for (uint32_t off : lvts)
+        CHECK(r.rd(off) == 0x0001'0041);
     r.wr(reg::kLvtTimer, 0x41);
     CHECK(r.rd(reg::kLvtTimer) == 0x41);
 }

@@ -14,8 +14,10 @@ constexpr uint32_t kDivBy1 = 0xB;
 
 TEST_CASE("lapic timer: the eight divide encodings") {
     // DCR bits 3,1:0 -> divisor. SDM Vol. 3A, "APIC Timer".
-    const struct { uint32_t dcr, divisor; } table[] = {
-        {0x0, 2}, {0x1, 4}, {0x2, 8}, {0x3, 16}, {0x8, 32}, {0x9, 64}, {0xA, 128}, {0xB, 1}};
+    const struct {
+        uint32_t dcr, divisor;
+    } table[] = {{0x0, 2},  {0x1, 4},  {0x2, 8},   {0x3, 16},
+                 {0x8, 32}, {0x9, 64}, {0xA, 128}, {0xB, 1}};
     for (const auto& e : table) {
         INFO("DCR " << e.dcr);
         Rig r;
@@ -81,7 +83,8 @@ TEST_CASE("lapic timer: periodic current count is exact at every time, with no d
     }
     r.advance_to(7 + 1000);
     std::vector<uint64_t> want;
-    for (uint64_t k = 1; k <= 10; ++k) want.push_back(7 + 100 * k);
+    for (uint64_t k = 1; k <= 10; ++k)
+        want.push_back(7 + 100 * k);
     CHECK(r.fired_at == want);
     CHECK(r.timer.deadline == 7 + 1100);
 }
