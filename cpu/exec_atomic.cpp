@@ -9,7 +9,8 @@ namespace hvlab::cpu {
 namespace {
 
 // CMPXCHG: flags as CMP accumulator, destination. Equal: destination = source. Not equal: the
-// accumulator gets the destination, and a memory destination is written back unchanged.
+// accumulator gets the destination, and the destination is written back unchanged (so a 32-bit
+// register destination is zero-extended either way) (SDM Vol. 2A, CMPXCHG, "Operation").
 Fault exec_cmpxchg(Exec& x, const DecodedInsn& d) {
     const unsigned size = d.opsize;
     const uint64_t acc = get_reg(x, RAX, size, false);
@@ -24,10 +25,9 @@ Fault exec_cmpxchg(Exec& x, const DecodedInsn& d) {
     const bool equal = acc == dst;
     if (d.mod != 3) {
         if (Fault f = write_mem(x, d.seg, ea, size, equal ? src : dst)) return f;
-    } else if (equal) {
-        set_reg(x, d, d.rm, size, src);
     }
     if (!equal) set_reg(x, RAX, size, dst, false);
+    if (d.mod == 3) set_reg(x, d, d.rm, size, equal ? src : dst);
     set_flags_lazy(x, LazyOp::Sub, acc, dst, (acc - dst) & size_mask(size), size);
     return kNoFault;
 }

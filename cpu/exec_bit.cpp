@@ -54,16 +54,17 @@ template <BitOp Op, bool Imm> Fault exec_bt(Exec& x, const DecodedInsn& d) {
     return kNoFault;
 }
 
-// BSF/BSR: a zero source sets ZF and leaves the destination unchanged (what Intel processors
-// do; the SDM says undefined). Other flags as a logic operation on the source.
+// BSF/BSR: a zero source sets ZF; the destination (undefined in the SDM) keeps its value but, as
+// any 32-bit register write, is zero-extended (what QEMU does). Other flags as a logic
+// operation on the source.
 template <bool Forward> Fault exec_bsf(Exec& x, const DecodedInsn& d) {
     const unsigned size = d.opsize;
     uint64_t v;
     if (Fault f = read_rm(x, d, size, v)) return f;
-    if (v != 0) {
-        const unsigned idx = Forward ? __builtin_ctzll(v) : 63 - __builtin_clzll(v);
-        set_reg(x, d, d.reg, size, idx);
-    }
+    const uint64_t idx = v == 0 ? get_reg(x, d, d.reg, size)
+                         : Forward  ? __builtin_ctzll(v)
+                                    : 63 - __builtin_clzll(v);
+    set_reg(x, d, d.reg, size, idx);
     set_flags_lazy(x, LazyOp::Logic, 0, 0, v, size);
     return kNoFault;
 }

@@ -134,6 +134,9 @@ ShiftResult double_shift(bool left, uint64_t a, uint64_t b, unsigned c, unsigned
         r = static_cast<uint64_t>(v >> c) & m;
         t = static_cast<uint64_t>(v >> (c - 1)) & m;
     }
+    // 64-bit operands: OF for counts above 1 (undefined) is taken from the destination alone,
+    // as QEMU does (cpu/UNDEFINED_FLAGS.md).
+    if (size == 8) t = left ? a << (c - 1) : a >> (c - 1);
     const bool cf = left ? (t >> (w - 1)) & 1 : t & 1;
     const bool of = ((t ^ r) >> (w - 1)) & 1;
     const uint64_t f = szp_flags(r, size) | (cf ? rflags::CF : 0) | (of ? rflags::OF : 0);

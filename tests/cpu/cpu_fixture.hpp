@@ -59,7 +59,8 @@ enum class TestMode { Long64, Compat32, Protected32 };
 struct CpuFixture {
     static constexpr uint64_t kRamBytes = 32ull << 20;
     static constexpr uint64_t kPml4 = 0x1000, kPdpt = 0x2000, kPd = 0x3000;
-    static constexpr uint64_t kGdt = 0x4000, kIdt = 0x5000, kStubs = 0x6000;
+    static constexpr uint64_t kGdt = 0x4000, kIdt = 0x5000, kStubs = 0x6000, kTss = 0x7000;
+    static constexpr uint64_t kKernelStackTop = 0x1F0000; // TSS RSP0/ESP0
     static constexpr uint64_t kCode = 0x100000;  // where load() puts code
     static constexpr uint64_t kStackTop = 0x1FF000;
     static constexpr uint64_t kData = 0x300000;  // scratch data area
@@ -185,7 +186,10 @@ struct CpuFixture {
         for (auto r : {ES, SS, DS, FS, GS}) st.seg[r] = seg(kData32, data_attr);
         st.gdtr = {kGdt, 0x3F};
         st.idtr = {kIdt, m == TestMode::Protected32 ? 0x7FFu : 0xFFFu};
-        st.tr = Segment{0, 0, 0x67, 0x8B};
+        // The TSS gives the CPL-0 stack for events taken at CPL 3.
+        poke_val<uint32_t>(kTss + 4, static_cast<uint32_t>(kKernelStackTop));
+        poke_val<uint32_t>(kTss + 8, m == TestMode::Protected32 ? kData32 : 0);
+        st.tr = Segment{0, kTss, 0x67, 0x8B};
         if (m == TestMode::Protected32) {
             st.seg[CS] = seg(kCode32, 0xC09B);
         } else {

@@ -150,9 +150,10 @@ TEST_CASE("run: HLT at CPL 3 is #GP(0)", "[cpu][run][negative]") {
     m.s().seg[CS] = Segment{CpuFixture::kUserCode64, 0, 0xFFFFFFFF, 0xA0FB};
     m.s().seg[SS] = Segment{CpuFixture::kUserData, 0, 0xFFFFFFFF, 0xC0F3};
     m.cpu.invalidate_caches();
-    m.run(1);
-    CHECK(m.s().rip != CpuFixture::kCode + 1);
-    CHECK(m.s().activity == CpuState::Activity::Active);
+    CHECK(m.run_until_exception(2) == GP);
+    CHECK(m.pushed_error_code() == 0);
+    CHECK(m.pushed_rip(true) == CpuFixture::kCode);
+    CHECK(m.s().gpr[RSP] < CpuFixture::kKernelStackTop); // delivered on the CPL-0 stack
 }
 
 TEST_CASE("cache: a loop is decoded once and a store to its code takes effect", "[cpu][smc]") {
