@@ -5,11 +5,14 @@
 
 namespace hvlab::devices {
 
-// The virtual clock: the count of retired instructions, which is also the guest's TSC.
+// The virtual clock: the count of retired instructions. Timer deadlines are on this clock.
+// tsc() is the guest-visible time-stamp counter: the virtual clock plus whatever offset a
+// WRMSR to IA32_TIME_STAMP_COUNTER introduced (none by default).
 class DeviceClock {
   public:
     virtual ~DeviceClock() = default;
     virtual uint64_t now() const = 0;
+    virtual uint64_t tsc() const { return now(); }
 };
 
 // One device-owned timer on the virtual clock. arm() replaces an armed deadline. When the clock

@@ -77,6 +77,8 @@ class LocalApic : public mmu::MmioHandler {
 
     // --- Time --------------------------------------------------------------------------------
     void timer_fired(uint64_t deadline);
+    // The guest wrote IA32_TIME_STAMP_COUNTER: an armed TSC deadline moves with it.
+    void tsc_written() { timer_.tsc_written(); }
     const ApicTimer& timer() const { return timer_; }
 
     // --- Reset -------------------------------------------------------------------------------

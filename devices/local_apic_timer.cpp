@@ -96,11 +96,24 @@ void ApicTimer::write_tsc_deadline(uint64_t value) {
     if (mode_ != Mode::TscDeadline) return;
     disarm();
     tsc_deadline_ = value;
-    if (value == 0) return;
-    if (value <= clock_.now())
-        expire(value);
+    arm_tsc_deadline();
+}
+
+void ApicTimer::tsc_written() {
+    if (mode_ != Mode::TscDeadline) return;
+    disarm();
+    arm_tsc_deadline();
+}
+
+// The virtual clock and the TSC advance together, so the deadline is (deadline - TSC) ticks
+// of the virtual clock away; one already reached fires at once.
+void ApicTimer::arm_tsc_deadline() {
+    if (tsc_deadline_ == 0) return;
+    const uint64_t tsc = clock_.tsc();
+    if (tsc_deadline_ <= tsc)
+        expire(clock_.now());
     else
-        arm(value);
+        arm(saturating_add(clock_.now(), tsc_deadline_ - tsc));
 }
 
 void ApicTimer::fired(uint64_t deadline) {
@@ -112,13 +125,17 @@ void ApicTimer::catch_up() {
     const uint64_t now = clock_.now();
     if (!armed_ || armed_deadline_ > now) return;
     uint64_t deadline = armed_deadline_;
+    disarm();
+    if (mode_ == Mode::TscDeadline) {
+        arm_tsc_deadline(); // fires if the TSC has reached the deadline, else re-arms
+        return;
+    }
     if (mode_ == Mode::Periodic && running_ && initial_ != 0) {
         // Several periods may have passed: one interrupt (the IRR bit collapses them), and the
         // next deadline stays on the period grid.
         const uint64_t period = uint64_t{initial_} << shift_;
         deadline += (now - deadline) / period * period;
     }
-    disarm();
     expire(deadline);
 }
 

@@ -38,9 +38,11 @@ class ApicTimer {
     void set_mode(Mode mode);
     Mode mode() const { return mode_; }
 
-    // IA32_TSC_DEADLINE (MSR 0x6E0).
+    // IA32_TSC_DEADLINE (MSR 0x6E0), compared against DeviceClock::tsc().
     uint64_t tsc_deadline() const { return mode_ == Mode::TscDeadline ? tsc_deadline_ : 0; }
     void write_tsc_deadline(uint64_t value);
+    // The guest wrote the TSC: the armed deadline is now a different distance away.
+    void tsc_written();
 
     // The machine's timer reached `deadline`.
     void fired(uint64_t deadline);
@@ -65,6 +67,7 @@ class ApicTimer {
     void expire(uint64_t deadline);
     void arm(uint64_t deadline);
     void disarm();
+    void arm_tsc_deadline();
 
     DeviceClock& clock_;
     DeviceTimer& timer_;

@@ -299,3 +299,53 @@ TEST_CASE("lapic timer: a timer LVT entry with an illegal vector logs Receive Il
     CHECK(r.apic.pending_vector() == -1);
     CHECK(r.esr() == reg::kEsrReceiveIllegalVector);
 }
+
+namespace {
+struct OffsetClock : DeviceClock {
+    uint64_t t = 0;
+    int64_t offset = 0; // guest TSC - virtual clock
+    uint64_t now() const override { return t; }
+    uint64_t tsc() const override { return t + static_cast<uint64_t>(offset); }
+};
+} // namespace
+
+TEST_CASE("lapic timer: the TSC deadline is compared with the guest TSC, also after a TSC write") {
+    OffsetClock clock;
+    FakeTimer timer;
+    LocalApic apic(clock, timer, 0);
+    apic.mmio_write(reg::kSvr, 4, 0x1FF);
+    apic.mmio_write(reg::kLvtTimer, 4, kTscDeadline | 0x74);
+    clock.t = 100;
+    clock.offset = 1'000'000; // guest TSC = 1'000'100
+    bool gp = false;
+    apic.write_msr(reg::kMsrTscDeadline, 1'000'600, gp);
+    CHECK(timer.armed);
+    CHECK(timer.deadline == 600); // 500 TSC ticks away on the virtual clock
+    // The guest moves its TSC forward by 400: the deadline is now 100 ticks away.
+    clock.offset += 400;
+    apic.tsc_written();
+    CHECK(timer.deadline == 200);
+    // ...and backwards: a callback that arrives before the TSC reached the deadline re-arms.
+    clock.offset -= 1000;
+    clock.t = 200;
+    timer.armed = false;
+    apic.timer_fired(200); // TSC = 999'400 + 200 = 999'600 < 1'000'600
+    CHECK(apic.pending_vector() == -1);
+    CHECK(timer.armed);
+    CHECK(timer.deadline == 1200);
+    clock.t = 1200;
+    timer.armed = false;
+    apic.timer_fired(1200);
+    CHECK(apic.pending_vector() == 0x74);
+    uint64_t v = 1;
+    apic.read_msr(reg::kMsrTscDeadline, v);
+    CHECK(v == 0);
+    // A TSC write that jumps past an armed deadline fires it at once.
+    apic.write_msr(reg::kMsrTscDeadline, 5'000'000, gp);
+    apic.acknowledge(0x74);
+    apic.mmio_write(reg::kEoi, 4, 0);
+    clock.offset = 5'000'000;
+    apic.tsc_written();
+    CHECK(apic.pending_vector() == 0x74);
+    CHECK_FALSE(timer.armed);
+}
