@@ -96,38 +96,45 @@ void ApicTimer::write_tsc_deadline(uint64_t value) {
     if (mode_ != Mode::TscDeadline) return;
     disarm();
     tsc_deadline_ = value;
-    arm_tsc_deadline();
+    arm_tsc_deadline(clock_.now());
 }
 
 void ApicTimer::tsc_written() {
     if (mode_ != Mode::TscDeadline) return;
     disarm();
-    arm_tsc_deadline();
+    arm_tsc_deadline(clock_.now());
 }
 
 // The virtual clock and the TSC advance together, so the deadline is (deadline - TSC) ticks
-// of the virtual clock away; one already reached fires at once.
-void ApicTimer::arm_tsc_deadline() {
+// of the virtual clock away; one already reached fires at once. `now` may be ahead of the clock
+// when the machine reports a deadline early; the TSC is taken at that same moment.
+void ApicTimer::arm_tsc_deadline(uint64_t now) {
     if (tsc_deadline_ == 0) return;
-    const uint64_t tsc = clock_.tsc();
+    const uint64_t tsc = clock_.tsc() + (now - clock_.now());
     if (tsc_deadline_ <= tsc)
-        expire(clock_.now());
+        expire(now);
     else
-        arm(saturating_add(clock_.now(), tsc_deadline_ - tsc));
+        arm(saturating_add(now, tsc_deadline_ - tsc));
 }
 
+// The machine's timer reached `deadline`. It is processed even if the clock reads earlier (the
+// deadline is authoritative), so an expiry is never lost.
 void ApicTimer::fired(uint64_t deadline) {
     if (!armed_ || deadline != armed_deadline_) return; // stale: re-armed or disarmed since
-    catch_up();
+    const uint64_t now = clock_.now();
+    catch_up_at(now > deadline ? now : deadline);
 }
 
 void ApicTimer::catch_up() {
-    const uint64_t now = clock_.now();
+    catch_up_at(clock_.now());
+}
+
+void ApicTimer::catch_up_at(uint64_t now) {
     if (!armed_ || armed_deadline_ > now) return;
     uint64_t deadline = armed_deadline_;
     disarm();
     if (mode_ == Mode::TscDeadline) {
-        arm_tsc_deadline(); // fires if the TSC has reached the deadline, else re-arms
+        arm_tsc_deadline(now); // fires if the TSC has reached the deadline, else re-arms
         return;
     }
     if (mode_ == Mode::Periodic && running_ && initial_ != 0) {

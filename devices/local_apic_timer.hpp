@@ -67,7 +67,8 @@ class ApicTimer {
     void expire(uint64_t deadline);
     void arm(uint64_t deadline);
     void disarm();
-    void arm_tsc_deadline();
+    void arm_tsc_deadline(uint64_t now);
+    void catch_up_at(uint64_t now);
 
     DeviceClock& clock_;
     DeviceTimer& timer_;

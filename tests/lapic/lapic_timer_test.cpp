@@ -349,3 +349,16 @@ TEST_CASE("lapic timer: the TSC deadline is compared with the guest TSC, also af
     CHECK(apic.pending_vector() == 0x74);
     CHECK_FALSE(timer.armed);
 }
+
+TEST_CASE("lapic timer: a deadline reported before the clock reaches it is still honoured") {
+    Rig r;
+    r.enable();
+    r.wr(reg::kTimerDivide, kDivBy1);
+    r.wr(reg::kLvtTimer, kOneShot | 0x75);
+    r.wr(reg::kTimerInitialCount, 100);
+    r.clock.t = 90; // the machine's notion of "reached" is the deadline it armed
+    r.timer.armed = false;
+    r.apic.timer_fired(100);
+    CHECK(r.take() == 0x75);
+    CHECK_FALSE(r.timer.armed);
+}
