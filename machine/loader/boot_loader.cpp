@@ -3,8 +3,11 @@
 #include "common/error.hpp"
 #include "machine/loader/elf64_boot.hpp"
 #include "machine/loader/elf_file.hpp"
+#include "machine/loader/entry_state.hpp"
 #include "machine/loader/image_file.hpp"
+#include "machine/loader/memory_map.hpp"
 #include "machine/loader/multiboot.hpp"
+#include "machine/loader/multiboot_info.hpp"
 
 #include <cstdio>
 #include <elf.h>
@@ -15,6 +18,8 @@ namespace hvlab::machine {
 // boots directly. The rest is refused with the most specific reason we can give.
 BootInfo load_boot_image(const BootSpec& spec, mmu::PhysBus& bus, cpu::CpuState& cpu) {
     const std::string& path = spec.image_path;
+    if (!ram_conflict(bus, kElf64ReservedStart, kInfoEnd).empty())
+        throw UserError("RAM is too small: the boot loader's data needs [0x1000, 0x9558)");
     const std::vector<uint8_t> file = read_image_file(path, "kernel image");
     const MultibootScan scan = scan_multiboot_header(file);
     if (scan.header_offset) return load_multiboot(file, scan, spec, bus, cpu);

@@ -38,8 +38,11 @@ BootInfo load_elf64(const std::vector<uint8_t>& file, const BootSpec& spec, mmu:
         low = std::min(low, s.paddr);
         high = std::max(high, s.paddr + s.memsz);
     }
-    load_pieces(pieces, path, bus, kElf64ReservedStart, info.loaded_ranges);
-    const uint64_t mbi = write_multiboot_info(spec, bus, low, high - low, info.loaded_ranges);
+    // Every check before the first byte is written: a refused image leaves RAM untouched.
+    check_pieces(pieces, path, bus, kElf64ReservedStart);
+    const MultibootInfoBlock block = prepare_multiboot_info(spec, bus, low, high - low);
+    copy_pieces(pieces, bus, info.loaded_ranges);
+    const uint64_t mbi = write_multiboot_info(block, bus, info.loaded_ranges);
     enter_elf64(cpu, bus, entry, mbi);
     return info;
 }

@@ -115,9 +115,11 @@ BootInfo load_multiboot(const std::vector<uint8_t>& file, const MultibootScan& s
     Image img = (scan.flags & kMultibootAoutKludge) ? aout_image(file, *scan.header_offset, path)
                                                     : elf_image(file, path);
     BootInfo info{img.kind, img.entry, {}, std::move(img.symbols)};
-    load_pieces(img.pieces, path, bus, kMultibootReservedStart, info.loaded_ranges);
-    const uint64_t mbi = write_multiboot_info(spec, bus, img.low, img.high - img.low,
-                                              info.loaded_ranges);
+    // Every check before the first byte is written: a refused image leaves RAM untouched.
+    check_pieces(img.pieces, path, bus, kMultibootReservedStart);
+    const MultibootInfoBlock block = prepare_multiboot_info(spec, bus, img.low, img.high - img.low);
+    copy_pieces(img.pieces, bus, info.loaded_ranges);
+    const uint64_t mbi = write_multiboot_info(block, bus, info.loaded_ranges);
     enter_multiboot(cpu, bus, static_cast<uint32_t>(img.entry), static_cast<uint32_t>(mbi));
     return info;
 }

@@ -53,22 +53,18 @@ uint32_t write_mmap(mmu::PhysBus& bus) {
     return static_cast<uint32_t>(b.size());
 }
 
-struct Tail {
-    std::vector<uint8_t> bytes; // from image_low + offset_mbinfo
-    uint64_t cmdline = 0, loader_name = 0, mods_addr = 0;
-};
-
 // Builds what QEMU appends to the image: module list, strings, then page-aligned modules.
-Tail build_tail(const BootSpec& spec, uint64_t image_low, uint64_t image_size) {
+MultibootInfoBlock build_block(const BootSpec& spec, uint64_t image_low, uint64_t image_size) {
     const uint64_t n = spec.modules.size();
     const uint64_t mbinfo = page_align(image_size);
     uint64_t cmdline_len = spec.image_path.size() + 1 + spec.append.size() + 1;
     if (n) cmdline_len += initrd_string(spec.modules).size() + 1;
     uint64_t size = page_align(mbinfo + kModEntrySize * n + cmdline_len +
                                std::strlen(kBootloaderName) + 1);
-    Tail t;
+    MultibootInfoBlock t;
     t.bytes.assign(size - mbinfo, 0);
-    t.mods_addr = image_low + mbinfo;
+    t.start = image_low + mbinfo;
+    t.mods_count = static_cast<uint32_t>(n);
     uint64_t strings = kModEntrySize * n; // offsets below are relative to mbinfo
     const uint64_t loader = strings + cmdline_len;
     for (uint64_t i = 0; i < n; ++i) {
@@ -108,11 +104,10 @@ std::string initrd_string(const std::vector<ModuleSpec>& modules) {
     return s;
 }
 
-uint64_t write_multiboot_info(const BootSpec& spec, mmu::PhysBus& bus, uint64_t image_low,
-                              uint64_t image_size,
-                              std::vector<std::pair<uint64_t, uint64_t>>& loaded) {
-    const Tail t = build_tail(spec, image_low, image_size);
-    const uint64_t start = t.mods_addr, end = start + t.bytes.size();
+MultibootInfoBlock prepare_multiboot_info(const BootSpec& spec, const mmu::PhysBus& bus,
+                                          uint64_t image_low, uint64_t image_size) {
+    MultibootInfoBlock t = build_block(spec, image_low, image_size);
+    const uint64_t start = t.start, end = start + t.bytes.size();
     const std::string what = spec.modules.empty() ? "boot information" : "boot information and modules";
     const std::string range = " [" + hex(start) + ", " + hex(end) + ")";
     if (end > (uint64_t{1} << 32))
@@ -120,8 +115,13 @@ uint64_t write_multiboot_info(const BootSpec& spec, mmu::PhysBus& bus, uint64_t 
                         " lies above 4 GiB, out of reach of the 32-bit Multiboot fields");
     if (std::string why = ram_conflict(bus, start, end); !why.empty())
         throw UserError(spec.image_path + ": " + what + range + " " + why);
-    write_or_fail(bus, start, t.bytes);
-    loaded.emplace_back(start, end);
+    return t;
+}
+
+uint64_t write_multiboot_info(const MultibootInfoBlock& t, mmu::PhysBus& bus,
+                              std::vector<std::pair<uint64_t, uint64_t>>& loaded) {
+    write_or_fail(bus, t.start, t.bytes);
+    loaded.emplace_back(t.start, t.start + t.bytes.size());
 
     std::vector<uint8_t> info(kInfoSize, 0);
     put32(info, mbi::kFlags, mbi::kFlagMem | mbi::kFlagBootDevice | mbi::kFlagCmdline |
@@ -130,8 +130,8 @@ uint64_t write_multiboot_info(const BootSpec& spec, mmu::PhysBus& bus, uint64_t 
     put32(info, mbi::kMemUpper, mem_upper_kib(bus));
     put32(info, mbi::kBootDevice, 0x8000FFFF); // first BIOS disk, no partition: QEMU's value
     put32(info, mbi::kCmdline, t.cmdline);
-    put32(info, mbi::kModsCount, spec.modules.size());
-    put32(info, mbi::kModsAddr, t.mods_addr);
+    put32(info, mbi::kModsCount, t.mods_count);
+    put32(info, mbi::kModsAddr, t.start); // the module list opens the block, even when empty
     put32(info, mbi::kMmapLength, write_mmap(bus));
     put32(info, mbi::kMmapAddr, kMmapAddr);
     put32(info, mbi::kBootLoaderName, t.loader_name);

@@ -38,12 +38,23 @@ inline constexpr uint32_t kFlagMem = 1u << 0, kFlagBootDevice = 1u << 1, kFlagCm
 
 constexpr uint64_t page_align(uint64_t v) { return (v + 0xFFF) & ~uint64_t{0xFFF}; }
 
-// Writes the information structure, memory map, command lines and modules. image_low is the
-// lowest address the image occupies and image_size the bytes it spans from there (bss
-// included). Reads every module (UserError if one cannot be read or does not fit in RAM below
-// 4 GiB) and appends what it wrote to `loaded`. Returns the structure's address.
-uint64_t write_multiboot_info(const BootSpec& spec, mmu::PhysBus& bus, uint64_t image_low,
-                              uint64_t image_size,
+// What goes after the image: module list, strings and modules, built in memory and checked
+// before anything is written, so a refused boot leaves RAM untouched.
+struct MultibootInfoBlock {
+    uint64_t start = 0;         // image_low + page_align(image_size)
+    std::vector<uint8_t> bytes; // from start
+    uint64_t cmdline = 0, loader_name = 0;
+    uint32_t mods_count = 0;
+};
+
+// image_low is the lowest address the image occupies and image_size the bytes it spans from
+// there (bss included). Reads every module. Throws UserError if a module cannot be read or the
+// block does not fit in RAM below 4 GiB.
+MultibootInfoBlock prepare_multiboot_info(const BootSpec& spec, const mmu::PhysBus& bus,
+                                          uint64_t image_low, uint64_t image_size);
+// Writes the block, the memory map and the information structure; appends what it wrote to
+// `loaded`. Returns the structure's address.
+uint64_t write_multiboot_info(const MultibootInfoBlock& block, mmu::PhysBus& bus,
                               std::vector<std::pair<uint64_t, uint64_t>>& loaded);
 
 // The string QEMU would have been given as -initrd for these modules (its length decides

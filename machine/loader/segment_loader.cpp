@@ -18,7 +18,7 @@ std::string hex(uint64_t v) {
 
 std::string range(uint64_t s, uint64_t e) { return "[" + hex(s) + ", " + hex(e) + ")"; }
 
-void check_piece(const LoadPiece& p, const std::string& path, mmu::PhysBus& bus,
+void check_piece(const LoadPiece& p, const std::string& path, const mmu::PhysBus& bus,
                  uint64_t reserved_start) {
     const uint64_t end = p.addr + p.memsz;
     const std::string where = path + ": " + p.label + " " + range(p.addr, end) + " ";
@@ -38,15 +38,18 @@ void check_disjoint(std::vector<const LoadPiece*> sorted, const std::string& pat
 }
 } // namespace
 
-void load_pieces(const std::vector<LoadPiece>& pieces, const std::string& path,
-                 mmu::PhysBus& bus, uint64_t reserved_start,
-                 std::vector<std::pair<uint64_t, uint64_t>>& loaded) {
+void check_pieces(const std::vector<LoadPiece>& pieces, const std::string& path,
+                  const mmu::PhysBus& bus, uint64_t reserved_start) {
     std::vector<const LoadPiece*> all;
     for (const LoadPiece& p : pieces) {
         check_piece(p, path, bus, reserved_start);
         all.push_back(&p);
     }
     check_disjoint(all, path);
+}
+
+void copy_pieces(const std::vector<LoadPiece>& pieces, mmu::PhysBus& bus,
+                 std::vector<std::pair<uint64_t, uint64_t>>& loaded) {
     const std::vector<uint8_t> zeros(0x10000, 0);
     for (const LoadPiece& p : pieces) {
         bus.write_bytes(Hpa(p.addr), p.data, p.filesz);

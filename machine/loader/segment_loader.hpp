@@ -19,8 +19,10 @@ struct LoadPiece {
 
 // reserved_start .. kInfoEnd is the loader's data (entry_state.hpp). Throws UserError
 // "<path>: <label> [start, end) <why>" or "<path>: <label> and <label> overlap".
-void load_pieces(const std::vector<LoadPiece>& pieces, const std::string& path,
-                 mmu::PhysBus& bus, uint64_t reserved_start,
+void check_pieces(const std::vector<LoadPiece>& pieces, const std::string& path,
+                  const mmu::PhysBus& bus, uint64_t reserved_start);
+// Copies checked pieces (bss zeroed) and appends their ranges to `loaded`.
+void copy_pieces(const std::vector<LoadPiece>& pieces, mmu::PhysBus& bus,
                  std::vector<std::pair<uint64_t, uint64_t>>& loaded);
 
 } // namespace hvlab::machine

@@ -198,3 +198,18 @@ TEST_CASE("a refused image leaves the CPU state alone", "[loader][bad]") {
     CHECK(f.cpu.rip == 0x1234);
     CHECK(f.r8(0x100000) == 0); // nothing was copied either: checks come before loading
 }
+
+TEST_CASE("a refused module leaves the kernel uncopied", "[loader][bad]") {
+    LoaderFixture f(3 * kMiB);
+    const auto path = f.dir.write("k.elf", build_elf(basic_elf32()));
+    const auto m = f.dir.write("huge.bin", std::vector<uint8_t>(2 * kMiB, 1));
+    CHECK_FALSE(f.boot_error(path, {{m, ""}}).empty());
+    CHECK(f.r8(0x100000) == 0);
+    CHECK(f.r32(0x9500) == 0);
+}
+
+TEST_CASE("RAM too small for the loader's own data", "[loader][bad]") {
+    LoaderFixture f(0x8000);
+    const auto path = f.dir.write("k.elf", build_elf(basic_elf32()));
+    CHECK(f.boot_error(path) == "RAM is too small: the boot loader's data needs [0x1000, 0x9558)");
+}
