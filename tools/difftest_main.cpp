@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0u, 100u));
     app.add_option("--max-reports", opt.max_reports, "mismatches printed in full");
     app.add_flag("--verbose", opt.verbose, "print each mismatch as it is found");
+    app.add_flag("--trace", opt.trace, "print every instruction before it runs");
     CLI11_PARSE(app, argc, argv);
     opt.mode = mode_bits == 64 ? Mode::Long64 : Mode::Protected32;
     try {

@@ -21,6 +21,7 @@ struct DiffOptions {
     unsigned raw_percent = 15; // share of raw random instructions in random streams
     unsigned max_reports = 20; // mismatches kept in full
     bool verbose = false;
+    bool trace = false;        // print every instruction before it runs (debugging a crash)
 };
 
 struct Mismatch {
@@ -41,6 +42,7 @@ struct DiffReport {
     uint64_t compared = 0;          // instructions executed on both sides and compared
     uint64_t exceptions_matched = 0;
     uint64_t skipped = 0;           // instructions not comparable (see skip_reasons)
+    std::map<std::string, uint64_t> sdm_checked; // checked against an SDM rule, not Unicorn
     uint64_t mismatches = 0;
     std::map<std::string, uint64_t> skip_reasons;
     std::map<std::string, uint64_t> mismatch_by_mnemonic;

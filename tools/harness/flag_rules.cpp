@@ -146,6 +146,15 @@ UndefinedParts undefined_parts(const cs_insn& insn, const ArchState& pre) {
     case X86_INS_RCR: return x.op_count ? shift_rules(insn.id, x, pre) : UndefinedParts{};
     case X86_INS_SHLD:
     case X86_INS_SHRD: return x.op_count ? double_shift_rules(x, pre) : UndefinedParts{};
+    case X86_INS_BSWAP: {
+        // "When the BSWAP instruction references a 16-bit register, the result is undefined."
+        UndefinedParts u;
+        if (x.op_count == 1 && x.operands[0].size == 2) {
+            const int g = capstone_gpr(x.operands[0].reg);
+            if (g >= 0) u.skip_gpr = 1u << g;
+        }
+        return u;
+    }
     default: return UndefinedParts{fixed_rules(insn.id), 0, false};
     }
 }

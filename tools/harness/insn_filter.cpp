@@ -113,8 +113,17 @@ bool is_special_register(unsigned r) {
 
 } // namespace
 
+// F6 /1 and F7 /1: an alias of TEST that the SDM does not document (its opcode map has /1
+// blank); hardware and Capstone execute it as TEST, Unicorn 2.0.1 raises #UD.
+bool undocumented_test_alias(const cs_insn& insn) {
+    if (insn.id != X86_INS_TEST) return false;
+    const uint8_t op = insn.detail->x86.opcode[0];
+    return (op == 0xF6 || op == 0xF7) && ((insn.detail->x86.modrm >> 3) & 7) == 1;
+}
+
 const char* not_comparable_reason(const cs_insn& insn) {
     if (const char* r = system_reason(insn.id)) return r;
+    if (undocumented_test_alias(insn)) return "F6/F7 /1: undocumented TEST alias (Unicorn raises #UD)";
     // x87 (f*) and AVX/AVX-512 (v*): outside hvlab's CPU model; Unicorn 2.0.1 also executes
     // VEX-encoded SSE forms as if they were legacy SSE, which the SDM does not allow
     // (SDM Vol. 2, "Instruction Exception Specification": VEX with CR4.OSXSAVE = 0 is #UD).

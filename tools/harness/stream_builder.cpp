@@ -1,6 +1,7 @@
 #include "tools/harness/stream_builder.hpp"
 
 #include "tools/harness/guest_layout.hpp"
+#include "tools/harness/lock_rule.hpp"
 
 namespace hvlab::tools {
 
@@ -65,6 +66,7 @@ unsigned StreamBuilder::pick_gpr(uint32_t exclude) {
 unsigned StreamBuilder::pick_xmm() { return static_cast<unsigned>(rng_.below(gpr_count(mode_))); }
 
 void StreamBuilder::emit(std::vector<uint8_t> bytes, Fixup fixup) {
+    if (unicorn_aborts_on(bytes.data(), bytes.size(), mode_)) return; // see lock_rule.hpp
     insns_.push_back(StreamInsn{std::move(bytes), fixup});
 }
 
@@ -103,8 +105,10 @@ RmOperand StreamBuilder::memory(unsigned size, unsigned align, std::vector<uint8
         prefixes.push_back(0x65);
         seg_base = kGsBase;
     } else if (seg_roll < 24) {
-        static const uint8_t kNullSegs[] = {0x26, 0x2E, 0x36, 0x3E};
-        prefixes.push_back(rng_.pick(kNullSegs)); // base 0 in both modes
+        // Base 0 in both modes. CS only in 64-bit mode: in 32-bit mode a write through CS is
+        // #GP (a code segment is not writable), which the raw share already exercises.
+        static const uint8_t kNullSegs[] = {0x26, 0x36, 0x3E, 0x2E};
+        prefixes.push_back(kNullSegs[rng_.below(long64() ? 4 : 3)]);
     }
     const bool addr32 = long64() && rng_.chance(8);
     if (addr32) prefixes.push_back(0x67);

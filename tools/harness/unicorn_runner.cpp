@@ -35,6 +35,8 @@ UnicornRunner::UnicornRunner(Mode mode) : mode_(mode) {
         std::memset(mem_[i], 0, r.size);
         check(uc_mem_map_ptr(uc_, r.base, r.size, UC_PROT_ALL, mem_[i]), "uc_mem_map_ptr");
     }
+    check(uc_context_alloc(uc_, &pristine_), "uc_context_alloc");
+    check(uc_context_save(uc_, pristine_), "uc_context_save");
     uc_hook h;
     check(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&on_interrupt), this, 1, 0),
           "hook intr");
@@ -44,6 +46,7 @@ UnicornRunner::UnicornRunner(Mode mode) : mode_(mode) {
 }
 
 UnicornRunner::~UnicornRunner() {
+    uc_context_free(pristine_);
     uc_close(uc_);
     for (uint8_t* m : mem_) std::free(m);
 }
@@ -53,10 +56,11 @@ void UnicornRunner::on_interrupt(uc_engine* uc, uint32_t intno, void* self) {
     uc_emu_stop(uc);
 }
 
-bool UnicornRunner::on_unmapped(uc_engine*, uc_mem_type, uint64_t address, int, int64_t,
+bool UnicornRunner::on_unmapped(uc_engine*, uc_mem_type type, uint64_t address, int, int64_t,
                                 void* self) {
     auto* me = static_cast<UnicornRunner*>(self);
     me->unmapped_ = true;
+    me->unmapped_fetch_ = type == UC_MEM_FETCH_UNMAPPED;
     me->unmapped_addr_ = address;
     return false; // stop: the access faults
 }
@@ -91,6 +95,10 @@ void UnicornRunner::load(const Stream& s) {
     std::memcpy(mem_[0], s.code.data(), layout::kCode.size);
     std::memcpy(mem_[1], s.data.data(), layout::kData.size);
     std::memcpy(mem_[2], s.stack.data(), layout::kStack.size);
+    // Unicorn stops at an exception without delivering it, and QEMU's CPU then still
+    // remembers it: the next #DE or #GP would be promoted to #DF (observed with 2.0.1). Start
+    // every stream from the CPU state of a fresh engine.
+    uc_context_restore(uc_, pristine_);
     // Unicorn keeps translated blocks across uc_mem_write/host writes: drop them.
     for (const layout::Region& r : layout::kRegions) uc_ctl_remove_cache(uc_, r.base, r.base + r.size);
     write_regs(s.init, s.fs_base, s.gs_base);
@@ -121,10 +129,21 @@ ArchState UnicornRunner::read() const {
 
 StepOutcome UnicornRunner::step() {
     intno_ = -1;
-    unmapped_ = false;
+    unmapped_ = unmapped_fetch_ = false;
     const uint64_t rip = read_rip();
     const uc_err e = uc_emu_start(uc_, rip, 0, 0, 1);
     StepOutcome o;
+    const uint64_t now = read_rip();
+    if (unmapped_ && unmapped_fetch_ && now != rip) {
+        // The instruction completed and Unicorn faulted fetching the next one (it translates
+        // ahead). A branch to a non-canonical target is #GP(0) at the branch itself (SDM
+        // Vol. 2, JMP/CALL/RET: "If the target offset is non-canonical").
+        if (mode_ == Mode::Long64 && !is_canonical48(now)) {
+            o.kind = StepOutcome::Kind::Exception;
+            o.vector = 13;
+        }
+        return o;
+    }
     if (unmapped_) {
         if (mode_ == Mode::Protected32) {
             o.kind = StepOutcome::Kind::NotComparable;

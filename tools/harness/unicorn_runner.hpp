@@ -34,8 +34,10 @@ class UnicornRunner {
     Mode mode_;
     uc_engine* uc_ = nullptr;
     uint8_t* mem_[3] = {};
+    uc_context* pristine_ = nullptr; // CPU state right after creation
     int intno_ = -1;
     bool unmapped_ = false;
+    bool unmapped_fetch_ = false;
     uint64_t unmapped_addr_ = 0;
 };
 

@@ -1,0 +1,84 @@
+// Intel SDM, Dec 2023 (Order 325462-081), Vol. 2, "LOCK—Assert LOCK# Signal Prefix".
+#include "tools/harness/lock_rule.hpp"
+
+namespace hvlab::tools {
+
+namespace {
+
+bool is_legacy_prefix(uint8_t b) {
+    switch (b) {
+    case 0xF0: case 0xF2: case 0xF3: case 0x2E: case 0x36: case 0x3E: case 0x26:
+    case 0x64: case 0x65: case 0x66: case 0x67: return true;
+    default: return false;
+    }
+}
+
+// The instructions LOCK may prefix (with a memory destination): ADD, ADC, AND, BTC, BTR, BTS,
+// CMPXCHG, CMPXCHG8B/16B, DEC, INC, NEG, NOT, OR, SBB, SUB, XOR, XADD, XCHG.
+bool lockable_one_byte(uint8_t op, unsigned digit) {
+    if (op < 0x40 && (op & 7) <= 1) return (op >> 3) != 7; // ALU r/m,r except CMP (38/39)
+    switch (op) {
+    case 0x80: case 0x81: case 0x83: return digit != 7; // not CMP
+    case 0xF6: case 0xF7: return digit == 2 || digit == 3; // NOT, NEG
+    case 0xFE: return digit <= 1;                          // INC, DEC
+    case 0xFF: return digit <= 1;
+    case 0x86: case 0x87: return true;                     // XCHG
+    default: return false;
+    }
+}
+
+bool lockable_two_byte(uint8_t op, unsigned digit) {
+    switch (op) {
+    case 0xAB: case 0xB3: case 0xBB: return true;          // BTS, BTR, BTC r/m, r
+    case 0xBA: return digit >= 5;                          // BTS/BTR/BTC r/m, imm8
+    case 0xB0: case 0xB1: case 0xC0: case 0xC1: return true; // CMPXCHG, XADD
+    case 0xC7: return digit == 1;                          // CMPXCHG8B/16B
+    default: return false;
+    }
+}
+
+} // namespace
+
+bool lock_prefix_must_fault(const uint8_t* b, size_t avail, Mode mode) {
+    size_t i = 0;
+    bool lock = false;
+    while (i < avail && is_legacy_prefix(b[i])) lock |= b[i++] == 0xF0;
+    if (!lock) return false;
+    if (i >= 11) return false; // long prefix runs: the 15-byte limit may come first
+    if (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40) ++i; // REX
+    if (i + 1 >= avail) return false;
+    if (b[i] != 0x0F) {
+        const uint8_t op = b[i], modrm = b[i + 1];
+        return (modrm >> 6) == 3 || !lockable_one_byte(op, (modrm >> 3) & 7);
+    }
+    if (i + 2 >= avail) return false;
+    const uint8_t op = b[i + 1], modrm = b[i + 2];
+    if (op == 0x38 || op == 0x3A) return true; // no lockable instruction in these maps
+    return (modrm >> 6) == 3 || !lockable_two_byte(op, (modrm >> 3) & 7);
+}
+
+} // namespace hvlab::tools
+
+namespace hvlab::tools {
+
+bool unicorn_aborts_on(const uint8_t* b, size_t avail, Mode mode) {
+    size_t i = 0;
+    bool lock = false;
+    while (i < avail && is_legacy_prefix(b[i])) lock |= b[i++] == 0xF0;
+    if (!lock) return false;
+    if (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40) ++i;
+    if (i + 1 >= avail) return false;
+    if (b[i] != 0x0F) {
+        // LOCK CMP with a memory operand.
+        const uint8_t op = b[i], modrm = b[i + 1];
+        const bool mem = (modrm >> 6) != 3;
+        const bool cmp = op == 0x38 || op == 0x39 || ((op >= 0x80 && op <= 0x83) && ((modrm >> 3) & 7) == 7);
+        return cmp && mem;
+    }
+    if (i + 2 >= avail) return false;
+    const uint8_t op = b[i + 1];
+    const bool bit_op = op == 0xA3 || op == 0xAB || op == 0xB3 || op == 0xBB || op == 0xBA;
+    return bit_op && (b[i + 2] >> 6) == 3;
+}
+
+} // namespace hvlab::tools

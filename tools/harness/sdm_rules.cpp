@@ -1,0 +1,141 @@
+// Intel SDM, Dec 2023 (Order 325462-081).
+#include "tools/harness/sdm_rules.hpp"
+
+#include "tools/harness/flag_rules.hpp"
+
+#include <cstring>
+
+namespace hvlab::tools {
+
+namespace {
+
+bool is_sse(const cs_insn& insn) {
+    for (unsigned i = 0; i < insn.detail->groups_count; ++i) {
+        switch (insn.detail->groups[i]) {
+        case X86_GRP_SSE1: case X86_GRP_SSE2: case X86_GRP_SSE3: case X86_GRP_SSSE3:
+        case X86_GRP_SSE41: case X86_GRP_SSE42: case X86_GRP_AES: case X86_GRP_PCLMUL:
+        case X86_GRP_SHA: return true;
+        default: break;
+        }
+    }
+    return false;
+}
+
+bool alignment_exempt(unsigned id) {
+    switch (id) {
+    case X86_INS_MOVUPS: case X86_INS_MOVUPD: case X86_INS_MOVDQU: case X86_INS_LDDQU:
+    case X86_INS_PCMPESTRI: case X86_INS_PCMPESTRM: case X86_INS_PCMPISTRI:
+    case X86_INS_PCMPISTRM: return true;
+    default: return false;
+    }
+}
+
+uint64_t reg_value(unsigned reg, const ArchState& pre) {
+    const int g = capstone_gpr(reg);
+    return g >= 0 ? pre.gpr[static_cast<unsigned>(g)] : 0;
+}
+
+bool is_prefix(uint8_t b) {
+    switch (b) {
+    case 0xF0: case 0xF2: case 0xF3: case 0x2E: case 0x36: case 0x3E: case 0x26:
+    case 0x64: case 0x65: case 0x66: case 0x67: return true;
+    default: return false;
+    }
+}
+
+} // namespace
+
+bool memory_offset(const cs_insn& insn, const ArchState& pre, uint64_t& offset, unsigned& size) {
+    const cs_x86& x = insn.detail->x86;
+    for (unsigned i = 0; i < x.op_count; ++i) {
+        const cs_x86_op& op = x.operands[i];
+        if (op.type != X86_OP_MEM) continue;
+        uint64_t ea = static_cast<uint64_t>(op.mem.disp) + op.mem.scale * reg_value(op.mem.index, pre);
+        ea += op.mem.base == X86_REG_RIP ? pre.rip + insn.size : reg_value(op.mem.base, pre);
+        if (x.addr_size == 4) ea &= 0xFFFF'FFFF;
+        offset = ea;
+        size = op.size;
+        return true;
+    }
+    return false;
+}
+
+bool sse_alignment_must_fault(const cs_insn& insn, const ArchState& pre) {
+    if (!is_sse(insn) || alignment_exempt(insn.id)) return false;
+    uint64_t ea = 0;
+    unsigned size = 0;
+    // Segment bases (0, FS and GS bases) are multiples of 16: the offset decides.
+    return memory_offset(insn, pre, ea, size) && size == 16 && (ea & 15) != 0;
+}
+
+uint64_t neg_flags(uint64_t result, unsigned size) {
+    const unsigned bits = size * 8;
+    const uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    const uint64_t r = result & mask;
+    const uint64_t sign = 1ull << (bits - 1);
+    uint64_t f = 0;
+    if (r) f |= 0x001;                          // CF: source was not 0
+    if (!__builtin_parity(static_cast<unsigned>(r & 0xFF))) f |= 0x004; // PF
+    if (r & 0xF) f |= 0x010;                    // AF: borrow out of bit 3
+    if (!r) f |= 0x040;                         // ZF
+    if (r & sign) f |= 0x080;                   // SF
+    if (r == sign) f |= 0x800;                  // OF: source was the most negative value
+    return f;
+}
+
+bool misplaced_rex(const uint8_t* b, size_t avail) {
+    for (size_t i = 0; i + 1 < avail; ++i) {
+        if ((b[i] & 0xF0) == 0x40) return is_prefix(b[i + 1]);
+        if (!is_prefix(b[i])) return false;
+    }
+    return false;
+}
+
+bool opsize_prefixed_near_branch(const cs_insn& insn, const uint8_t* b) {
+    bool relative = false;
+    for (unsigned i = 0; i < insn.detail->groups_count; ++i)
+        relative |= insn.detail->groups[i] == X86_GRP_BRANCH_RELATIVE;
+    if (!relative) return false;
+    for (size_t i = 0; i < insn.size && is_prefix(b[i]); ++i)
+        if (b[i] == 0x66) return true;
+    return false;
+}
+
+const char* undefined_prefix_combination(const cs_insn& insn, const uint8_t* b) {
+    uint8_t seg = 0;
+    bool f2 = false, f3 = false, opsize = false;
+    for (size_t i = 0; i < insn.size && is_prefix(b[i]); ++i) {
+        switch (b[i]) {
+        case 0xF2: f2 = true; break;
+        case 0xF3: f3 = true; break;
+        case 0x66: opsize = true; break;
+        case 0xF0: case 0x67: break;
+        default:
+            if (seg && seg != b[i]) return "two different segment overrides (SDM: only one per group is useful)";
+            seg = b[i];
+        }
+    }
+    if (f2 && f3) return "both REPNE and REP prefixes (SDM: only one per group is useful)";
+    if (opsize && (f2 || f3) && is_sse(insn)) return "66h with F2h/F3h on an SSE instruction";
+    return nullptr;
+}
+
+bool code_segment_write(const cs_insn& insn) {
+    const cs_x86& x = insn.detail->x86;
+    for (unsigned i = 0; i < x.op_count; ++i) {
+        const cs_x86_op& op = x.operands[i];
+        if (op.type == X86_OP_MEM && op.mem.segment == X86_REG_CS && (op.access & CS_AC_WRITE)) return true;
+    }
+    return false;
+}
+
+bool ret_imm_rsp(const cs_insn& insn, const ArchState& pre, Mode mode, uint64_t& rsp) {
+    const cs_x86& x = insn.detail->x86;
+    if (insn.id != X86_INS_RET || x.op_count != 1 || x.operands[0].type != X86_OP_IMM) return false;
+    const uint64_t slot = mode == Mode::Long64 ? 8 : (x.prefix[2] == X86_PREFIX_OPSIZE ? 2 : 4);
+    rsp = pre.gpr[4] + slot + (static_cast<uint64_t>(x.operands[0].imm) & 0xFFFF);
+    if (mode == Mode::Protected32) rsp &= 0xFFFF'FFFF;
+    return true;
+}
+
+} // namespace hvlab::tools
