@@ -28,6 +28,7 @@ void Pic8259Chip::icw1(uint8_t value) {
     auto_eoi_ = rotate_on_aeoi_ = special_fully_nested_ = false;
     need_icw4_ = value & 0x01;
     single_ = value & 0x02;
+    level_mode_ = value & 0x08;
     init_step_ = 2;
 }
 
@@ -100,12 +101,19 @@ uint8_t Pic8259Chip::read_command() {
 
 void Pic8259Chip::set_input(unsigned ir, bool level) {
     const uint8_t m = static_cast<uint8_t>(1u << (ir & 7));
-    if (level) {
-        if (!(input_levels_ & m)) irr_ |= m; // edge-triggered: only a rising edge requests
-        input_levels_ |= m;
-    } else {
-        input_levels_ &= static_cast<uint8_t>(~m);
+    if (level_triggered(m)) {
+        if (level) irr_ |= m; // level mode: the request lasts as long as the line is high
+        else irr_ &= static_cast<uint8_t>(~m);
+    } else if (level && !(input_levels_ & m)) {
+        irr_ |= m; // edge mode: only a rising edge requests
     }
+    if (level) input_levels_ |= m;
+    else input_levels_ &= static_cast<uint8_t>(~m);
+}
+
+void Pic8259Chip::set_cascade_input(unsigned ir, bool level) {
+    set_input(ir, level);
+    if (!level) irr_ &= static_cast<uint8_t>(~(1u << (ir & 7)));
 }
 
 // Priorities rotate: priority 0 (highest) belongs to IR (priority_add_), and so on upwards.
@@ -130,7 +138,7 @@ int Pic8259Chip::highest_request() const {
 
 void Pic8259Chip::acknowledge(unsigned ir) {
     const uint8_t m = static_cast<uint8_t>(1u << ir);
-    irr_ &= static_cast<uint8_t>(~m); // edge mode: the request is consumed
+    if (!level_triggered(m)) irr_ &= static_cast<uint8_t>(~m); // an edge request is consumed
     if (auto_eoi_) {
         if (rotate_on_aeoi_) priority_add_ = (ir + 1) & 7;
     } else {
@@ -164,7 +172,9 @@ void Pic8259::raise_irq(unsigned irq) {
     set_irq_level(irq, false);
 }
 
-void Pic8259::update_cascade() { master_.set_input(kCascadeIr, slave_.highest_request() >= 0); }
+void Pic8259::update_cascade() {
+    master_.set_cascade_input(kCascadeIr, slave_.highest_request() >= 0);
+}
 
 int Pic8259::pending_vector() const {
     const int ir = master_.highest_request();

@@ -3,8 +3,9 @@
 // with IRQ 8-15 cascaded into the master's IR2, plus the edge/level control registers (ELCR)
 // of the PIIX/ICH on 0x4D0-0x4D1.
 //
-// Requests are edge-triggered: a rising edge on an IR input sets its IRR bit. The ELCR bits are
-// stored and read back but do not switch inputs to level mode (nor does ICW1.LTIM), as in QEMU.
+// An input is edge-triggered (a rising edge sets its IRR bit, which INTA consumes) unless its
+// ELCR bit or ICW1.LTIM selects level mode (IRR follows the line and INTA leaves it set), as
+// QEMU's i8259 does for ELCR (QEMU ignores LTIM; the data sheet defines it, so hvlab honours it).
 // Every PC guest that uses the local APIC instead writes 0xFF to both mask registers: that just
 // masks everything and the PIC never asserts INTR.
 #pragma once
@@ -30,6 +31,10 @@ class Pic8259Chip {
     uint8_t read_data() const { return imr_; }
 
     void set_input(unsigned ir, bool level);
+    // The cascade input follows the slave's INT output: a request the slave withdraws (its line
+    // drops before INTA) is withdrawn from the master too, rather than left to become a
+    // spurious IRQ 15 at INTA.
+    void set_cascade_input(unsigned ir, bool level);
     // The highest-priority request that may interrupt now (IRR & ~IMR beats ISR), or -1.
     int highest_request() const;
     void acknowledge(unsigned ir); // first INTA pulse: IRR -> ISR (or auto-EOI)
@@ -45,6 +50,7 @@ class Pic8259Chip {
     void ocw3(uint8_t value);
     void end_of_interrupt(unsigned ir, bool rotate);
     int priority_of(uint8_t mask) const; // 0 = highest; 8 = none in mask
+    bool level_triggered(uint8_t m) const { return level_mode_ || (elcr_ & m); }
 
     const bool is_master_;
     const uint8_t elcr_mask_;
@@ -54,6 +60,7 @@ class Pic8259Chip {
     bool need_icw4_ = false, single_ = false, auto_eoi_ = false, rotate_on_aeoi_ = false;
     bool special_fully_nested_ = false, special_mask_ = false;
     bool read_isr_ = false, poll_ = false;
+    bool level_mode_ = false; // ICW1.LTIM: every input level-triggered
     bool initialized_ = false;
 };
 

@@ -180,3 +180,32 @@ TEST_CASE("PIC wide accesses are split and counted", "[pic]") {
     CHECK(t.master_in(1) == 0xFB);
     CHECK(t.p.odd_size_accesses() == 1);
 }
+
+TEST_CASE("PIC ELCR level mode: the request follows the line and survives INTA", "[pic]") {
+    Pic t;
+    t.init();
+    t.p.elcr_ports().port_write(1, 1, 0x02); // IRQ 9 level-triggered
+    t.p.set_irq_level(9, true);
+    CHECK(t.p.acknowledge() == 0x29);
+    t.slave(0, 0x20);
+    t.master(0, 0x20);
+    CHECK(t.p.pending_vector() == 0x29); // still asserted: requests again after EOI
+    t.p.set_irq_level(9, false);
+    CHECK(t.p.pending_vector() == -1);
+    t.p.set_irq_level(4, true); // IRQ 4 stays edge-triggered
+    CHECK(t.p.acknowledge() == 0x24);
+    t.master(0, 0x20);
+    CHECK(t.p.pending_vector() == -1);
+}
+
+TEST_CASE("PIC ICW1.LTIM puts every input of the chip in level mode", "[pic]") {
+    Pic t;
+    t.master(0, 0x19); t.master(1, 0x40); t.master(1, 0x04); t.master(1, 0x01);
+    t.master(1, 0x00);
+    t.p.set_irq_level(3, true);
+    CHECK(t.p.acknowledge() == 0x43);
+    t.master(0, 0x20);
+    CHECK(t.p.pending_vector() == 0x43);
+    t.p.set_irq_level(3, false);
+    CHECK(t.p.pending_vector() == -1);
+}
