@@ -85,7 +85,10 @@ Fault exec_fxsave(Exec& x, const DecodedInsn& d) {
     if (Fault f = probe_write(x, d.seg, effective_address(x, d), kAreaSize)) return f;
     Area a;
     const unsigned n = build_area(x, d.rex & 8, a);
-    return write_linear(x, lin, a.data(), n);
+    if (sse_state_enabled(x)) return write_linear(x, lin, a.data(), n);
+    // MXCSR and MXCSR_MASK (bytes 24..31) are left as they are, like the XMM area.
+    if (Fault f = write_linear(x, lin, a.data(), kOffMxcsr)) return f;
+    return write_linear(x, lin + kOffSt, a.data() + kOffSt, n - kOffSt);
 }
 
 // FXRSTOR: MXCSR with a bit outside MXCSR_MASK is #GP(0) and nothing is loaded. FCW reserved

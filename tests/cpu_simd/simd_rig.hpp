@@ -29,6 +29,14 @@ struct SimdRig : CpuFixture {
         return kRetired;
     }
 
+    // Makes the 2 MiB page at kUnmapped not present (the fixture maps RAM with 2 MiB pages), so
+    // that an access crossing from kUnmapped - n into it faults on RAM-backed addresses.
+    static constexpr uint64_t kUnmapped = 0x600000;
+    void unmap_2m_page() {
+        poke_val<uint64_t>(kPd + 8 * (kUnmapped >> 21), 0);
+        cpu.invalidate_caches();
+    }
+
     Xmm& x(unsigned n) { return s().xmm[n]; }
     void set_x(unsigned n, uint64_t lo, uint64_t hi) { s().xmm[n] = Xmm{lo, hi}; }
     void poke_x(uint64_t pa, uint64_t lo, uint64_t hi) {

@@ -136,12 +136,20 @@ TEST_CASE("sse faults: page faults report CR2 and leave registers and memory unc
     CHECK(r.s().cr2 == unmapped);
     CHECK(same(r.x(1), 3, 4));
     // A store that starts in a mapped page and ends in an unmapped one writes nothing.
-    r.reg(RAX) = unmapped - 8;
-    r.set_x(1, 0x1111, 0x2222);
-    REQUIRE(r.exec({0xf3, 0x0f, 0x7f, 0x08}) == PF); // movdqu [rax],xmm1
-    CHECK(r.s().cr2 == unmapped);
-    CHECK(r.pushed_error_code() == 0x2); // write, not present, supervisor
-    CHECK(r.peek_val<uint64_t>(unmapped - 8) == 0);
+    SimdRig w;
+    w.unmap_2m_page();
+    const uint64_t at = SimdRig::kUnmapped - 8;
+    w.poke_x(at, 0x1234, 0);
+    w.reg(RAX) = at;
+    w.set_x(1, 0x1111, 0x2222);
+    REQUIRE(w.exec({0xf3, 0x0f, 0x7f, 0x08}) == PF); // movdqu [rax],xmm1
+    CHECK(w.s().cr2 == SimdRig::kUnmapped);
+    CHECK(w.pushed_error_code() == 0x2); // write, not present, supervisor
+    CHECK(w.peek_val<uint64_t>(at) == 0x1234);
+    // And a load across the boundary leaves the register unchanged.
+    REQUIRE(w.exec({0xf3, 0x0f, 0x6f, 0x08}) == PF); // movdqu xmm1,[rax]
+    CHECK(w.pushed_error_code() == 0x0);
+    CHECK(same(w.x(1), 0x1111, 0x2222));
 }
 
 TEST_CASE("sse faults: LOCK, the MMX forms and VEX-encoded SSE are #UD", "[sse][fault]") {

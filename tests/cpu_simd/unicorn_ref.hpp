@@ -17,8 +17,10 @@ class UnicornRef {
   public:
     static constexpr uint64_t kCode = 0x100000;
 
-    UnicornRef() {
+    // model: a UC_CPU_X86_* CPU model, or -1 for Unicorn's default (which lacks BMI and ADX).
+    explicit UnicornRef(int model = -1) {
         REQUIRE(uc_open(UC_ARCH_X86, UC_MODE_64, &uc_) == UC_ERR_OK);
+        if (model >= 0) REQUIRE(uc_ctl_set_cpu_model(uc_, model) == UC_ERR_OK);
         REQUIRE(uc_mem_map(uc_, kCode, 0x1000, UC_PROT_ALL) == UC_ERR_OK);
     }
     ~UnicornRef() { uc_close(uc_); }
