@@ -189,6 +189,7 @@ struct CpuFixture {
         // The TSS gives the CPL-0 stack for events taken at CPL 3.
         poke_val<uint32_t>(kTss + 4, static_cast<uint32_t>(kKernelStackTop));
         poke_val<uint32_t>(kTss + 8, m == TestMode::Protected32 ? kData32 : 0);
+        poke_val<uint16_t>(kTss + 0x66, 0x68); // I/O map base past the limit: no I/O bitmap
         st.tr = Segment{0, kTss, 0x67, 0x8B};
         if (m == TestMode::Protected32) {
             st.seg[CS] = seg(kCode32, 0xC09B);
