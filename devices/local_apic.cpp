@@ -26,6 +26,14 @@ void LocalApic::init() {
     id_ = id;
 }
 
+void LocalApic::apply_bios_handoff() {
+    write_svr(svr_ | kSvrSoftwareEnable);
+    write_lvt(kLint0, (kExtInt << 8) | kLvtLevelTrigger);
+    write_lvt(kLint1, (kNmi << 8) | kLvtLevelTrigger);
+    icr_low_ = (kAllExcludingSelf << kIcrShorthandShift) | kIcrLevelAssert |
+               (kStartup << kIcrDeliveryModeShift) | 0x10;
+}
+
 // SDM Vol. 3A, "Local APIC State After Power-Up or Reset": IRR, ISR, TMR, ICR, LDR, TPR, the
 // timer counts and divide configuration 0; DFR all ones; LVT entries masked; SVR 0xFF (the
 // APIC starts software-disabled); ID the hardware-assigned one.

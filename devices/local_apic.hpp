@@ -87,6 +87,12 @@ class LocalApic : public mmu::MmioHandler {
     // INIT: as reset, but the APIC ID and IA32_APIC_BASE are kept. SDM Vol. 3A, "Local APIC
     // State After an INIT Reset ("Wait-for-SIPI" State)".
     void init();
+    // The state SeaBIOS leaves on the BSP's APIC before QEMU boots a -kernel image, so a guest
+    // compared with QEMU sees the same registers (seabios src/fw/smp.c, smp_scan): software
+    // enabled, LINT0 = ExtINT level-triggered (0x8700, the 8259 in virtual-wire mode), LINT1 =
+    // NMI level-triggered (0x8400), and ICR low = the last IPI it sent (the SIPI broadcast to
+    // the APs at 0x10000: 0x000C4610; no AP exists, so it had no effect).
+    void apply_bios_handoff();
 
     // Inspector views.
     bool irr(uint8_t v) const { return irr_.test(v); }

@@ -186,3 +186,16 @@ TEST_CASE("lapic: peek_register has no side effects") {
     CHECK(r.esr() == 0);
     CHECK(r.apic.peek_register(reg::kVersion) == 0x0006'0014);
 }
+
+TEST_CASE("lapic: the BIOS hand-off state matches what SeaBIOS leaves on QEMU") {
+    Rig r;
+    r.apic.apply_bios_handoff();
+    CHECK(r.rd(reg::kSvr) == 0x1FF);
+    CHECK(r.rd(reg::kLvtLint0) == 0x8700);
+    CHECK(r.rd(reg::kLvtLint1) == 0x8400);
+    CHECK(r.rd(reg::kIcrLow) == 0x000C'4610);
+    CHECK(r.rd(reg::kLvtTimer) == 0x0001'0000); // untouched entries stay masked
+    CHECK(r.rd(reg::kTpr) == 0);
+    CHECK(r.esr() == 0);
+    CHECK(r.apic.pending_vector() == -1);
+}
