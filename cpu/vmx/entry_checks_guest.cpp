@@ -72,7 +72,9 @@ Violation fixed_bits(std::string_view name, uint64_t value, uint64_t fixed0, uin
 }
 
 // "The CR0 field must not set any bit to a value not supported in VMX operation."
-// (The PE/PG relaxation for "unrestricted guest" does not apply: hvlab lacks that control.)
+// (The PE/PG relaxation for "unrestricted guest" does not apply: hvlab lacks that control.
+// So the next SDM rule, "If bit 31 in the CR0 field (corresponding to PG) is 1, bit 0 in that
+// field (PE) must also be 1", can never fail on its own: FIXED0 makes both 1.)
 Violation guest_cr0_respects_fixed_bits(S s, C c) {
     return fixed_bits("GUEST_CR0", s.guest.cr0, c.cr0_fixed0, c.cr0_fixed1);
 }

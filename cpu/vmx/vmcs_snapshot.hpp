@@ -65,7 +65,7 @@ struct ProcessorFacts {
     bool in_smm = false;          // hvlab has no SMM: always false
     uint64_t current_vmcs_pointer = ~uint64_t{0};
     uint64_t efer_supported = 0;      // EFER bits WRMSR accepts (cpu/system/cpu_model.hpp)
-    uint64_t debugctl_supported = 0;  // IA32_DEBUGCTL bits WRMSR accepts (none in hvlab)
+    uint64_t debugctl_supported = 0;  // IA32_DEBUGCTL bits WRMSR accepts: none (cpu/system/msr.cpp)
 };
 
 struct ControlState {
@@ -128,7 +128,6 @@ struct VmcsSnapshot {
     ControlState ctl;
     HostState host;
     GuestState guest;
-    uint32_t vmcs_revision_id = 0; // the processor's, for the link-pointer check
 };
 
 // Copies every field the checks need out of the VMCS. Memory-derived values (PDPTEs without

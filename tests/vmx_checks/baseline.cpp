@@ -120,7 +120,6 @@ VmcsSnapshot baseline_snapshot() {
     VmcsSnapshot s = load_snapshot(baseline_vmcs());
     s.facts.ia32e_mode = true;
     s.facts.current_vmcs_pointer = kCurrentVmcs;
-    s.vmcs_revision_id = hvlab_vmx_capabilities().basic.revision_id;
     return s;
 }
 
