@@ -6,8 +6,9 @@
 //
 // The machine maps it at mmio_base() while mmio_enabled(), polls pending_vector() between
 // instructions (has_pending() is the O(1) fast check), calls acknowledge() for the INTA cycle
-// and timer_fired() when the DeviceTimer's deadline is reached. Other interrupt sources (an I/O
-// APIC, MSIs, a PIC in virtual-wire mode) deliver through raise().
+// and timer_fired() when the DeviceTimer's deadline is reached. Other fixed-interrupt sources
+// (an I/O APIC, MSIs) deliver through raise(). The 8259 in virtual-wire mode (LVT LINT0 =
+// ExtINT, unmasked) bypasses IRR/ISR and priorities, so the machine routes it itself.
 #pragma once
 #include "devices/device_clock.hpp"
 #include "devices/local_apic_timer.hpp"
@@ -45,7 +46,7 @@ class LocalApic : public mmu::MmioHandler {
     bool has_pending() const { return pending_vector() >= 0; }
     // INTA: the vector moves from IRR to ISR (no-op if it is not requested).
     void acknowledge(uint8_t vector);
-    // An interrupt message from another source (I/O APIC, MSI, LINT in fixed mode).
+    // A fixed interrupt message from another source (I/O APIC, MSI); level sets its TMR bit.
     void raise(uint8_t vector, bool level);
     // NMI delivered by an NMI IPI addressed to this APIC; the CPU takes it through CpuEnv.
     bool nmi_pending() const { return nmi_pending_; }
