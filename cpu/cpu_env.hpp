@@ -27,6 +27,12 @@ class CpuEnv {
     virtual bool device_msr_read(uint32_t /*index*/, uint64_t& /*value*/) { return false; }
     virtual bool device_msr_write(uint32_t /*index*/, uint64_t /*value*/) { return false; }
 
+    // CR8 is the local APIC's TPR[7:4] (SDM Vol. 3A, Interaction of Task Priorities between
+    // CR8 and APIC). write_cr8 reports every valid MOV to CR8; MOV from CR8 asks cr8_read and
+    // falls back to CpuState::cr8 when it returns false (no APIC).
+    virtual void cr8_written(uint64_t /*value*/) {}
+    virtual bool cr8_read(uint64_t& /*value*/) { return false; }
+
     // Observability (ARCHITECTURE.md, Observability): called only on the rare paths.
     virtual void exception_delivered(uint8_t /*vector*/, bool /*has_error*/, uint32_t /*error*/,
                                      uint64_t /*rip*/) {}

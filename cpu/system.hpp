@@ -28,6 +28,12 @@ Fault write_cr8(SystemContext& c, uint64_t value);
 Fault write_xcr0(SystemContext& c, uint32_t index, uint64_t value); // XSETBV
 Fault write_efer(SystemContext& c, uint64_t value);                 // via WRMSR
 
+// INVPCID's operand checks, then the TLB invalidation (SDM Vol. 2B, INVPCID): #GP(0) for
+// CPL > 0, type > 3, descriptor bits 63:12 set, a non-canonical address (type 0), or a
+// non-zero PCID with CR4.PCIDE = 0 (types 0 and 1). desc_lo holds the PCID, desc_hi the
+// linear address.
+Fault invpcid(SystemContext& c, uint64_t type, uint64_t desc_lo, uint64_t desc_hi);
+
 // --- MSRs (RDMSR/WRMSR; an MSR hvlab does not implement raises #GP(0)) ---------------------
 Fault read_msr(SystemContext& c, uint32_t index, uint64_t& value);
 Fault write_msr(SystemContext& c, uint32_t index, uint64_t value);

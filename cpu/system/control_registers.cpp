@@ -127,6 +127,7 @@ Fault write_cr4(SystemContext& c, uint64_t value) {
 Fault write_cr8(SystemContext& c, uint64_t value) {
     if (value & ~uint64_t{0xF}) return kGp0;
     c.s.cr8 = value;
+    c.env.cr8_written(value);
     return kNoFault;
 }
 
@@ -140,6 +141,16 @@ Fault write_xcr0(SystemContext& c, uint32_t index, uint64_t value) {
     if (s.cpl() != 0 || index != 0) return kGp0;
     if (!(value & 1) || (value & ~kSupported)) return kGp0;
     c.s.xcr0 = value;
+    return kNoFault;
+}
+
+Fault invpcid(SystemContext& c, uint64_t type, uint64_t desc_lo, uint64_t desc_hi) {
+    const CpuState& s = c.s;
+    if (s.cpl() != 0 || type > 3 || (desc_lo >> 12)) return kGp0;
+    const auto pcid = static_cast<uint16_t>(desc_lo);
+    if (type == 0 && !is_canonical48(desc_hi)) return kGp0;
+    if (type <= 1 && pcid != 0 && !(s.cr4 & cr4::PCIDE)) return kGp0;
+    c.mem.invpcid(s, static_cast<unsigned>(type), pcid, Gva(desc_hi));
     return kNoFault;
 }
 

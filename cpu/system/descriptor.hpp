@@ -8,7 +8,7 @@
 //                 36..32 param count (call gate) or IST (bits 34..32, IDT gate) |
 //                 31..16 selector | 15..0 offset 15:0
 //   IA-32e system descriptors and gates are 16 bytes: the high 8 bytes hold base/offset 63:32
-//   and, in bits 12:8, a type field that must be 0.
+//   and, in bits 12:8 of their last doubleword, a type field that must be 0.
 #pragma once
 #include "common/bits.hpp"
 #include "cpu/cpu_state.hpp"
@@ -58,7 +58,9 @@ struct Descriptor {
     uint64_t gate_offset_wide() const { return gate_offset() | (bits(raw_hi, 31, 0) << 32); }
     uint8_t gate_params() const { return bits(raw, 36, 32); }
     uint8_t gate_ist() const { return bits(raw, 34, 32); }
-    bool wide_type_clear() const { return bits(raw_hi, 12, 8) == 0; }
+    // The type field of a 16-byte system descriptor's upper half (bits 12:8 of its last
+    // doubleword) must be 0.
+    bool wide_type_clear() const { return bits(raw_hi, 44, 40) == 0; }
 };
 
 // Selector fields (SDM Vol. 3A, Segment Selectors).

@@ -34,7 +34,7 @@ uint32_t idt_error(uint8_t vector, uint32_t ext) { return uint32_t{vector} * 8 +
 bool gate_type_ok(const CpuState& s, const Descriptor& g) {
     using namespace desc_type;
     if (g.s()) return false;
-    if (s.long_mode_active()) return (g.type() == kIntGate || g.type() == kTrapGate) && g.wide_type_clear();
+    if (s.long_mode_active()) return g.type() == kIntGate || g.type() == kTrapGate;
     const uint8_t t = g.type();
     return t == kIntGate || t == kTrapGate || t == kIntGate16 || t == kTrapGate16;
 }

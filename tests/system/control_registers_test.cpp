@@ -130,11 +130,13 @@ TEST_CASE("CR3 in PAE paging loads the PDPTE registers; a reserved bit is #GP(0)
     CHECK((f.s.pdpte[0] & P) != 0);
 }
 
-TEST_CASE("CR8: bits 63:4 are reserved", "[cr]") {
+TEST_CASE("CR8: bits 63:4 are reserved; a valid write reaches the APIC", "[cr]") {
     SystemFixture f;
     CHECK(is_gp0(write_cr8(f.c, 0x10)));
+    CHECK(f.env.cr8_seen == ~uint64_t{0}); // a faulting write does not reach the APIC
     REQUIRE_FALSE(write_cr8(f.c, 0xF));
     CHECK(f.s.cr8 == 0xF);
+    CHECK(f.env.cr8_seen == 0xF);
 }
 
 TEST_CASE("XSETBV is #UD: the model has no XSAVE, so CR4.OSXSAVE is clear", "[cr]") {
@@ -151,4 +153,20 @@ TEST_CASE("EFER: reserved bits, LME while paging, LMA is read-only", "[cr]") {
     CHECK((f.s.efer & efer::LMA) != 0);
     REQUIRE_FALSE(write_efer(f.c, before & ~efer::NXE));
     CHECK((f.s.efer & efer::NXE) == 0);
+}
+
+TEST_CASE("INVPCID operand checks", "[cr]") {
+    SystemFixture f;
+    CHECK(is_gp0(invpcid(f.c, 4, 0, 0)));
+    CHECK(is_gp0(invpcid(f.c, 2, 0x1000, 0)));                   // bits 63:12 of the descriptor
+    CHECK(is_gp0(invpcid(f.c, 0, 0, 0x0000'8000'0000'0000)));    // non-canonical
+    CHECK(is_gp0(invpcid(f.c, 1, 5, 0)));                        // PCID with PCIDE = 0
+    CHECK_FALSE(invpcid(f.c, 2, 5, 0));                          // types 2/3 ignore the PCID
+    uint32_t v = 0;
+    REQUIRE_FALSE(f.mem.read(f.s, Gva(0x1000), &v, 4));
+    CHECK(f.mem.tlb().count_valid() == 1);
+    REQUIRE_FALSE(invpcid(f.c, 0, 0, 0x1000));
+    CHECK(f.mem.tlb().count_valid() == 0);
+    f.to_ring3();
+    CHECK(is_gp0(invpcid(f.c, 2, 0, 0)));
 }

@@ -57,6 +57,15 @@ TEST_CASE("a trap gate keeps IF; the 64-bit frame is 16-byte aligned", "[event]"
     REQUIRE(f.env.interrupts.size() == 1);
 }
 
+TEST_CASE("a handler in the upper canonical half (gate offset bits 63:32 all ones)",
+          "[event]") {
+    SystemFixture f;
+    f.idt_gate(0x50, 0xFFFF'FFFF'8100'0000);
+    REQUIRE(deliver_event(f.c, EventKind::ExternalInterrupt, 0x50, false, 0, 0x1000) ==
+            DeliveryOutcome::Delivered);
+    CHECK(f.s.rip == 0xFFFF'FFFF'8100'0000);
+}
+
 TEST_CASE("IST 1 is used whatever the privilege change", "[event]") {
     SystemFixture f;
     f.idt_gate(NMI, kHandler, sel::kCode64, 0, 0xE, 1);

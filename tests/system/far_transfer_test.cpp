@@ -53,6 +53,14 @@ TEST_CASE("call gate checks: gate DPL < CPL, target selector, JMP cannot raise p
     check_fault(far_call(f.c, sel::kCallGate | 3, 0, 8, 0), GP, sel::kCode32);
     f.call_gate(sel::kCallGate, 0, 0x50'0000, 3);
     check_fault(far_call(f.c, sel::kCallGate | 3, 0, 8, 0), GP, 0);
+    // The upper half's type field (bits 12:8 of the last doubleword) must be 0.
+    f.call_gate(sel::kCallGate, sel::kCode64, 0xFFFF'FFFF'8000'0000, 3);
+    f.bus.write(Hpa(kGdt + sel::kCallGate + 12), 4, 0x0C00);
+    check_fault(far_call(f.c, sel::kCallGate | 3, 0, 8, 0), GP, sel::kCallGate);
+    f.bus.write(Hpa(kGdt + sel::kCallGate + 12), 4, 0);
+    REQUIRE_FALSE(far_call(f.c, sel::kCallGate | 3, 0, 8, 0));
+    CHECK(f.s.rip == 0xFFFF'FFFF'8000'0000);
+    f.to_ring3();
     CHECK(f.s.cpl() == 3);
 }
 

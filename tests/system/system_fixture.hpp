@@ -54,11 +54,12 @@ struct RecordingEnv : cpu::CpuEnv {
         exceptions.push_back(v);
     }
     void interrupt_delivered(uint8_t v, uint64_t) override { interrupts.push_back(v); }
+    void cr8_written(uint64_t v) override { cr8_seen = v; }
     void shutdown(const char* why) override {
         shut = true;
         log.push_back(why);
     }
-    uint64_t deadline = 0, apic_base_seen = 0;
+    uint64_t deadline = 0, apic_base_seen = 0, cr8_seen = ~uint64_t{0};
 };
 
 struct SystemFixture {
