@@ -12,7 +12,9 @@
 namespace hvlab::cpu::vmx {
 namespace {
 
-constexpr uint64_t flag(bool b, unsigned bit) { return b ? uint64_t{1} << bit : 0; }
+constexpr uint64_t flag(bool b, unsigned bit) {
+    return b ? uint64_t{1} << bit : 0;
+}
 
 // Revision identifier of hvlab's VMCS layout ("HV" in ASCII); bit 31 must be 0.
 constexpr uint32_t kVmcsRevisionId = 0x4856;
@@ -30,9 +32,8 @@ ControlCapability procbased_caps() {
         P::kInterruptWindowExiting | P::kUseTscOffsetting | P::kHltExiting | P::kInvlpgExiting |
         P::kMwaitExiting | P::kRdpmcExiting | P::kRdtscExiting | P::kCr3LoadExiting |
         P::kCr3StoreExiting | P::kCr8LoadExiting | P::kCr8StoreExiting | P::kNmiWindowExiting |
-        P::kMovDrExiting | P::kUnconditionalIoExiting | P::kUseIoBitmaps |
-        P::kMonitorTrapFlag | P::kUseMsrBitmaps | P::kMonitorExiting | P::kPauseExiting |
-        P::kActivateSecondaryControls;
+        P::kMovDrExiting | P::kUnconditionalIoExiting | P::kUseIoBitmaps | P::kMonitorTrapFlag |
+        P::kUseMsrBitmaps | P::kMonitorExiting | P::kPauseExiting | P::kActivateSecondaryControls;
     return {P::kDefault1, P::kDefault1 | supported};
 }
 
@@ -52,14 +53,14 @@ ControlCapability exit_caps() {
 ControlCapability entry_caps() {
     using E = EntryControls;
     return {E::kDefault1,
-            E::kDefault1 | E::kLoadDebugControls | E::kIa32eModeGuest | E::kLoadPat |
-                E::kLoadEfer};
+            E::kDefault1 | E::kLoadDebugControls | E::kIa32eModeGuest | E::kLoadPat | E::kLoadEfer};
 }
 
 // The TRUE_ MSRs may report 0 in allowed-0 only for default1 controls that the processor
 // lets software clear (SDM Vol. 3D, "VMX Capability Reporting Facility": the TRUE_ MSRs
-// "report on the allowed settings of all of the ... controls"). hvlab implements CR3-load/CR3-store exiting and save/load debug controls as
-// real controls, so those default1 bits become flexible; every other default1 bit stays 1.
+// "report on the allowed settings of all of the ... controls"). hvlab implements CR3-load/CR3-store
+// exiting and save/load debug controls as real controls, so those default1 bits become flexible;
+// every other default1 bit stays 1.
 ControlCapability relax(ControlCapability cap, uint32_t flexible_default1) {
     cap.allowed0 &= ~flexible_default1;
     return cap;
@@ -75,8 +76,7 @@ VmxCapabilities build() {
     c.exit = exit_caps();
     c.entry = entry_caps();
     c.true_pinbased = c.pinbased;
-    c.true_procbased =
-        relax(c.procbased, ProcBased::kCr3LoadExiting | ProcBased::kCr3StoreExiting);
+    c.true_procbased = relax(c.procbased, ProcBased::kCr3LoadExiting | ProcBased::kCr3StoreExiting);
     c.true_exit = relax(c.exit, ExitControls::kSaveDebugControls);
     c.true_entry = relax(c.entry, EntryControls::kLoadDebugControls);
 
@@ -89,8 +89,8 @@ VmxCapabilities build() {
     // the set of CR0 bits hvlab implements. CR4.VMXE is fixed to 1; FIXED1 is what MOV CR4
     // accepts in the model.
     c.cr0_fixed0 = cr0::PE | cr0::NE | cr0::PG;
-    c.cr0_fixed1 = cr0::PE | cr0::MP | cr0::EM | cr0::TS | cr0::ET | cr0::NE | cr0::WP |
-                   cr0::AM | cr0::NW | cr0::CD | cr0::PG;
+    c.cr0_fixed1 = cr0::PE | cr0::MP | cr0::EM | cr0::TS | cr0::ET | cr0::NE | cr0::WP | cr0::AM |
+                   cr0::NW | cr0::CD | cr0::PG;
     c.cr4_fixed0 = cr4::VMXE;
     c.cr4_fixed1 = model::kCr4Supported | cr4::VMXE;
     c.vmcs_enum = uint64_t{highest_field_index()} << 1;
@@ -123,9 +123,9 @@ uint64_t EptVpidCap::msr_value() const {
     return flag(execute_only, 0) | flag(page_walk_length_4, 6) | flag(memory_type_uc, 8) |
            flag(memory_type_wb, 14) | flag(pde_2mb_pages, 16) | flag(pdpte_1gb_pages, 17) |
            flag(invept, 20) | flag(accessed_dirty_flags, 21) | flag(invept_single_context, 25) |
-           flag(invept_all_context, 26) | flag(invvpid, 32) |
-           flag(invvpid_individual_address, 40) | flag(invvpid_single_context, 41) |
-           flag(invvpid_all_context, 42) | flag(invvpid_single_context_retaining_globals, 43);
+           flag(invept_all_context, 26) | flag(invvpid, 32) | flag(invvpid_individual_address, 40) |
+           flag(invvpid_single_context, 41) | flag(invvpid_all_context, 42) |
+           flag(invvpid_single_context_retaining_globals, 43);
 }
 
 const VmxCapabilities& hvlab_vmx_capabilities() {

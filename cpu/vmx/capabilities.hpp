@@ -17,15 +17,15 @@ inline constexpr uint32_t IA32_VMX_BASIC = 0x480, IA32_VMX_PINBASED_CTLS = 0x481
                           IA32_VMX_CR4_FIXED0 = 0x488, IA32_VMX_CR4_FIXED1 = 0x489,
                           IA32_VMX_VMCS_ENUM = 0x48A, IA32_VMX_PROCBASED_CTLS2 = 0x48B,
                           IA32_VMX_EPT_VPID_CAP = 0x48C, IA32_VMX_TRUE_PINBASED_CTLS = 0x48D,
-                          IA32_VMX_TRUE_PROCBASED_CTLS = 0x48E,
-                          IA32_VMX_TRUE_EXIT_CTLS = 0x48F, IA32_VMX_TRUE_ENTRY_CTLS = 0x490;
+                          IA32_VMX_TRUE_PROCBASED_CTLS = 0x48E, IA32_VMX_TRUE_EXIT_CTLS = 0x48F,
+                          IA32_VMX_TRUE_ENTRY_CTLS = 0x490;
 } // namespace msr_index
 
 // IA32_VMX_BASIC (SDM Vol. 3D, "Basic VMX Information").
 struct VmxBasic {
-    uint32_t revision_id = 0;  // bits 30:0
-    uint16_t vmcs_size = 0;    // bits 44:32, bytes
-    uint8_t memory_type = 0;   // bits 53:50, 6 = write-back
+    uint32_t revision_id = 0;   // bits 30:0
+    uint16_t vmcs_size = 0;     // bits 44:32, bytes
+    uint8_t memory_type = 0;    // bits 53:50, 6 = write-back
     bool ins_outs_info = false; // bit 54: VM exits for INS/OUTS report instruction information
     bool true_controls = false; // bit 55: the IA32_VMX_TRUE_*_CTLS MSRs exist
     uint64_t msr_value() const;
@@ -42,7 +42,7 @@ struct ControlCapability {
 
 // IA32_VMX_MISC (SDM Vol. 3D, "Miscellaneous Data").
 struct VmxMisc {
-    uint8_t preemption_timer_rate = 0; // bits 4:0: timer ticks when TSC bit X changes
+    uint8_t preemption_timer_rate = 0;   // bits 4:0: timer ticks when TSC bit X changes
     bool store_efer_lma_on_exit = false; // bit 5
     bool activity_hlt = false;           // bit 6
     bool activity_shutdown = false;      // bit 7
@@ -57,20 +57,20 @@ struct VmxMisc {
 
 // IA32_VMX_EPT_VPID_CAP (SDM Vol. 3D, "VPID and EPT Capabilities").
 struct EptVpidCap {
-    bool execute_only = false;       // bit 0
-    bool page_walk_length_4 = false; // bit 6
-    bool memory_type_uc = false;     // bit 8
-    bool memory_type_wb = false;     // bit 14
-    bool pde_2mb_pages = false;      // bit 16
-    bool pdpte_1gb_pages = false;    // bit 17
-    bool invept = false;             // bit 20
-    bool accessed_dirty_flags = false; // bit 21
-    bool invept_single_context = false; // bit 25
-    bool invept_all_context = false;    // bit 26
-    bool invvpid = false;               // bit 32
-    bool invvpid_individual_address = false; // bit 40 (type 0)
-    bool invvpid_single_context = false;     // bit 41 (type 1)
-    bool invvpid_all_context = false;        // bit 42 (type 2)
+    bool execute_only = false;                             // bit 0
+    bool page_walk_length_4 = false;                       // bit 6
+    bool memory_type_uc = false;                           // bit 8
+    bool memory_type_wb = false;                           // bit 14
+    bool pde_2mb_pages = false;                            // bit 16
+    bool pdpte_1gb_pages = false;                          // bit 17
+    bool invept = false;                                   // bit 20
+    bool accessed_dirty_flags = false;                     // bit 21
+    bool invept_single_context = false;                    // bit 25
+    bool invept_all_context = false;                       // bit 26
+    bool invvpid = false;                                  // bit 32
+    bool invvpid_individual_address = false;               // bit 40 (type 0)
+    bool invvpid_single_context = false;                   // bit 41 (type 1)
+    bool invvpid_all_context = false;                      // bit 42 (type 2)
     bool invvpid_single_context_retaining_globals = false; // bit 43 (type 3)
     uint64_t msr_value() const;
 };

@@ -64,8 +64,8 @@ class ProcBased : public ControlWord {
     static constexpr uint32_t kPauseExiting = 1u << 30;
     static constexpr uint32_t kActivateSecondaryControls = 1u << 31;
     // Bits 1, 4-6, 8, 13-16 and 26 are "default1".
-    static constexpr uint32_t kDefault1 = (1u << 1) | (7u << 4) | (1u << 8) | (0xFu << 13) |
-                                          (1u << 26);
+    static constexpr uint32_t kDefault1 =
+        (1u << 1) | (7u << 4) | (1u << 8) | (0xFu << 13) | (1u << 26);
 
     constexpr bool interrupt_window_exiting() const { return has(kInterruptWindowExiting); }
     constexpr bool use_tsc_offsetting() const { return has(kUseTscOffsetting); }
@@ -87,9 +87,7 @@ class ProcBased : public ControlWord {
     constexpr bool use_msr_bitmaps() const { return has(kUseMsrBitmaps); }
     constexpr bool monitor_exiting() const { return has(kMonitorExiting); }
     constexpr bool pause_exiting() const { return has(kPauseExiting); }
-    constexpr bool activate_secondary_controls() const {
-        return has(kActivateSecondaryControls);
-    }
+    constexpr bool activate_secondary_controls() const { return has(kActivateSecondaryControls); }
 };
 
 // SDM Vol. 3C, "Secondary Processor-Based VM-Execution Controls". Only the bits named here

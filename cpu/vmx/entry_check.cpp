@@ -56,8 +56,8 @@ std::optional<EntryFailure> run_control_checks(const VmcsSnapshot& s, const VmxC
 std::optional<EntryFailure> run_host_checks(const VmcsSnapshot& s, const VmxCapabilities& c) {
     for (const HostCheck& check : host_checks())
         if (auto bad = check.violation(s, c))
-            return vmfail(VmInstructionError::EntryInvalidHostStateField, check.id,
-                          check.section, std::move(*bad));
+            return vmfail(VmInstructionError::EntryInvalidHostStateField, check.id, check.section,
+                          std::move(*bad));
     return std::nullopt;
 }
 
@@ -65,8 +65,8 @@ std::optional<EntryFailure> run_guest_checks(const VmcsSnapshot& s, const VmxCap
     for (const GuestCheck& check : guest_checks())
         if (auto bad = check.violation(s, c))
             return exit_failure(kExitReasonInvalidGuestState,
-                                static_cast<uint64_t>(check.qualification), check.id,
-                                check.section, std::move(*bad));
+                                static_cast<uint64_t>(check.qualification), check.id, check.section,
+                                std::move(*bad));
     return std::nullopt;
 }
 
@@ -81,12 +81,14 @@ std::optional<EntryFailure> run_entry_checks(const VmcsSnapshot& s, const VmxCap
 
 std::vector<CheckDescription> list_entry_checks() {
     std::vector<CheckDescription> out;
-    for (const ControlCheck& c : control_checks()) out.push_back({c.id, c.section, "VMfailValid(7)"});
-    for (const HostCheck& c : host_checks()) out.push_back({c.id, c.section, "VMfailValid(8)"});
+    for (const ControlCheck& c : control_checks())
+        out.push_back({c.id, c.section, "VMfailValid(7)"});
+    for (const HostCheck& c : host_checks())
+        out.push_back({c.id, c.section, "VMfailValid(8)"});
     for (const GuestCheck& c : guest_checks())
-        out.push_back({c.id, c.section,
-                       "exit 33, qualification " +
-                           std::to_string(static_cast<uint32_t>(c.qualification))});
+        out.push_back(
+            {c.id, c.section,
+             "exit 33, qualification " + std::to_string(static_cast<uint32_t>(c.qualification))});
     return out;
 }
 
@@ -99,9 +101,8 @@ constexpr uint32_t kIa32FsBase = 0xC0000100, kIa32GsBase = 0xC0000101;
 constexpr uint32_t kIa32SmmMonitorCtl = 0x9B;
 
 constexpr std::string_view kMsrIds[] = {
-    "msr_load_count_within_limit",  "msr_load_entry_not_fs_gs_base",
-    "msr_load_entry_not_x2apic",    "msr_load_entry_not_smm_only",
-    "msr_load_entry_reserved_clear", "msr_load_entry_wrmsr_succeeds",
+    "msr_load_count_within_limit", "msr_load_entry_not_fs_gs_base", "msr_load_entry_not_x2apic",
+    "msr_load_entry_not_smm_only", "msr_load_entry_reserved_clear", "msr_load_entry_wrmsr_succeeds",
 };
 
 // The rule a single entry breaks, or an empty id. The order follows the SDM's list.
@@ -136,12 +137,15 @@ std::optional<EntryFailure> check_msr_load_list(std::span<const MsrLoadEntry> en
         std::string_view id = i >= limit ? kMsrIds[0] : entry_violation(e, in_smm, wrmsr_faults);
         if (id.empty()) continue;
         std::string detail = "entry " + std::to_string(number) + ": index=" + rules::hex(e.index) +
-                             " reserved=" + rules::hex(e.reserved) + " value=" + rules::hex(e.value);
+                             " reserved=" + rules::hex(e.reserved) +
+                             " value=" + rules::hex(e.value);
         return exit_failure(kExitReasonMsrLoading, number, id, kLoadingMsrs, std::move(detail));
     }
     return std::nullopt;
 }
 
-std::span<const std::string_view> msr_load_check_ids() { return kMsrIds; }
+std::span<const std::string_view> msr_load_check_ids() {
+    return kMsrIds;
+}
 
 } // namespace hvlab::cpu::vmx

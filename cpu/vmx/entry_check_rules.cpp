@@ -21,7 +21,9 @@ Violation fields(std::string_view n1, uint64_t v1, std::string_view n2, uint64_t
     return std::string(n1) + "=" + hex(v1) + ", " + std::string(n2) + "=" + hex(v2);
 }
 
-bool canonical(uint64_t address, unsigned bits) { return sign_extend(address, bits) == address; }
+bool canonical(uint64_t address, unsigned bits) {
+    return sign_extend(address, bits) == address;
+}
 
 bool pat_valid(uint64_t pat) {
     for (unsigned i = 0; i < 8; ++i) {

@@ -22,8 +22,7 @@ Violation control_word(std::string_view name, uint32_t value, const ControlCapab
     const uint32_t bad = control_violations(value, cap);
     if (!bad) return kPass;
     return std::string(name) + "=" + hex(value) + " (bits " + hex(bad) +
-           " not allowed; allowed0=" + hex(cap.allowed0) + ", allowed1=" + hex(cap.allowed1) +
-           ")";
+           " not allowed; allowed0=" + hex(cap.allowed0) + ", allowed1=" + hex(cap.allowed1) + ")";
 }
 
 // --- VM-Execution Control Fields ---------------------------------------------------------
@@ -36,8 +35,7 @@ Violation pin_based_controls_respect_capability(S s, C c) {
 
 // "Reserved bits in the primary processor-based VM-execution controls must be set properly."
 Violation proc_based_controls_respect_capability(S s, C c) {
-    return control_word("CPU_BASED_VM_EXEC_CONTROL", s.ctl.proc.raw(),
-                        c.effective_procbased());
+    return control_word("CPU_BASED_VM_EXEC_CONTROL", s.ctl.proc.raw(), c.effective_procbased());
 }
 
 // "If the 'activate secondary controls' primary processor-based VM-execution control is 1,
@@ -121,7 +119,9 @@ Violation vpid_nonzero_when_enabled(S s, C) {
 // EPTP fields (SDM Vol. 3C, "Extended-Page-Table Pointer (EPTP)"): 2:0 memory type,
 // 5:3 page-walk length minus 1, 6 enable accessed/dirty flags, 11:7 reserved,
 // N-1:12 PML4 address, 63:N reserved.
-uint64_t eptp_memory_type(uint64_t eptp) { return eptp & 7; }
+uint64_t eptp_memory_type(uint64_t eptp) {
+    return eptp & 7;
+}
 
 // "If the 'enable EPT' VM-execution control is 1, the EPTP VM-execution control field must
 // satisfy the following checks: The EPT memory type (bits 2:0) must be a value supported by
@@ -192,8 +192,8 @@ Violation exit_msr_store_area_within_physical_address_width(S s, C) {
     if (msr_area_within_width(s.ctl.exit_msr_store_addr, s.ctl.exit_msr_store_count,
                               s.facts.maxphyaddr))
         return kPass;
-    return fields("VM_EXIT_MSR_STORE_ADDR", s.ctl.exit_msr_store_addr,
-                  "VM_EXIT_MSR_STORE_COUNT", s.ctl.exit_msr_store_count);
+    return fields("VM_EXIT_MSR_STORE_ADDR", s.ctl.exit_msr_store_addr, "VM_EXIT_MSR_STORE_COUNT",
+                  s.ctl.exit_msr_store_count);
 }
 
 // "The following checks are performed for the VM-exit MSR-load address if the VM-exit
@@ -231,7 +231,8 @@ Violation entry_interruption_type_supported(S s, C c) {
     const InterruptionInfo& i = s.ctl.entry_interruption;
     if (!i.valid()) return kPass;
     const bool mtf = c.effective_procbased().allowed1 & ProcBased::kMonitorTrapFlag;
-    if (i.type() != InterruptionInfo::Reserved1 && (i.type() != InterruptionInfo::OtherEvent || mtf))
+    if (i.type() != InterruptionInfo::Reserved1 &&
+        (i.type() != InterruptionInfo::OtherEvent || mtf))
         return kPass;
     return field("VM_ENTRY_INTR_INFO_FIELD", i.raw);
 }
@@ -253,10 +254,15 @@ Violation entry_interruption_vector_matches_type(S s, C) {
 // with vector 8, 10-14 or 17 (21, #CP, needs CET, which hvlab lacks) in protected mode.
 bool event_has_error_code(const VmcsSnapshot& s) {
     const InterruptionInfo& i = s.ctl.entry_interruption;
-    if (i.type() != InterruptionInfo::HardwareException || !(s.guest.cr0 & cr0::PE))
-        return false;
+    if (i.type() != InterruptionInfo::HardwareException || !(s.guest.cr0 & cr0::PE)) return false;
     switch (i.vector()) {
-    case 8: case 10: case 11: case 12: case 13: case 14: case 17: return true;
+    case 8:
+    case 10:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+    case 17: return true;
     default: return false;
     }
 }
@@ -323,8 +329,8 @@ Violation entry_msr_load_area_within_physical_address_width(S s, C) {
     if (msr_area_within_width(s.ctl.entry_msr_load_addr, s.ctl.entry_msr_load_count,
                               s.facts.maxphyaddr))
         return kPass;
-    return fields("VM_ENTRY_MSR_LOAD_ADDR", s.ctl.entry_msr_load_addr,
-                  "VM_ENTRY_MSR_LOAD_COUNT", s.ctl.entry_msr_load_count);
+    return fields("VM_ENTRY_MSR_LOAD_ADDR", s.ctl.entry_msr_load_addr, "VM_ENTRY_MSR_LOAD_COUNT",
+                  s.ctl.entry_msr_load_count);
 }
 
 // "If the processor is not in SMM, the 'entry to SMM' and 'deactivate dual-monitor
@@ -338,10 +344,8 @@ constexpr ControlCheck kChecks[] = {
     {"cr3_target_count_within_limit", kExec, cr3_target_count_within_limit},
     {"io_bitmap_a_aligned", kExec, io_bitmap_a_aligned},
     {"io_bitmap_b_aligned", kExec, io_bitmap_b_aligned},
-    {"io_bitmap_a_within_physical_address_width", kExec,
-     io_bitmap_a_within_physical_address_width},
-    {"io_bitmap_b_within_physical_address_width", kExec,
-     io_bitmap_b_within_physical_address_width},
+    {"io_bitmap_a_within_physical_address_width", kExec, io_bitmap_a_within_physical_address_width},
+    {"io_bitmap_b_within_physical_address_width", kExec, io_bitmap_b_within_physical_address_width},
     {"msr_bitmap_aligned", kExec, msr_bitmap_aligned},
     {"msr_bitmap_within_physical_address_width", kExec, msr_bitmap_within_physical_address_width},
     {"virtual_nmis_require_nmi_exiting", kExec, virtual_nmis_require_nmi_exiting},
@@ -352,8 +356,7 @@ constexpr ControlCheck kChecks[] = {
     {"eptp_accessed_dirty_supported", kExec, eptp_accessed_dirty_supported},
     {"eptp_reserved_bits_clear", kExec, eptp_reserved_bits_clear},
     {"exit_controls_respect_capability", kExit, exit_controls_respect_capability},
-    {"save_preemption_timer_requires_activation", kExit,
-     save_preemption_timer_requires_activation},
+    {"save_preemption_timer_requires_activation", kExit, save_preemption_timer_requires_activation},
     {"exit_msr_store_address_aligned", kExit, exit_msr_store_address_aligned},
     {"exit_msr_store_area_within_physical_address_width", kExit,
      exit_msr_store_area_within_physical_address_width},
@@ -365,8 +368,7 @@ constexpr ControlCheck kChecks[] = {
     {"entry_interruption_vector_matches_type", kEntry, entry_interruption_vector_matches_type},
     {"entry_deliver_error_code_set_when_required", kEntry,
      entry_deliver_error_code_set_when_required},
-    {"entry_deliver_error_code_clear_otherwise", kEntry,
-     entry_deliver_error_code_clear_otherwise},
+    {"entry_deliver_error_code_clear_otherwise", kEntry, entry_deliver_error_code_clear_otherwise},
     {"entry_interruption_reserved_bits_clear", kEntry, entry_interruption_reserved_bits_clear},
     {"entry_exception_error_code_reserved_bits_clear", kEntry,
      entry_exception_error_code_reserved_bits_clear},
@@ -378,6 +380,8 @@ constexpr ControlCheck kChecks[] = {
 
 } // namespace
 
-std::span<const ControlCheck> control_checks() { return kChecks; }
+std::span<const ControlCheck> control_checks() {
+    return kChecks;
+}
 
 } // namespace hvlab::cpu::vmx

@@ -32,15 +32,21 @@ constexpr unsigned kDataSegs[] = {ES, DS, FS, GS}; // "DS, ES, FS, GS"
 constexpr uint32_t kArReserved11_8 = 0xF00;
 constexpr uint32_t kArReserved31_17 = 0xFFFE0000u;
 
-bool ia32e_guest(S s) { return s.ctl.entry.ia32e_mode_guest(); }
-bool v86_guest(S s) { return s.guest.rflags & rflags::VM; }
+bool ia32e_guest(S s) {
+    return s.ctl.entry.ia32e_mode_guest();
+}
+bool v86_guest(S s) {
+    return s.guest.rflags & rflags::VM;
+}
 
 Violation segment(std::string_view name, const SegmentState& seg) {
     return std::string("GUEST_") + std::string(name) + " selector=" + hex(seg.selector) +
            " base=" + hex(seg.base) + " limit=" + hex(seg.limit) +
            " access_rights=" + hex(seg.access_rights);
 }
-Violation segment(unsigned n, const SegmentState& seg) { return segment(kSegNames[n], seg); }
+Violation segment(unsigned n, const SegmentState& seg) {
+    return segment(kSegNames[n], seg);
+}
 
 // "If any bit in the limit field in the range 11:0 is 0, G must be 0. If any bit in the limit
 // field in the range 31:20 is 1, G must be 1."
@@ -141,8 +147,7 @@ Violation guest_pat_valid(S s, C) {
 // "If the 'load IA32_EFER' VM-entry control is 1, the following checks are performed on the
 // field for the IA32_EFER MSR: Bits reserved in the IA32_EFER MSR must be 0."
 Violation guest_efer_reserved_bits_clear(S s, C) {
-    if (!s.ctl.entry.load_ia32_efer() || !(s.guest.efer & ~s.facts.efer_supported))
-        return kPass;
+    if (!s.ctl.entry.load_ia32_efer() || !(s.guest.efer & ~s.facts.efer_supported)) return kPass;
     return field("GUEST_IA32_EFER", s.guest.efer);
 }
 // "Bit 10 (corresponding to IA32_EFER.LMA) must equal the value of the 'IA-32e mode guest'
@@ -205,8 +210,7 @@ Violation guest_gs_base_canonical(S s, C) {
 }
 // "LDTR. If LDTR is usable, the address must be canonical."
 Violation guest_ldtr_base_canonical(S s, C) {
-    if (!s.guest.ldtr.usable() || canonical(s.guest.ldtr.base, s.facts.linear_bits))
-        return kPass;
+    if (!s.guest.ldtr.usable() || canonical(s.guest.ldtr.base, s.facts.linear_bits)) return kPass;
     return segment("LDTR", s.guest.ldtr);
 }
 // "CS. Bits 63:32 of the address must be zero."
@@ -415,8 +419,8 @@ Violation guest_ldtr_present(S s, C) {
 }
 // "Bits 11:8 (reserved). Must be 0."
 Violation guest_ldtr_ar_bits_11_8_clear(S s, C) {
-    return usable_ldtr(s,
-                       [](const SegmentState& l) { return (l.access_rights & kArReserved11_8) != 0; });
+    return usable_ldtr(
+        s, [](const SegmentState& l) { return (l.access_rights & kArReserved11_8) != 0; });
 }
 // "Bit 15 (G). If any bit in the limit field in the range 11:0 is 0, G must be 0."
 Violation guest_ldtr_limit_low_bits_require_byte_granularity(S s, C) {
@@ -509,8 +513,12 @@ bool activity_supported(uint32_t state, C c) {
     }
     return false;
 }
-bool hlt(S s) { return s.guest.activity_state == static_cast<uint32_t>(ActivityState::Hlt); }
-uint32_t blocking(S s, uint32_t bits) { return s.guest.interruptibility & bits; }
+bool hlt(S s) {
+    return s.guest.activity_state == static_cast<uint32_t>(ActivityState::Hlt);
+}
+uint32_t blocking(S s, uint32_t bits) {
+    return s.guest.interruptibility & bits;
+}
 
 // "Activity state. The activity-state field must contain a value in the range 0 - 3,
 // indicating an activity state supported by the implementation."
@@ -636,8 +644,8 @@ constexpr uint64_t kPendingDbgRtm = 1u << 16;
 // "Pending debug exceptions. Bits 11:4, bit 13, bit 15, and bits 63:17 (bits 31:17 on
 // processors that do not support Intel 64 architecture) must be 0."
 Violation guest_pending_debug_reserved_bits_clear(S s, C) {
-    constexpr uint64_t kReserved = (uint64_t{0xFF} << 4) | (1u << 13) | (1u << 15) |
-                                   ~uint64_t{0x1FFFF};
+    constexpr uint64_t kReserved =
+        (uint64_t{0xFF} << 4) | (1u << 13) | (1u << 15) | ~uint64_t{0x1FFFF};
     const uint64_t v = s.guest.pending_debug_exceptions;
     return v & kReserved ? field("GUEST_PENDING_DBG_EXCEPTIONS", v) : kPass;
 }
@@ -661,23 +669,27 @@ bool single_stepping(S s) { // RFLAGS.TF = 1 and IA32_DEBUGCTL.BTF = 0
 // "Bit 14 (BS) must be 1 if the TF flag (bit 8) in the RFLAGS field is 1 and the BTF flag
 // (bit 1) in the IA32_DEBUGCTL field is 0."
 Violation guest_pending_debug_bs_set_when_single_stepping(S s, C) {
-    if (!bs_rules_apply(s) || !single_stepping(s) || (s.guest.pending_debug_exceptions & kPendingDbgBs))
+    if (!bs_rules_apply(s) || !single_stepping(s) ||
+        (s.guest.pending_debug_exceptions & kPendingDbgBs))
         return kPass;
-    return fields("GUEST_PENDING_DBG_EXCEPTIONS", s.guest.pending_debug_exceptions,
-                  "GUEST_RFLAGS", s.guest.rflags);
+    return fields("GUEST_PENDING_DBG_EXCEPTIONS", s.guest.pending_debug_exceptions, "GUEST_RFLAGS",
+                  s.guest.rflags);
 }
 // "Bit 14 (BS) must be 0 if the TF flag (bit 8) in the RFLAGS field is 0 or the BTF flag
 // (bit 1) in the IA32_DEBUGCTL field is 1."
 Violation guest_pending_debug_bs_clear_when_not_single_stepping(S s, C) {
-    if (!bs_rules_apply(s) || single_stepping(s) || !(s.guest.pending_debug_exceptions & kPendingDbgBs))
+    if (!bs_rules_apply(s) || single_stepping(s) ||
+        !(s.guest.pending_debug_exceptions & kPendingDbgBs))
         return kPass;
-    return fields("GUEST_PENDING_DBG_EXCEPTIONS", s.guest.pending_debug_exceptions,
-                  "GUEST_RFLAGS", s.guest.rflags);
+    return fields("GUEST_PENDING_DBG_EXCEPTIONS", s.guest.pending_debug_exceptions, "GUEST_RFLAGS",
+                  s.guest.rflags);
 }
 
 // "VMCS link pointer. The following checks apply if the field contains a value other than
 // FFFFFFFF_FFFFFFFFH:" (failures give exit qualification 4)
-bool link_pointer_in_use(S s) { return s.guest.vmcs_link_pointer != ~uint64_t{0}; }
+bool link_pointer_in_use(S s) {
+    return s.guest.vmcs_link_pointer != ~uint64_t{0};
+}
 // "Bits 11:0 must be 0."
 Violation guest_vmcs_link_pointer_aligned(S s, C) {
     if (!link_pointer_in_use(s) || !(s.guest.vmcs_link_pointer & 0xFFF)) return kPass;
@@ -772,8 +784,7 @@ constexpr GuestCheck kChecks[] = {
     {"guest_segment_s_flag_set", kSegs, kDef, guest_segment_s_flag_set},
     {"guest_cs_dpl_equals_ss_dpl_nonconforming", kSegs, kDef,
      guest_cs_dpl_equals_ss_dpl_nonconforming},
-    {"guest_cs_dpl_at_most_ss_dpl_conforming", kSegs, kDef,
-     guest_cs_dpl_at_most_ss_dpl_conforming},
+    {"guest_cs_dpl_at_most_ss_dpl_conforming", kSegs, kDef, guest_cs_dpl_at_most_ss_dpl_conforming},
     {"guest_ss_dpl_equals_rpl", kSegs, kDef, guest_ss_dpl_equals_rpl},
     {"guest_data_segment_dpl_at_least_rpl", kSegs, kDef, guest_data_segment_dpl_at_least_rpl},
     {"guest_segment_present", kSegs, kDef, guest_segment_present},
@@ -855,6 +866,8 @@ constexpr GuestCheck kChecks[] = {
 
 } // namespace
 
-std::span<const GuestCheck> guest_checks() { return kChecks; }
+std::span<const GuestCheck> guest_checks() {
+    return kChecks;
+}
 
 } // namespace hvlab::cpu::vmx

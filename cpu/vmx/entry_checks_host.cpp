@@ -31,7 +31,9 @@ Violation fixed_bits(std::string_view name, uint64_t value, uint64_t fixed0, uin
            " violate FIXED0=" + hex(fixed0) + ", FIXED1=" + hex(fixed1) + ")";
 }
 
-bool host_64bit(S s) { return s.ctl.exit.host_address_space_size(); }
+bool host_64bit(S s) {
+    return s.ctl.exit.host_address_space_size();
+}
 
 // --- Control registers and MSRs ----------------------------------------------------------
 
@@ -224,6 +226,8 @@ constexpr HostCheck kChecks[] = {
 
 } // namespace
 
-std::span<const HostCheck> host_checks() { return kChecks; }
+std::span<const HostCheck> host_checks() {
+    return kChecks;
+}
 
 } // namespace hvlab::cpu::vmx

@@ -153,13 +153,16 @@ static_assert(std::size(kFields) == kSupportedFieldCount);
 
 } // namespace
 
-std::span<const FieldInfo> all_fields() { return kFields; }
+std::span<const FieldInfo> all_fields() {
+    return kFields;
+}
 
 const FieldInfo* lookup_field(uint32_t encoding) {
     if (!encoding_well_formed(encoding)) return nullptr;
     const uint32_t full = encoding & ~1u; // a high access names the 64-bit field it halves
-    const auto* it = std::lower_bound(std::begin(kFields), std::end(kFields), full,
-                                      [](const FieldInfo& f, uint32_t e) { return f.encoding < e; });
+    const auto* it =
+        std::lower_bound(std::begin(kFields), std::end(kFields), full,
+                         [](const FieldInfo& f, uint32_t e) { return f.encoding < e; });
     if (it == std::end(kFields) || it->encoding != full) return nullptr;
     return it;
 }
@@ -187,7 +190,8 @@ std::string_view group_name(FieldGroup group) {
 
 unsigned highest_field_index() {
     unsigned highest = 0;
-    for (const FieldInfo& f : kFields) highest = std::max(highest, field_index_bits(f.encoding));
+    for (const FieldInfo& f : kFields)
+        highest = std::max(highest, field_index_bits(f.encoding));
     return highest;
 }
 

@@ -33,14 +33,18 @@ struct FieldInfo {
 };
 
 // --- Encoding bit rules (pure functions of the encoding, independent of support) ----------
-constexpr bool is_high_access(uint32_t encoding) { return encoding & 1; }
+constexpr bool is_high_access(uint32_t encoding) {
+    return encoding & 1;
+}
 constexpr FieldWidth field_width(uint32_t encoding) {
     return static_cast<FieldWidth>((encoding >> 13) & 3);
 }
 constexpr FieldGroup field_group(uint32_t encoding) {
     return static_cast<FieldGroup>((encoding >> 10) & 3);
 }
-constexpr unsigned field_index_bits(uint32_t encoding) { return (encoding >> 1) & 0x1FF; }
+constexpr unsigned field_index_bits(uint32_t encoding) {
+    return (encoding >> 1) & 0x1FF;
+}
 // VM-exit information fields are read-only unless IA32_VMX_MISC bit 29 is 1, which hvlab does
 // not advertise (SDM Vol. 3C, "VMWRITE", error 13).
 constexpr bool is_read_only(uint32_t encoding) {
@@ -101,32 +105,27 @@ inline constexpr uint32_t IO_BITMAP_A = 0x2000, IO_BITMAP_B = 0x2002, MSR_BITMAP
 inline constexpr uint32_t GUEST_PHYSICAL_ADDRESS = 0x2400;
 // 64-bit guest-state fields
 inline constexpr uint32_t VMCS_LINK_POINTER = 0x2800, GUEST_IA32_DEBUGCTL = 0x2802,
-                          GUEST_IA32_PAT = 0x2804, GUEST_IA32_EFER = 0x2806,
-                          GUEST_PDPTE0 = 0x280A, GUEST_PDPTE1 = 0x280C, GUEST_PDPTE2 = 0x280E,
-                          GUEST_PDPTE3 = 0x2810;
+                          GUEST_IA32_PAT = 0x2804, GUEST_IA32_EFER = 0x2806, GUEST_PDPTE0 = 0x280A,
+                          GUEST_PDPTE1 = 0x280C, GUEST_PDPTE2 = 0x280E, GUEST_PDPTE3 = 0x2810;
 // 64-bit host-state fields
 inline constexpr uint32_t HOST_IA32_PAT = 0x2C00, HOST_IA32_EFER = 0x2C02;
 // 32-bit control fields
-inline constexpr uint32_t PIN_BASED_VM_EXEC_CONTROL = 0x4000,
-                          CPU_BASED_VM_EXEC_CONTROL = 0x4002, EXCEPTION_BITMAP = 0x4004,
-                          PAGE_FAULT_ERROR_CODE_MASK = 0x4006,
+inline constexpr uint32_t PIN_BASED_VM_EXEC_CONTROL = 0x4000, CPU_BASED_VM_EXEC_CONTROL = 0x4002,
+                          EXCEPTION_BITMAP = 0x4004, PAGE_FAULT_ERROR_CODE_MASK = 0x4006,
                           PAGE_FAULT_ERROR_CODE_MATCH = 0x4008, CR3_TARGET_COUNT = 0x400A,
                           VM_EXIT_CONTROLS = 0x400C, VM_EXIT_MSR_STORE_COUNT = 0x400E,
                           VM_EXIT_MSR_LOAD_COUNT = 0x4010, VM_ENTRY_CONTROLS = 0x4012,
                           VM_ENTRY_MSR_LOAD_COUNT = 0x4014, VM_ENTRY_INTR_INFO_FIELD = 0x4016,
-                          VM_ENTRY_EXCEPTION_ERROR_CODE = 0x4018,
-                          VM_ENTRY_INSTRUCTION_LEN = 0x401A,
+                          VM_ENTRY_EXCEPTION_ERROR_CODE = 0x4018, VM_ENTRY_INSTRUCTION_LEN = 0x401A,
                           SECONDARY_VM_EXEC_CONTROL = 0x401E;
 // 32-bit read-only data fields
 inline constexpr uint32_t VM_INSTRUCTION_ERROR = 0x4400, VM_EXIT_REASON = 0x4402,
                           VM_EXIT_INTR_INFO = 0x4404, VM_EXIT_INTR_ERROR_CODE = 0x4406,
-                          IDT_VECTORING_INFO_FIELD = 0x4408,
-                          IDT_VECTORING_ERROR_CODE = 0x440A, VM_EXIT_INSTRUCTION_LEN = 0x440C,
-                          VMX_INSTRUCTION_INFO = 0x440E;
+                          IDT_VECTORING_INFO_FIELD = 0x4408, IDT_VECTORING_ERROR_CODE = 0x440A,
+                          VM_EXIT_INSTRUCTION_LEN = 0x440C, VMX_INSTRUCTION_INFO = 0x440E;
 // 32-bit guest-state fields
-inline constexpr uint32_t GUEST_ES_LIMIT = 0x4800, GUEST_CS_LIMIT = 0x4802,
-                          GUEST_SS_LIMIT = 0x4804, GUEST_DS_LIMIT = 0x4806,
-                          GUEST_FS_LIMIT = 0x4808, GUEST_GS_LIMIT = 0x480A,
+inline constexpr uint32_t GUEST_ES_LIMIT = 0x4800, GUEST_CS_LIMIT = 0x4802, GUEST_SS_LIMIT = 0x4804,
+                          GUEST_DS_LIMIT = 0x4806, GUEST_FS_LIMIT = 0x4808, GUEST_GS_LIMIT = 0x480A,
                           GUEST_LDTR_LIMIT = 0x480C, GUEST_TR_LIMIT = 0x480E,
                           GUEST_GDTR_LIMIT = 0x4810, GUEST_IDTR_LIMIT = 0x4812,
                           GUEST_ES_AR_BYTES = 0x4814, GUEST_CS_AR_BYTES = 0x4816,
@@ -148,9 +147,8 @@ inline constexpr uint32_t EXIT_QUALIFICATION = 0x6400, IO_RCX = 0x6402, IO_RSI =
                           IO_RDI = 0x6406, IO_RIP = 0x6408, GUEST_LINEAR_ADDRESS = 0x640A;
 // Natural-width guest-state fields
 inline constexpr uint32_t GUEST_CR0 = 0x6800, GUEST_CR3 = 0x6802, GUEST_CR4 = 0x6804,
-                          GUEST_ES_BASE = 0x6806, GUEST_CS_BASE = 0x6808,
-                          GUEST_SS_BASE = 0x680A, GUEST_DS_BASE = 0x680C,
-                          GUEST_FS_BASE = 0x680E, GUEST_GS_BASE = 0x6810,
+                          GUEST_ES_BASE = 0x6806, GUEST_CS_BASE = 0x6808, GUEST_SS_BASE = 0x680A,
+                          GUEST_DS_BASE = 0x680C, GUEST_FS_BASE = 0x680E, GUEST_GS_BASE = 0x6810,
                           GUEST_LDTR_BASE = 0x6812, GUEST_TR_BASE = 0x6814,
                           GUEST_GDTR_BASE = 0x6816, GUEST_IDTR_BASE = 0x6818, GUEST_DR7 = 0x681A,
                           GUEST_RSP = 0x681C, GUEST_RIP = 0x681E, GUEST_RFLAGS = 0x6820,

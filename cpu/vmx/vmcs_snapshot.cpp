@@ -15,13 +15,15 @@ SegmentState load_segment(const VmcsStore& v, unsigned n) {
             static_cast<uint32_t>(v.get(vmcs::GUEST_ES_AR_BYTES + 2 * n))};
 }
 
-SegmentState load_system_segment(const VmcsStore& v, uint32_t sel, uint32_t base,
-                                 uint32_t limit, uint32_t ar) {
+SegmentState load_system_segment(const VmcsStore& v, uint32_t sel, uint32_t base, uint32_t limit,
+                                 uint32_t ar) {
     return {static_cast<uint16_t>(v.get(sel)), v.get(base), static_cast<uint32_t>(v.get(limit)),
             static_cast<uint32_t>(v.get(ar))};
 }
 
-uint32_t get32(const VmcsStore& v, uint32_t enc) { return static_cast<uint32_t>(v.get(enc)); }
+uint32_t get32(const VmcsStore& v, uint32_t enc) {
+    return static_cast<uint32_t>(v.get(enc));
+}
 
 ControlState load_controls(const VmcsStore& v) {
     using namespace vmcs;
@@ -90,11 +92,12 @@ GuestState load_guest(const VmcsStore& v) {
     g.rsp = v.get(GUEST_RSP);
     g.rip = v.get(GUEST_RIP);
     g.rflags = v.get(GUEST_RFLAGS);
-    for (unsigned n = 0; n < 6; ++n) g.seg[n] = load_segment(v, n);
+    for (unsigned n = 0; n < 6; ++n)
+        g.seg[n] = load_segment(v, n);
     g.ldtr = load_system_segment(v, GUEST_LDTR_SELECTOR, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT,
                                  GUEST_LDTR_AR_BYTES);
-    g.tr = load_system_segment(v, GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT,
-                               GUEST_TR_AR_BYTES);
+    g.tr =
+        load_system_segment(v, GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR_BYTES);
     g.gdtr_base = v.get(GUEST_GDTR_BASE);
     g.gdtr_limit = get32(v, GUEST_GDTR_LIMIT);
     g.idtr_base = v.get(GUEST_IDTR_BASE);
@@ -112,7 +115,8 @@ GuestState load_guest(const VmcsStore& v) {
     g.vmcs_link_pointer = v.get(VMCS_LINK_POINTER);
     g.preemption_timer_value = get32(v, VMX_PREEMPTION_TIMER_VALUE);
     const uint32_t pdpte_fields[] = {GUEST_PDPTE0, GUEST_PDPTE1, GUEST_PDPTE2, GUEST_PDPTE3};
-    for (unsigned i = 0; i < 4; ++i) g.pdpte[i] = v.get(pdpte_fields[i]);
+    for (unsigned i = 0; i < 4; ++i)
+        g.pdpte[i] = v.get(pdpte_fields[i]);
     return g;
 }
 
@@ -130,10 +134,11 @@ VmcsSnapshot load_snapshot(const VmcsStore& vmcs) {
 }
 
 bool guest_uses_pae_pdptes(const VmcsSnapshot& s) {
-    return (s.guest.cr0 & cr0::PG) && (s.guest.cr4 & cr4::PAE) &&
-           !s.ctl.entry.ia32e_mode_guest();
+    return (s.guest.cr0 & cr0::PG) && (s.guest.cr4 & cr4::PAE) && !s.ctl.entry.ia32e_mode_guest();
 }
 
-bool guest_pdptes_from_vmcs(const VmcsSnapshot& s) { return s.ctl.proc2.enable_ept(); }
+bool guest_pdptes_from_vmcs(const VmcsSnapshot& s) {
+    return s.ctl.proc2.enable_ept();
+}
 
 } // namespace hvlab::cpu::vmx

@@ -37,8 +37,13 @@ struct SegmentState {
 // Injection"): 7:0 vector, 10:8 type, 11 deliver error code, 30:12 reserved, 31 valid.
 struct InterruptionInfo {
     enum Type : uint8_t {
-        ExternalInterrupt = 0, Reserved1 = 1, Nmi = 2, HardwareException = 3,
-        SoftwareInterrupt = 4, PrivilegedSoftwareException = 5, SoftwareException = 6,
+        ExternalInterrupt = 0,
+        Reserved1 = 1,
+        Nmi = 2,
+        HardwareException = 3,
+        SoftwareInterrupt = 4,
+        PrivilegedSoftwareException = 5,
+        SoftwareException = 6,
         OtherEvent = 7,
     };
     uint32_t raw = 0;
@@ -59,13 +64,13 @@ enum class ActivityState : uint32_t { Active = 0, Hlt = 1, Shutdown = 2, WaitFor
 
 // Facts about the processor executing VMLAUNCH/VMRESUME that the checks depend on.
 struct ProcessorFacts {
-    unsigned maxphyaddr = 39;     // physical-address width (mmu::kMaxPhysAddrBits)
-    unsigned linear_bits = 48;    // canonical-address width (4-level paging)
-    bool ia32e_mode = true;       // the processor is in IA-32e mode (host EFER.LMA) at VM entry
-    bool in_smm = false;          // hvlab has no SMM: always false
+    unsigned maxphyaddr = 39;  // physical-address width (mmu::kMaxPhysAddrBits)
+    unsigned linear_bits = 48; // canonical-address width (4-level paging)
+    bool ia32e_mode = true;    // the processor is in IA-32e mode (host EFER.LMA) at VM entry
+    bool in_smm = false;       // hvlab has no SMM: always false
     uint64_t current_vmcs_pointer = ~uint64_t{0};
-    uint64_t efer_supported = 0;      // EFER bits WRMSR accepts (cpu/system/cpu_model.hpp)
-    uint64_t debugctl_supported = 0;  // IA32_DEBUGCTL bits WRMSR accepts: none (cpu/system/msr.cpp)
+    uint64_t efer_supported = 0;     // EFER bits WRMSR accepts (cpu/system/cpu_model.hpp)
+    uint64_t debugctl_supported = 0; // IA32_DEBUGCTL bits WRMSR accepts: none (cpu/system/msr.cpp)
 };
 
 struct ControlState {

@@ -29,7 +29,9 @@ uint32_t load32(ConstVmcsRegion r, size_t off) {
     std::memcpy(&v, r.data() + off, sizeof v); // the region is little-endian, like the host
     return v;
 }
-void store32(VmcsRegion r, size_t off, uint32_t v) { std::memcpy(r.data() + off, &v, sizeof v); }
+void store32(VmcsRegion r, size_t off, uint32_t v) {
+    std::memcpy(r.data() + off, &v, sizeof v);
+}
 
 static_assert(kRegionFieldsOffset + kSupportedFieldCount * 8 <= kVmcsRegionSize);
 
@@ -53,7 +55,9 @@ VmcsAccess VmcsStore::write(uint32_t encoding, uint64_t value) {
     return VmcsAccess::Ok;
 }
 
-uint64_t VmcsStore::get(uint32_t encoding) const { return values_[checked_index(encoding)]; }
+uint64_t VmcsStore::get(uint32_t encoding) const {
+    return values_[checked_index(encoding)];
+}
 
 void VmcsStore::set(uint32_t encoding, uint64_t value) {
     values_[checked_index(encoding)] = truncate_to_field(encoding, value);
@@ -84,8 +88,8 @@ VmcsStore load_vmcs_region(ConstVmcsRegion region) {
     VmcsStore store;
     // Any non-zero launch-state word reads as "launched": a region software merely zeroed
     // (never VMCLEARed) loads as clear with every field 0.
-    store.launch_state = load32(region, kRegionLaunchStateOffset) ? LaunchState::Launched
-                                                                  : LaunchState::Clear;
+    store.launch_state =
+        load32(region, kRegionLaunchStateOffset) ? LaunchState::Launched : LaunchState::Clear;
     size_t off = kRegionFieldsOffset;
     for (const FieldInfo& f : all_fields()) {
         uint64_t v;

@@ -89,8 +89,10 @@ void guest(VmcsStore& v) {
     put(v, GUEST_RIP, 0x100000);
     put(v, GUEST_RFLAGS, rflags::kFixed1);
     guest_segment(v, CS, 0x08, 0xFFFFFFFF, 0xA09B); // 64-bit code: type 11, S, P, L, G
-    for (unsigned n : {SS, DS, ES}) guest_segment(v, n, 0x10, 0xFFFFFFFF, 0xC093);
-    for (unsigned n : {FS, GS}) guest_segment(v, n, 0, 0, kSegUnusable);
+    for (unsigned n : {SS, DS, ES})
+        guest_segment(v, n, 0x10, 0xFFFFFFFF, 0xC093);
+    for (unsigned n : {FS, GS})
+        guest_segment(v, n, 0, 0, kSegUnusable);
     put(v, GUEST_LDTR_AR_BYTES, kSegUnusable);
     put(v, GUEST_TR_SELECTOR, 0x18);
     put(v, GUEST_TR_BASE, 0x6000);
@@ -127,7 +129,7 @@ void make_protected32_guest(VmcsSnapshot& s) {
     s.ctl.entry = EntryControls(s.ctl.entry.raw() & ~EntryControls::kIa32eModeGuest);
     s.guest.efer &= ~(efer::LME | efer::LMA);
     s.guest.seg[CS].access_rights = 0xC09B; // 32-bit code: D/B, G
-    s.guest.tr.access_rights = 0x8B;         // busy 32-bit TSS
+    s.guest.tr.access_rights = 0x8B;        // busy 32-bit TSS
     s.guest.cr3 = 0x2000;
     s.guest.pdpte = {0x3001, 0x4001, 0x5001, 0x6001};
 }

@@ -12,9 +12,15 @@ using namespace hvlab::cpu::vmx;
 using namespace hvlab::cpu::vmx::msr_index;
 
 namespace {
-uint32_t lo(uint64_t v) { return static_cast<uint32_t>(v); }
-uint32_t hi(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
-constexpr uint64_t b(unsigned n) { return uint64_t{1} << n; }
+uint32_t lo(uint64_t v) {
+    return static_cast<uint32_t>(v);
+}
+uint32_t hi(uint64_t v) {
+    return static_cast<uint32_t>(v >> 32);
+}
+constexpr uint64_t b(unsigned n) {
+    return uint64_t{1} << n;
+}
 } // namespace
 
 TEST_CASE("IA32_VMX_BASIC reports revision, 4 KiB VMCS, WB, INS/OUTS info and TRUE controls",
@@ -50,10 +56,10 @@ TEST_CASE("control MSRs advertise exactly the issue's controls", "[vmx][caps]") 
 }
 
 TEST_CASE("every allowed-0 bit is also an allowed-1 bit", "[vmx][caps]") {
-    for (uint32_t index : {IA32_VMX_PINBASED_CTLS, IA32_VMX_PROCBASED_CTLS, IA32_VMX_EXIT_CTLS,
-                           IA32_VMX_ENTRY_CTLS, IA32_VMX_PROCBASED_CTLS2,
-                           IA32_VMX_TRUE_PINBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS,
-                           IA32_VMX_TRUE_EXIT_CTLS, IA32_VMX_TRUE_ENTRY_CTLS}) {
+    for (uint32_t index :
+         {IA32_VMX_PINBASED_CTLS, IA32_VMX_PROCBASED_CTLS, IA32_VMX_EXIT_CTLS, IA32_VMX_ENTRY_CTLS,
+          IA32_VMX_PROCBASED_CTLS2, IA32_VMX_TRUE_PINBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS,
+          IA32_VMX_TRUE_EXIT_CTLS, IA32_VMX_TRUE_ENTRY_CTLS}) {
         INFO(index);
         const uint64_t v = read_capability_msr(index);
         CHECK((lo(v) & ~hi(v)) == 0);
@@ -64,10 +70,11 @@ TEST_CASE("the TRUE MSRs relax only default1 bits and never allowed-1", "[vmx][c
     struct Pair {
         uint32_t plain, truer, default1;
     };
-    for (const Pair& p : {Pair{IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, PinBased::kDefault1},
-                          Pair{IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, ProcBased::kDefault1},
-                          Pair{IA32_VMX_EXIT_CTLS, IA32_VMX_TRUE_EXIT_CTLS, ExitControls::kDefault1},
-                          Pair{IA32_VMX_ENTRY_CTLS, IA32_VMX_TRUE_ENTRY_CTLS, EntryControls::kDefault1}}) {
+    for (const Pair& p :
+         {Pair{IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, PinBased::kDefault1},
+          Pair{IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, ProcBased::kDefault1},
+          Pair{IA32_VMX_EXIT_CTLS, IA32_VMX_TRUE_EXIT_CTLS, ExitControls::kDefault1},
+          Pair{IA32_VMX_ENTRY_CTLS, IA32_VMX_TRUE_ENTRY_CTLS, EntryControls::kDefault1}}) {
         INFO(p.plain);
         const uint64_t plain = read_capability_msr(p.plain), truer = read_capability_msr(p.truer);
         CHECK(lo(plain) == p.default1); // the plain MSR forces every default1 bit

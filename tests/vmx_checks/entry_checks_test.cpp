@@ -1,6 +1,7 @@
-// One test case per VM-entry check (named after the check): start from the valid baseline, break exactly that rule, and
-// assert the exact failure (VMfailValid error number, or exit reason and qualification) and
-// the check's id. A final case proves every check in the tables has its case here.
+// One test case per VM-entry check (named after the check): start from the valid baseline, break
+// exactly that rule, and assert the exact failure (VMfailValid error number, or exit reason and
+// qualification) and the check's id. A final case proves every check in the tables has its case
+// here.
 #include "baseline.hpp"
 
 #include "cpu/cpu_state.hpp"
@@ -10,9 +11,9 @@
 
 #include <functional>
 #include <iterator>
-#include <utility>
 #include <set>
 #include <string>
+#include <utility>
 
 using namespace hvlab::cpu;
 using namespace hvlab::cpu::vmx;
@@ -45,7 +46,9 @@ void set_exit(VmcsSnapshot& s, uint32_t on, uint32_t off = 0) {
 void set_entry(VmcsSnapshot& s, uint32_t on, uint32_t off = 0) {
     s.ctl.entry = EntryControls((s.ctl.entry.raw() | on) & ~off);
 }
-void inject(VmcsSnapshot& s, uint32_t info) { s.ctl.entry_interruption.raw = info; }
+void inject(VmcsSnapshot& s, uint32_t info) {
+    s.ctl.entry_interruption.raw = info;
+}
 
 using S = VmcsSnapshot&;
 using C = VmxCapabilities&;
@@ -452,14 +455,15 @@ void run_violation(const Violation& v) {
 }
 
 // One Catch test case (hence one ctest) per row of kViolations, named after the check.
-template <size_t I> void violation_case() { run_violation(kViolations[I]); }
+template <size_t I> void violation_case() {
+    run_violation(kViolations[I]);
+}
 
 template <size_t... I> bool register_violation_cases(std::index_sequence<I...>) {
-    (Catch::AutoReg(Catch::makeTestInvoker(&violation_case<I>), CATCH_INTERNAL_LINEINFO,
-                    Catch::StringRef(),
-                    Catch::NameAndTags{Catch::StringRef(kViolations[I].id.data(),
-                                                        kViolations[I].id.size()),
-                                       "[vmx][entry][check]"}),
+    (Catch::AutoReg(
+         Catch::makeTestInvoker(&violation_case<I>), CATCH_INTERNAL_LINEINFO, Catch::StringRef(),
+         Catch::NameAndTags{Catch::StringRef(kViolations[I].id.data(), kViolations[I].id.size()),
+                            "[vmx][entry][check]"}),
      ...);
     return true;
 }
@@ -471,7 +475,8 @@ const bool kRegistered =
 
 TEST_CASE("every check in the tables is provoked by exactly one case", "[vmx][entry]") {
     std::multiset<std::string_view> provoked;
-    for (const Violation& v : kViolations) provoked.insert(v.id);
+    for (const Violation& v : kViolations)
+        provoked.insert(v.id);
     const auto all = list_entry_checks();
     std::set<std::string_view> ids;
     for (const CheckDescription& d : all) {

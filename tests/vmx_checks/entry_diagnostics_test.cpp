@@ -88,9 +88,9 @@ TEST_CASE("guest TR not a busy TSS: exit 33 guest_tr_type_busy_64bit_tss_in_ia32
 
 TEST_CASE("checks run controls, then host, then guest", "[vmx][diag]") {
     VmcsSnapshot s = baseline_snapshot();
-    s.guest.rflags = 0;          // guest failure
-    s.host.selector[CS] = 0;     // host failure
-    s.ctl.cr3_target_count = 9;  // control failure
+    s.guest.rflags = 0;         // guest failure
+    s.host.selector[CS] = 0;    // host failure
+    s.ctl.cr3_target_count = 9; // control failure
     const VmxCapabilities& caps = hvlab_vmx_capabilities();
     CHECK(run_entry_checks(s, caps)->check_id == "cr3_target_count_within_limit");
     s.ctl.cr3_target_count = 0;

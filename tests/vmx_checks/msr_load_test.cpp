@@ -11,9 +11,8 @@ using namespace hvlab::cpu::vmx;
 namespace {
 const WrmsrFaults kNoFault = [](uint32_t, uint64_t) { return false; };
 
-void expect_failure(const std::vector<MsrLoadEntry>& list, uint64_t entry,
-                    std::string_view id, bool in_smm = false,
-                    const WrmsrFaults& faults = kNoFault) {
+void expect_failure(const std::vector<MsrLoadEntry>& list, uint64_t entry, std::string_view id,
+                    bool in_smm = false, const WrmsrFaults& faults = kNoFault) {
     const auto f = check_msr_load_list(list, hvlab_vmx_capabilities(), in_smm, faults);
     REQUIRE(f.has_value());
     INFO(f->diagnostic());

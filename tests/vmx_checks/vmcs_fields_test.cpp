@@ -41,17 +41,17 @@ TEST_CASE("the high access type is valid for 64-bit fields only", "[vmx][fields]
     REQUIRE(lookup_field(vmcs::EPT_POINTER | 1) != nullptr);
     CHECK(lookup_field(vmcs::EPT_POINTER | 1) == lookup_field(vmcs::EPT_POINTER));
     CHECK(lookup_field(vmcs::GUEST_IA32_EFER | 1)->name == "GUEST_IA32_EFER");
-    CHECK(lookup_field(vmcs::GUEST_RIP | 1) == nullptr);           // natural width
-    CHECK(lookup_field(vmcs::GUEST_CS_LIMIT | 1) == nullptr);      // 32-bit
+    CHECK(lookup_field(vmcs::GUEST_RIP | 1) == nullptr);            // natural width
+    CHECK(lookup_field(vmcs::GUEST_CS_LIMIT | 1) == nullptr);       // 32-bit
     CHECK(lookup_field(vmcs::VIRTUAL_PROCESSOR_ID | 1) == nullptr); // 16-bit
     CHECK_FALSE(encoding_well_formed(vmcs::HOST_RIP | 1));
     CHECK(encoding_well_formed(vmcs::HOST_IA32_PAT | 1));
 }
 
 TEST_CASE("encodings with reserved bits set are unsupported", "[vmx][fields]") {
-    CHECK(lookup_field(vmcs::GUEST_RIP | 0x1000) == nullptr);   // bit 12
-    CHECK(lookup_field(vmcs::GUEST_RIP | 0x8000) == nullptr);   // bit 15
-    CHECK(lookup_field(vmcs::GUEST_RIP | 0x10000) == nullptr);  // bits 31:15
+    CHECK(lookup_field(vmcs::GUEST_RIP | 0x1000) == nullptr);  // bit 12
+    CHECK(lookup_field(vmcs::GUEST_RIP | 0x8000) == nullptr);  // bit 15
+    CHECK(lookup_field(vmcs::GUEST_RIP | 0x10000) == nullptr); // bits 31:15
     CHECK(lookup_field(0xFFFFFFFF) == nullptr);
     for (uint32_t enc : vmcs::kUnsupportedExamples) {
         INFO(enc);

@@ -39,7 +39,7 @@ TEST_CASE("the high encoding reads and writes bits 63:32 of a 64-bit field", "[v
     REQUIRE(v.write(vmcs::TSC_OFFSET, 0x1111111122222222) == VmcsAccess::Ok);
     CHECK(v.read(vmcs::TSC_OFFSET | 1) == 0x11111111);
     REQUIRE(v.write(vmcs::TSC_OFFSET | 1, 0xAAAAAAAABBBBBBBB) == VmcsAccess::Ok);
-    CHECK(v.read(vmcs::TSC_OFFSET) == 0xBBBBBBBB22222222); // low half untouched
+    CHECK(v.read(vmcs::TSC_OFFSET) == 0xBBBBBBBB22222222);   // low half untouched
     REQUIRE(v.write(vmcs::TSC_OFFSET, 5) == VmcsAccess::Ok); // full write clears the high half
     CHECK(v.read(vmcs::TSC_OFFSET | 1) == 0);
 }
@@ -104,7 +104,7 @@ TEST_CASE("a zeroed region loads as a clear VMCS with every field 0", "[vmx][sto
 
 TEST_CASE("without VMCLEAR the cached VMCS is not in memory", "[vmx][store]") {
     Region region{};
-    VmcsStore cached = load_vmcs_region(region); // VMPTRLD
+    VmcsStore cached = load_vmcs_region(region);                      // VMPTRLD
     REQUIRE(cached.write(vmcs::GUEST_RSP, 0xBEEF) == VmcsAccess::Ok); // VMWRITE hits the cache
     // Another processor (or a VMPTRLD after moving the region) reads stale memory...
     CHECK(load_vmcs_region(region).read(vmcs::GUEST_RSP) == 0);
