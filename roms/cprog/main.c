@@ -10,11 +10,11 @@
 
 #include "cprog/crc32.h"
 #include "cprog/hash_table.h"
-#include "cprog/lcg.h"
 #include "cprog/records.h"
 #include "cprog/sort.h"
 #include "lib/debug_exit.h"
 #include "lib/kmain.h"
+#include "lib/lcg.h"
 #include "lib/printf.h"
 #include "lib/serial.h"
 #include "lib/string.h"

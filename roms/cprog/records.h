@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "cprog/lcg.h"
+#include "lib/lcg.h"
 
 struct record {
     uint64_t key;

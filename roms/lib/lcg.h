@@ -1,7 +1,7 @@
 /* A 64-bit linear congruential generator (Knuth's MMIX constants). Fixed seeds make every
- * run of cprog compute on the same data. */
-#ifndef ROMS_CPROG_LCG_H
-#define ROMS_CPROG_LCG_H
+ * run of a ROM compute on the same data. */
+#ifndef ROMS_LIB_LCG_H
+#define ROMS_LIB_LCG_H
 
 #include <stdint.h>
 
