@@ -84,6 +84,8 @@ enum class DeliveryOutcome : uint8_t { Delivered, Shutdown };
 // the next instruction for traps and software interrupts. A fault during delivery is
 // combined per the double-fault rules (benign/contributory/page-fault classes); a fault while
 // delivering #DF is a triple fault: returns Shutdown and calls env.shutdown().
+// For INT n/INT3/INTO/INT1, s.rip must still hold the instruction's own address: a fault
+// raised while delivering them (e.g. #GP(vector*8+2)) saves that RIP, as the SDM requires.
 DeliveryOutcome deliver_event(SystemContext& c, EventKind kind, uint8_t vector,
                               bool has_error_code, uint32_t error_code, uint64_t rip_for_push);
 // Delivers an exception raised as a Fault value; for #PF it first loads CR2 with f.cr2

@@ -227,6 +227,13 @@ DeliveryOutcome triple_fault(SystemContext& c) {
 DeliveryOutcome deliver_event(SystemContext& c, EventKind kind, uint8_t vector,
                               bool has_error_code, uint32_t error_code, uint64_t rip_for_push) {
     Event ev{kind, vector, has_error_code, error_code, rip_for_push};
+    // A fault while delivering INT n / INT3 / INTO / INT1 points at that instruction, which the
+    // caller leaves in s.rip (rip_for_push is the next one); otherwise it saves the same RIP
+    // as the event it replaces.
+    const bool software = kind == EventKind::SoftwareInterrupt ||
+                          kind == EventKind::SoftwareException ||
+                          kind == EventKind::PrivSoftwareException;
+    const uint64_t fault_rip = software ? c.s.rip : rip_for_push;
     // Each round either delivers or moves up the benign -> contributory/#PF -> #DF -> shutdown
     // ladder, so a few rounds always suffice; the bound is only a guard.
     for (int round = 0; round < 8; ++round) {
@@ -237,11 +244,11 @@ DeliveryOutcome deliver_event(SystemContext& c, EventKind kind, uint8_t vector,
         }
         const Class first = class_of(ev);
         const Event second{EventKind::Exception, f.vector, f.has_error_code, f.error_code,
-                           rip_for_push};
+                           fault_rip};
         if (first == Class::DoubleFault) return triple_fault(c);
         if (f.vector == PF) c.s.cr2 = f.cr2;
         ev = makes_double_fault(first, class_of(second))
-                 ? Event{EventKind::Exception, DF, true, 0, rip_for_push}
+                 ? Event{EventKind::Exception, DF, true, 0, fault_rip}
                  : second;
     }
     return triple_fault(c);

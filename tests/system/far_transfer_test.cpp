@@ -259,3 +259,56 @@ TEST_CASE("SWAPGS exchanges GS.base and IA32_KERNEL_GS_BASE at CPL 0 in 64-bit m
     f.to_ring3();
     check_fault(swapgs(f.c), GP, 0);
 }
+
+TEST_CASE("32-bit call gate from ring 3 copies its parameters to the ring-0 stack", "[far]") {
+    SystemFixture f;
+    f.to_protected32();
+    // 32-bit call gate, DPL 3, 2 parameters, to the ring-0 32-bit code segment at 0x1234.
+    const uint64_t gate = 0x1234 | (uint64_t{sel::kCode32} << 16) | (uint64_t{2} << 32) |
+                          (uint64_t{0xEC} << 40);
+    f.gdt(sel::kCallGate, gate);
+    f.s.seg[CS] = {sel::kUserCode32 | 3, 0, 0xFFFF'FFFF, 0xC0FB};
+    f.s.seg[SS] = {sel::kUserData | 3, 0, 0xFFFF'FFFF, 0xC0F3};
+    f.s.gpr[RSP] = 0x7000;
+    f.bus.write(Hpa(0x7000), 4, 0xAAAA);
+    f.bus.write(Hpa(0x7004), 4, 0xBBBB);
+    REQUIRE_FALSE(far_call(f.c, sel::kCallGate | 3, 0, 4, 0x4005));
+    CHECK(f.s.cpl() == 0);
+    CHECK(f.s.mode() == CpuMode::Protected32);
+    CHECK(f.s.rip == 0x1234);
+    CHECK(f.s.gpr[RSP] == 0x9000 - 24);
+    CHECK(f.s.seg[SS].selector == sel::kData0);
+    CHECK(f.bus.read(Hpa(0x9000 - 4), 4) == (sel::kUserData | 3));
+    CHECK(f.bus.read(Hpa(0x9000 - 8), 4) == 0x7000);
+    CHECK(f.bus.read(Hpa(0x9000 - 12), 4) == 0xBBBB);
+    CHECK(f.bus.read(Hpa(0x9000 - 16), 4) == 0xAAAA);
+    CHECK(f.bus.read(Hpa(0x9000 - 20), 4) == (sel::kUserCode32 | 3));
+    CHECK(f.bus.read(Hpa(0x9000 - 24), 4) == 0x4005);
+    SECTION("RETF 8 releases the parameters on both stacks") {
+        REQUIRE_FALSE(far_return(f.c, 4, 8));
+        CHECK(f.s.cpl() == 3);
+        CHECK(f.s.rip == 0x4005);
+        CHECK(f.s.gpr[RSP] == 0x7008);
+    }
+    SECTION("a bad SS0 in the TSS is #TS(SS0 selector)") {
+        f.s.seg[CS] = {sel::kUserCode32 | 3, 0, 0xFFFF'FFFF, 0xC0FB};
+        f.bus.write(Hpa(kTssBase + 8), 2, sel::kReadOnlyData0);
+        f.s.gpr[RSP] = 0x7000;
+        auto fault = far_call(f.c, sel::kCallGate | 3, 0, 4, 0x4005);
+        CHECK(fault.vector == TS);
+        CHECK(fault.error_code == sel::kReadOnlyData0);
+        CHECK(f.s.gpr[RSP] == 0x7000);
+    }
+}
+
+TEST_CASE("32-bit protected mode: a segment limit violation on the stack is #SS(0)", "[far]") {
+    SystemFixture f;
+    f.to_protected32();
+    // Expand-up SS with limit 0x7FFF: the first push (0x8000..0x8003) is beyond it.
+    f.s.seg[SS] = {sel::kData0, 0, 0x7FFF, 0x4093};
+    f.s.gpr[RSP] = 0x8004;
+    auto fault = far_call(f.c, sel::kCode32, 0x10, 4, 0x20);
+    CHECK(fault.vector == SS_);
+    CHECK(fault.error_code == 0);
+    CHECK(f.s.gpr[RSP] == 0x8004);
+}

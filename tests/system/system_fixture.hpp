@@ -138,6 +138,20 @@ struct SystemFixture {
         bus.write(Hpa(kTssBase + 102), 2, 0x68); // I/O map right after the fixed part
     }
 
+    // Flat 32-bit protected mode without paging; a 32-bit TSS with SS0:ESP0 = 0x10:0x9000.
+    void to_protected32() {
+        s.cr0 = cpu::cr0::PE | cpu::cr0::ET;
+        s.cr4 = 0;
+        s.efer = 0;
+        s.idtr = {kIdt, 0x7FF};
+        s.tr = {sel::kTss, kTssBase, 0x67, 0x8B};
+        bus.write(Hpa(kTssBase + 4), 4, 0x9000);
+        bus.write(Hpa(kTssBase + 8), 2, sel::kData0);
+        s.seg[cpu::CS] = {sel::kCode32, 0, 0xFFFF'FFFF, 0xC09B};
+        s.gpr[cpu::RSP] = 0x8000;
+        mem.flush_all();
+    }
+
     void to_ring3() {
         s.seg[cpu::CS] = {uint16_t(sel::kUserCode64 | 3), 0, 0xFFFF'FFFF, 0xA0FB};
         s.seg[cpu::SS] = {uint16_t(sel::kUserData | 3), 0, 0xFFFF'FFFF, 0xC0F3};
