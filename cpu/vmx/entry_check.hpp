@@ -7,6 +7,7 @@
 // check cannot return a VMfail code (the Bochs mix-up STYLE.md describes).
 #pragma once
 #include "cpu/vmx/capabilities.hpp"
+#include "cpu/vmx/vm_instruction_error.hpp"
 #include "cpu/vmx/vmcs_snapshot.hpp"
 
 #include <cstdint>
@@ -20,12 +21,6 @@
 
 namespace hvlab::cpu::vmx {
 
-// VM-instruction error numbers of VM-entry check failures (SDM Vol. 3C, "VM-Instruction Error
-// Numbers").
-enum class VmInstructionError : uint32_t {
-    EntryInvalidControlField = 7,   // "VM entry with invalid control field(s)"
-    EntryInvalidHostStateField = 8, // "VM entry with invalid host-state field(s)"
-};
 // Exit qualification of a reason-33 failure (SDM Vol. 3C, "VM-Entry Failures During or After
 // Loading Guest State").
 enum class GuestStateQualification : uint32_t {
@@ -39,7 +34,7 @@ inline constexpr uint32_t kExitReasonMsrLoading = 34;
 inline constexpr uint32_t kExitReasonEntryFailure = 1u << 31; // bit 31 of the exit reason
 
 struct VmFailValid {
-    VmInstructionError error;
+    VmInstructionError error; // 7 or 8: run_*_checks pick it from the table
 };
 struct EntryFailureExit {
     uint32_t basic_reason;  // 33 or 34

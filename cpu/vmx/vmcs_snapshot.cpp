@@ -40,6 +40,12 @@ ControlState load_controls(const VmcsStore& v) {
     c.pf_error_code_mask = get32(v, PAGE_FAULT_ERROR_CODE_MASK);
     c.pf_error_code_match = get32(v, PAGE_FAULT_ERROR_CODE_MATCH);
     c.cr3_target_count = get32(v, CR3_TARGET_COUNT);
+    for (unsigned i = 0; i < 4; ++i)
+        c.cr3_targets[i] = v.get(CR3_TARGET_VALUE0 + 2 * i);
+    c.cr0_guest_host_mask = v.get(CR0_GUEST_HOST_MASK);
+    c.cr4_guest_host_mask = v.get(CR4_GUEST_HOST_MASK);
+    c.cr0_read_shadow = v.get(CR0_READ_SHADOW);
+    c.cr4_read_shadow = v.get(CR4_READ_SHADOW);
     c.io_bitmap_a = v.get(IO_BITMAP_A);
     c.io_bitmap_b = v.get(IO_BITMAP_B);
     c.msr_bitmap = v.get(MSR_BITMAP);

@@ -82,6 +82,9 @@ struct ControlState {
     EntryControls entry;
     uint32_t exception_bitmap = 0, pf_error_code_mask = 0, pf_error_code_match = 0;
     uint32_t cr3_target_count = 0;
+    std::array<uint64_t, 4> cr3_targets{};
+    uint64_t cr0_guest_host_mask = 0, cr4_guest_host_mask = 0;
+    uint64_t cr0_read_shadow = 0, cr4_read_shadow = 0;
     uint64_t io_bitmap_a = 0, io_bitmap_b = 0, msr_bitmap = 0, tsc_offset = 0;
     uint64_t ept_pointer = 0;
     uint16_t vpid = 0;
