@@ -21,7 +21,7 @@ std::vector<OpcodeRow> join(std::initializer_list<std::span<const OpcodeRow>> pa
 std::span<const OpcodeRow> sse_rows() {
     static const std::vector<OpcodeRow> rows =
         join({sse_mov_rows(), sse_logic_rows(), sse_compare_rows(), sse_shuffle_rows(),
-              sse_arith_rows(), sse_shift_rows(), sse_control_rows()});
+              sse_arith_rows(), sse_shift_rows(), sse_control_rows(), sse_float_rows()});
     return rows;
 }
 

@@ -28,6 +28,7 @@ std::span<const OpcodeRow> sse_shuffle_rows();
 std::span<const OpcodeRow> sse_arith_rows();
 std::span<const OpcodeRow> sse_shift_rows();
 std::span<const OpcodeRow> sse_control_rows();
+std::span<const OpcodeRow> sse_float_rows();
 // The x87 control instructions and FXSAVE/FXRSTOR share x87_rows(); BMI and ADX share bmi_rows().
 std::span<const OpcodeRow> fxsave_rows();
 std::span<const OpcodeRow> x87_control_rows();

@@ -1,0 +1,350 @@
+// SSE/SSE2 floating point: ADD/SUB/MUL/DIV/MIN/MAX/SQRT in the PS/PD/SS/SD forms,
+// UCOMISS/UCOMISD/COMISS/COMISD, CVTSI2SS/CVTSI2SD, CVT(T)SS2SI/CVT(T)SD2SI, CVTSS2SD/CVTSD2SS.
+// Intel SDM, Dec 2023 (Order 325462-081), Vol. 1, "SIMD Floating-Point Exceptions" and "Rules for
+// Handling NaNs" ("Operand and Result Handling of NaNs" table); Vol. 2, each instruction page.
+//
+// How: x86 rules that differ between hosts (NaN selection and quieting, the default NaN, DAZ,
+// FTZ, the denormal-operand flag, invalid operations) are decided here in software; the correctly
+// rounded IEEE 754 result and the overflow/underflow/inexact flags come from host arithmetic
+// under the guest's MXCSR.RC (<cfenv>). Limit (documented in cpu/NOTES-cpu2.md): a host that
+// detects tininess before rounding (e.g. AArch64) can differ in UE for results at the edge of
+// the normal range.
+#include "cpu/sse_helpers.hpp"
+
+#include <bit>
+#include <cfenv>
+#include <cmath>
+#include <limits>
+
+namespace hvlab::cpu {
+
+namespace {
+
+// MXCSR fields (SDM Vol. 1, "MXCSR Control/Status Register").
+constexpr uint32_t kIE = 0x01, kDE = 0x02, kZE = 0x04, kOE = 0x08, kUE = 0x10, kPE = 0x20;
+constexpr uint32_t kDAZ = 0x40, kFTZ = 0x8000, kMaskShift = 7;
+
+template <class F> struct Bits;
+template <> struct Bits<float> {
+    using U = uint32_t;
+    static constexpr U kSign = 0x80000000u, kExp = 0x7F800000u, kQuiet = 0x00400000u;
+    static constexpr U kDefaultNaN = 0xFFC00000u; // "QNaN floating-point indefinite"
+};
+template <> struct Bits<double> {
+    using U = uint64_t;
+    static constexpr U kSign = 0x8000000000000000ull, kExp = 0x7FF0000000000000ull,
+                       kQuiet = 0x0008000000000000ull;
+    static constexpr U kDefaultNaN = 0xFFF8000000000000ull;
+};
+
+template <class F> using U = typename Bits<F>::U;
+template <class F> U<F> to_bits(F f) { return std::bit_cast<U<F>>(f); }
+template <class F> F from_bits(U<F> u) { return std::bit_cast<F>(u); }
+template <class F> bool is_nan(U<F> u) { return (u & ~Bits<F>::kSign) > Bits<F>::kExp; }
+template <class F> bool is_snan(U<F> u) { return is_nan<F>(u) && !(u & Bits<F>::kQuiet); }
+template <class F> bool is_denormal(U<F> u) {
+    return (u & Bits<F>::kExp) == 0 && (u & ~Bits<F>::kSign & ~Bits<F>::kExp) != 0;
+}
+
+// Host rounding mode for MXCSR.RC (bits 14:13: nearest, down, up, toward zero).
+int host_rounding(uint32_t mxcsr) {
+    static constexpr int kModes[4] = {FE_TONEAREST, FE_DOWNWARD, FE_UPWARD, FE_TOWARDZERO};
+    return kModes[(mxcsr >> 13) & 3];
+}
+
+enum class Op : uint8_t { Add, Sub, Mul, Div, Min, Max, Sqrt };
+
+// Runs the host operation under the guest rounding mode and collects OE/UE/PE. The operands
+// pass through volatile so that the compiler cannot fold or move the operation across the
+// rounding-mode change.
+template <class F> F host_op(Op op, F a, F b, uint32_t mxcsr, uint32_t& flags) {
+    const int saved = std::fegetround();
+    std::fesetround(host_rounding(mxcsr));
+    std::feclearexcept(FE_ALL_EXCEPT);
+    volatile F va = a, vb = b;
+    volatile F r;
+    switch (op) {
+    case Op::Add: r = va + vb; break;
+    case Op::Sub: r = va - vb; break;
+    case Op::Mul: r = va * vb; break;
+    case Op::Div: r = va / vb; break;
+    default: r = std::sqrt(static_cast<F>(vb)); break;
+    }
+    const int raised = std::fetestexcept(FE_OVERFLOW | FE_UNDERFLOW | FE_INEXACT | FE_DIVBYZERO);
+    std::fesetround(saved);
+    if (raised & FE_OVERFLOW) flags |= kOE;
+    if (raised & FE_UNDERFLOW) flags |= kUE;
+    if (raised & FE_INEXACT) flags |= kPE;
+    if (raised & FE_DIVBYZERO) flags |= kZE;
+    return r;
+}
+
+// The x86 NaN result of a two-operand operation: the first operand if it is a NaN, else the
+// second, quieted; an SNaN operand raises IE (SDM Vol. 1, "Operand and Result Handling of NaNs").
+template <class F> U<F> nan_result(U<F> a, U<F> b, bool a_used, uint32_t& flags) {
+    if ((a_used && is_snan<F>(a)) || is_snan<F>(b)) flags |= kIE;
+    if (a_used && is_nan<F>(a)) return a | Bits<F>::kQuiet;
+    return b | Bits<F>::kQuiet;
+}
+
+// The invalid operations that produce the default NaN: inf - inf (add/sub), 0 * inf, 0/0,
+// inf/inf, the square root of a negative non-zero number.
+template <class F> bool invalid_operation(Op op, F a, F b) {
+    switch (op) {
+    case Op::Add: return std::isinf(a) && std::isinf(b) && std::signbit(a) != std::signbit(b);
+    case Op::Sub: return std::isinf(a) && std::isinf(b) && std::signbit(a) == std::signbit(b);
+    case Op::Mul: return (a == 0 && std::isinf(b)) || (std::isinf(a) && b == 0);
+    case Op::Div: return (a == 0 && b == 0) || (std::isinf(a) && std::isinf(b));
+    case Op::Sqrt: return b < 0;
+    default: return false;
+    }
+}
+
+// MIN/MAX: a NaN in either operand, or two zeros, return the second operand unchanged; any NaN
+// is IE (SDM Vol. 2B, MINSD/MAXSD, "Operation").
+template <class F> U<F> min_max(Op op, U<F> ua, U<F> ub, uint32_t& flags) {
+    if (is_nan<F>(ua) || is_nan<F>(ub)) {
+        flags |= kIE;
+        return ub;
+    }
+    const F a = from_bits<F>(ua), b = from_bits<F>(ub);
+    if (op == Op::Min) return a < b ? ua : ub;
+    return a > b ? ua : ub;
+}
+
+// DAZ turns denormal operands into zeros of the same sign before anything else.
+template <class F> U<F> apply_daz(U<F> u, uint32_t mxcsr) {
+    return ((mxcsr & kDAZ) && is_denormal<F>(u)) ? (u & Bits<F>::kSign) : u;
+}
+
+// One lane: src1 `ua` (unused by SQRT), src2 `ub`; flags accumulate into `flags`.
+template <class F> U<F> fp_lane(Op op, U<F> ua, U<F> ub, uint32_t mxcsr, uint32_t& flags) {
+    const bool a_used = op != Op::Sqrt;
+    ua = apply_daz<F>(ua, mxcsr), ub = apply_daz<F>(ub, mxcsr);
+    if (op == Op::Min || op == Op::Max) {
+        if ((is_denormal<F>(ua) || is_denormal<F>(ub)) && !is_nan<F>(ua) && !is_nan<F>(ub)) flags |= kDE;
+        return min_max<F>(op, ua, ub, flags);
+    }
+    if ((a_used && is_nan<F>(ua)) || is_nan<F>(ub)) return nan_result<F>(ua, ub, a_used, flags);
+    const F a = from_bits<F>(ua), b = from_bits<F>(ub);
+    if (invalid_operation<F>(op, a, b)) {
+        flags |= kIE;
+        return Bits<F>::kDefaultNaN;
+    }
+    // Divide-by-zero has priority over the denormal operand of the dividend (checked against
+    // hardware: x / 0 with a denormal x reports ZE alone).
+    const bool divide_by_zero = op == Op::Div && b == 0;
+    if (!divide_by_zero && ((a_used && is_denormal<F>(ua)) || is_denormal<F>(ub))) flags |= kDE;
+    uint32_t post = 0;
+    U<F> r = to_bits<F>(host_op<F>(op, a, b, mxcsr, post));
+    // FTZ with underflow masked: a tiny result becomes a signed zero, flagging UE and PE
+    // (SDM Vol. 1, "Flush-To-Zero").
+    if ((mxcsr & kFTZ) && (mxcsr & (kUE << kMaskShift)) && is_denormal<F>(r)) {
+        r &= Bits<F>::kSign;
+        post |= kUE | kPE;
+    }
+    // With UE unmasked, a tiny result is reported even when exact.
+    if (!(mxcsr & (kUE << kMaskShift)) && is_denormal<F>(r)) post |= kUE;
+    flags |= post;
+    return r;
+}
+
+// Unmasked exceptions: MXCSR records the flags, the destination is not written and the fault
+// is #XM, or #UD when CR4.OSXMMEXCPT=0 (SDM Vol. 3A, "SIMD Floating-Point Exception (#XM)").
+Fault commit_flags(Exec& x, uint32_t flags) {
+    x.s.fpu.mxcsr |= flags;
+    if (!(flags & ~(x.s.fpu.mxcsr >> kMaskShift) & 0x3F)) return kNoFault;
+    return fault((x.s.cr4 & cr4::OSXMMEXCPT) ? XM : UD);
+}
+
+// Packed (Lanes = 16 / sizeof(F)) or scalar (Lanes = 1; the other lanes of xmm1 are kept).
+template <class F, unsigned Lanes, Op O> Fault exec_fp_arith(Exec& x, const DecodedInsn& d) {
+    if (Fault f = sse_check(x)) return f;
+    Xmm src;
+    if constexpr (Lanes == 1) {
+        uint64_t v;
+        if (Fault f = read_xmm_rm_low(x, d, sizeof(F), v)) return f;
+        src = Xmm{v, 0};
+    } else if (Fault f = read_xmm_rm(x, d, Align::A16, src)) {
+        return f;
+    }
+    Xmm r = xmm(x, d.reg);
+    uint32_t flags = 0;
+    for (unsigned i = 0; i < Lanes; ++i)
+        set_lane<U<F>>(r, i, fp_lane<F>(O, lane<U<F>>(r, i), lane<U<F>>(src, i), x.s.fpu.mxcsr, flags));
+    if (Fault f = commit_flags(x, flags)) return f;
+    xmm(x, d.reg) = r;
+    return kNoFault;
+}
+
+// UCOMIS*/COMIS*: ZF,PF,CF = 111 unordered, 000 greater, 001 less, 100 equal; OF=SF=AF=0.
+// UCOMI raises IE only for an SNaN, COMI for any NaN.
+template <class F, bool Signaling> Fault exec_comis(Exec& x, const DecodedInsn& d) {
+    if (Fault f = sse_check(x)) return f;
+    uint64_t v;
+    if (Fault f = read_xmm_rm_low(x, d, sizeof(F), v)) return f;
+    const uint32_t mxcsr = x.s.fpu.mxcsr;
+    const U<F> ua = apply_daz<F>(lane<U<F>>(xmm(x, d.reg), 0), mxcsr);
+    const U<F> ub = apply_daz<F>(static_cast<U<F>>(v), mxcsr);
+    uint32_t flags = 0;
+    uint64_t zpc;
+    if (is_nan<F>(ua) || is_nan<F>(ub)) {
+        if (Signaling || is_snan<F>(ua) || is_snan<F>(ub)) flags |= kIE;
+        zpc = rflags::ZF | rflags::PF | rflags::CF;
+    } else {
+        if (is_denormal<F>(ua) || is_denormal<F>(ub)) flags |= kDE;
+        const F a = from_bits<F>(ua), b = from_bits<F>(ub);
+        zpc = a > b ? 0 : a < b ? rflags::CF : rflags::ZF;
+    }
+    if (Fault f = commit_flags(x, flags)) return f;
+    set_arith_flags(x, zpc);
+    return kNoFault;
+}
+
+// CVTSI2SS/CVTSI2SD: a signed 32/64-bit integer, rounded by MXCSR.RC (PE if inexact), into the
+// low lane; the other lanes are kept.
+template <class F> Fault exec_cvtsi2fp(Exec& x, const DecodedInsn& d) {
+    if (Fault f = sse_check(x)) return f;
+    uint64_t v;
+    if (Fault f = read_rm(x, d, d.opsize, v)) return f;
+    const int64_t n = static_cast<int64_t>(sext(v, d.opsize));
+    const int saved = std::fegetround();
+    std::fesetround(host_rounding(x.s.fpu.mxcsr));
+    std::feclearexcept(FE_INEXACT);
+    volatile int64_t vn = n;
+    volatile F r = static_cast<F>(vn);
+    const bool inexact = std::fetestexcept(FE_INEXACT);
+    std::fesetround(saved);
+    if (Fault f = commit_flags(x, inexact ? kPE : 0)) return f;
+    Xmm& dst = xmm(x, d.reg);
+    set_lane<U<F>>(dst, 0, to_bits<F>(r));
+    return kNoFault;
+}
+
+// CVT(T)SS2SI/CVT(T)SD2SI: round (by MXCSR.RC, or toward zero for the T forms) to a signed
+// 32/64-bit integer; NaN or out of range gives the integer indefinite (sign bit only) with IE.
+template <class F, bool Truncate> Fault exec_cvtfp2si(Exec& x, const DecodedInsn& d) {
+    if (Fault f = sse_check(x)) return f;
+    uint64_t v;
+    if (Fault f = read_xmm_rm_low(x, d, sizeof(F), v)) return f;
+    const uint32_t mxcsr = x.s.fpu.mxcsr;
+    const U<F> u = apply_daz<F>(static_cast<U<F>>(v), mxcsr);
+    const unsigned bits = 8 * d.opsize;
+    const uint64_t indefinite = uint64_t{1} << (bits - 1);
+    uint32_t flags = 0; // no denormal-operand exception for these (SDM: Invalid, Precision)
+    uint64_t result = indefinite;
+    if (is_nan<F>(u)) {
+        flags = kIE;
+    } else {
+        const F f = from_bits<F>(u);
+        const int saved = std::fegetround();
+        std::fesetround(Truncate ? FE_TOWARDZERO : host_rounding(mxcsr));
+        volatile F vf = f;
+        const F rounded = std::nearbyint(static_cast<F>(vf));
+        std::fesetround(saved);
+        const long double lim = std::ldexp(1.0L, static_cast<int>(bits) - 1);
+        if (static_cast<long double>(rounded) >= lim || static_cast<long double>(rounded) < -lim) {
+            flags = kIE;
+        } else {
+            result = static_cast<uint64_t>(static_cast<int64_t>(rounded)) & size_mask(d.opsize);
+            if (rounded != f) flags |= kPE;
+        }
+    }
+    if (Fault f = commit_flags(x, flags)) return f;
+    set_reg(x, d, d.reg, d.opsize, result);
+    return kNoFault;
+}
+
+// CVTSS2SD is exact (an SNaN is quieted with IE); CVTSD2SS rounds by MXCSR.RC and keeps the
+// top 23 payload bits of a NaN.
+Fault exec_cvtss2sd(Exec& x, const DecodedInsn& d) {
+    if (Fault f = sse_check(x)) return f;
+    uint64_t v;
+    if (Fault f = read_xmm_rm_low(x, d, 4, v)) return f;
+    const uint32_t u = apply_daz<float>(static_cast<uint32_t>(v), x.s.fpu.mxcsr);
+    uint32_t flags = 0;
+    uint64_t r;
+    if (is_nan<float>(u)) {
+        if (is_snan<float>(u)) flags |= kIE;
+        r = (uint64_t(u & 0x80000000u) << 32) | 0x7FF8000000000000ull | (uint64_t(u & 0x003FFFFF) << 29);
+    } else {
+        if (is_denormal<float>(u)) flags |= kDE;
+        r = to_bits<double>(static_cast<double>(from_bits<float>(u)));
+    }
+    if (Fault f = commit_flags(x, flags)) return f;
+    xmm(x, d.reg).lo = r;
+    return kNoFault;
+}
+
+Fault exec_cvtsd2ss(Exec& x, const DecodedInsn& d) {
+    if (Fault f = sse_check(x)) return f;
+    uint64_t v;
+    if (Fault f = read_xmm_rm_low(x, d, 8, v)) return f;
+    const uint32_t mxcsr = x.s.fpu.mxcsr;
+    const uint64_t u = apply_daz<double>(v, mxcsr);
+    uint32_t flags = 0;
+    uint32_t r;
+    if (is_nan<double>(u)) {
+        if (is_snan<double>(u)) flags |= kIE;
+        r = uint32_t(u >> 32 & 0x80000000u) | 0x7FC00000u | uint32_t((u >> 29) & 0x003FFFFF);
+    } else {
+        if (is_denormal<double>(u)) flags |= kDE;
+        const int saved = std::fegetround();
+        std::fesetround(host_rounding(mxcsr));
+        std::feclearexcept(FE_ALL_EXCEPT);
+        volatile double vd = from_bits<double>(u);
+        volatile float vf = static_cast<float>(vd);
+        const int raised = std::fetestexcept(FE_OVERFLOW | FE_UNDERFLOW | FE_INEXACT);
+        std::fesetround(saved);
+        r = to_bits<float>(vf);
+        if (raised & FE_OVERFLOW) flags |= kOE;
+        if (raised & FE_UNDERFLOW) flags |= kUE;
+        if (raised & FE_INEXACT) flags |= kPE;
+        if ((mxcsr & kFTZ) && (mxcsr & (kUE << kMaskShift)) && is_denormal<float>(r)) {
+            r &= 0x80000000u;
+            flags |= kUE | kPE;
+        }
+    }
+    if (Fault f = commit_flags(x, flags)) return f;
+    set_lane<uint32_t>(xmm(x, d.reg), 0, r);
+    return kNoFault;
+}
+
+constexpr uint32_t S32 = rowf::Size32;
+
+#define HVLAB_FP_ROWS(op, name, O)                                                                 \
+    {Map::Two, op, Pfx::NP, kAnyExt, name "ps", "Vps,Wps", 0, exec_fp_arith<float, 4, O>},        \
+        {Map::Two, op, Pfx::P66, kAnyExt, name "pd", "Vpd,Wpd", 0, exec_fp_arith<double, 2, O>},  \
+        {Map::Two, op, Pfx::F3, kAnyExt, name "ss", "Vss,Wss", 0, exec_fp_arith<float, 1, O>},    \
+        {Map::Two, op, Pfx::F2, kAnyExt, name "sd", "Vsd,Wsd", 0, exec_fp_arith<double, 1, O>}
+
+const OpcodeRow kRows[] = {
+    // map       op    pfx      ext      mnemonic    operands   flags handler
+    HVLAB_FP_ROWS(0x51, "sqrt", Op::Sqrt),
+    HVLAB_FP_ROWS(0x58, "add", Op::Add),
+    HVLAB_FP_ROWS(0x59, "mul", Op::Mul),
+    HVLAB_FP_ROWS(0x5C, "sub", Op::Sub),
+    HVLAB_FP_ROWS(0x5D, "min", Op::Min),
+    HVLAB_FP_ROWS(0x5E, "div", Op::Div),
+    HVLAB_FP_ROWS(0x5F, "max", Op::Max),
+    {Map::Two, 0x2E, Pfx::NP, kAnyExt, "ucomiss", "Vss,Wss", 0, exec_comis<float, false>},
+    {Map::Two, 0x2E, Pfx::P66, kAnyExt, "ucomisd", "Vsd,Wsd", 0, exec_comis<double, false>},
+    {Map::Two, 0x2F, Pfx::NP, kAnyExt, "comiss", "Vss,Wss", 0, exec_comis<float, true>},
+    {Map::Two, 0x2F, Pfx::P66, kAnyExt, "comisd", "Vsd,Wsd", 0, exec_comis<double, true>},
+    {Map::Two, 0x2A, Pfx::F3, kAnyExt, "cvtsi2ss", "Vss,Ey", S32, exec_cvtsi2fp<float>},
+    {Map::Two, 0x2A, Pfx::F2, kAnyExt, "cvtsi2sd", "Vsd,Ey", S32, exec_cvtsi2fp<double>},
+    {Map::Two, 0x2C, Pfx::F3, kAnyExt, "cvttss2si", "Gy,Wss", S32, exec_cvtfp2si<float, true>},
+    {Map::Two, 0x2C, Pfx::F2, kAnyExt, "cvttsd2si", "Gy,Wsd", S32, exec_cvtfp2si<double, true>},
+    {Map::Two, 0x2D, Pfx::F3, kAnyExt, "cvtss2si", "Gy,Wss", S32, exec_cvtfp2si<float, false>},
+    {Map::Two, 0x2D, Pfx::F2, kAnyExt, "cvtsd2si", "Gy,Wsd", S32, exec_cvtfp2si<double, false>},
+    {Map::Two, 0x5A, Pfx::F3, kAnyExt, "cvtss2sd", "Vsd,Wss", 0, exec_cvtss2sd},
+    {Map::Two, 0x5A, Pfx::F2, kAnyExt, "cvtsd2ss", "Vss,Wsd", 0, exec_cvtsd2ss},
+};
+
+#undef HVLAB_FP_ROWS
+
+} // namespace
+
+std::span<const OpcodeRow> sse_float_rows() { return kRows; }
+
+} // namespace hvlab::cpu
