@@ -145,6 +145,9 @@ void Machine::map_lapic() {
 
 BootInfo Machine::boot(const BootSpec& spec) {
     BootInfo info = load_boot_image(spec, bus_, cpu_.state());
+    // A kernel booted by QEMU -kernel finds the APIC as SeaBIOS left it (LINT0 ExtINT,
+    // LINT1 NMI, software-enabled); hvlab hands over the same state so both compare equal.
+    devices_->lapic.apply_bios_handoff();
     cpu_.invalidate_caches();
     return info;
 }
@@ -282,6 +285,15 @@ bool Machine::device_msr_read(uint32_t index, uint64_t& value) {
 bool Machine::device_msr_write(uint32_t index, uint64_t value) {
     bool gp = false;
     return devices_->lapic.write_msr(index, value, gp) && !gp;
+}
+
+// CR8 is an alias of TPR[7:4] (SDM Vol. 3A, "Interaction of Task Priorities between CR8 and
+// APIC").
+void Machine::cr8_written(uint64_t value) { devices_->lapic.write_cr8(value); }
+
+bool Machine::cr8_read(uint64_t& value) {
+    value = devices_->lapic.read_cr8();
+    return true;
 }
 
 void Machine::exception_delivered(uint8_t vector, bool has_error, uint32_t error, uint64_t rip) {
