@@ -208,6 +208,7 @@ bool Cpu::Impl::before_instruction(RunResult& r) {
         x.state_changed = false;
         mode = s.mode();
         x.is64 = mode == CpuMode::Long64;
+        x.ac_check = (s.cr0 & cr0::AM) && (s.rflags & rflags::AC) && s.cpl() == 3;
         x.flush_fast();
         fetch_lpage = ~uint64_t{0};
     }

@@ -44,6 +44,7 @@ struct Exec {
     uint64_t& clock;
 
     bool is64 = false;       // CpuMode::Long64 (cached by the run loop)
+    bool ac_check = false;   // CR0.AM, RFLAGS.AC and CPL 3: misaligned data accesses are #AC
     uint64_t insn_rip = 0;   // RIP of the instruction being executed
     // Anything below needs the run loop's attention: it then checks each of them. Handlers set
     // them through the methods further down, which also set `attention`.
@@ -215,7 +216,7 @@ Fault segment_linear_slow(Exec& x, unsigned seg, uint64_t offset, unsigned size,
 
 inline Fault segment_linear(Exec& x, unsigned seg, uint64_t offset, unsigned size,
                             AccessKind kind, uint64_t& linear) {
-    if (x.is64 && seg < FS) {
+    if (x.is64 && seg < FS && !x.ac_check) {
         // 64-bit mode: ES/CS/SS/DS have base 0 and no limit; a non-canonical address faults
         // with #SS(0) for stack references, else #GP(0)
         // (SDM Vol. 3A, "Segmentation in IA-32e Mode"; Vol. 1, "Canonical Addressing").
@@ -260,6 +261,11 @@ inline Fault write_linear(Exec& x, uint64_t linear, const void* src, unsigned si
     }
     return write_linear_slow(x, linear, src, size);
 }
+
+// Host pointer to the byte at `linear` for a bulk access of plain RAM within one page, or
+// nullptr when the slow path must be taken (fault, MMIO, or a code page for writes). Never
+// raises a fault: the caller falls back to element-wise accesses, which report it.
+uint8_t* host_for_bulk(Exec& x, uint64_t linear, AccessKind kind);
 
 // Checks that a write of `size` bytes at seg:offset would succeed (segment and paging),
 // without writing. For instructions that must fault before changing anything.

@@ -7,6 +7,9 @@
 #include "cpu/exec_context.hpp"
 #include "cpu/opcode_row.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 namespace hvlab::cpu {
 
 namespace {
@@ -71,8 +74,70 @@ template <Str Op> Fault element(Exec& x, const DecodedInsn& d) {
     return kNoFault;
 }
 
+// REP MOVS/STOS with DF=0 over plain RAM: whole runs within one source and one destination
+// page at a time. Returns the number of elements done (0 when the slow path must do the next
+// one: a page edge inside an element, a fault to report, MMIO, a code page, or an overlap
+// where a forward element-by-element copy differs from a block copy).
+template <Str Op> uint64_t bulk_run(Exec& x, const DecodedInsn& d, uint64_t max_elems) {
+    const unsigned n = d.opsize;
+    const uint64_t count = areg(x, d, RCX);
+    const uint64_t di = areg(x, d, RDI);
+    const uint64_t dst_base = x.is64 ? 0 : x.s.seg[ES].base;
+    const uint64_t dst_room = (0x1000 - ((dst_base + di) & 0xFFF)) / n;
+    uint64_t elems = std::min<uint64_t>({count, max_elems, dst_room});
+    uint64_t si = 0;
+    if constexpr (Op == Str::Movs) {
+        si = areg(x, d, RSI);
+        const uint64_t src_base = x.is64 && d.seg < FS ? 0 : x.s.seg[d.seg].base;
+        elems = std::min<uint64_t>(elems, (0x1000 - ((src_base + si) & 0xFFF)) / n);
+    }
+    // Stay inside the address-size wrap.
+    elems = std::min<uint64_t>(elems, (size_mask(d.addrsize) - di) / n + 1);
+    if (elems < 2) return 0;
+    const unsigned bytes = static_cast<unsigned>(elems * n);
+    uint64_t dlin, slin = 0;
+    if (segment_linear(x, ES, di, bytes, AccessKind::Write, dlin)) return 0;
+    uint8_t* dst = host_for_bulk(x, dlin, AccessKind::Write);
+    if (!dst) return 0;
+    if constexpr (Op == Str::Movs) {
+        if (segment_linear(x, d.seg, si, bytes, AccessKind::Read, slin)) return 0;
+        const uint8_t* src = host_for_bulk(x, slin, AccessKind::Read);
+        if (!src) return 0;
+        if (dst > src && dst < src + bytes) return 0; // forward copy replicates: slow path
+        std::memmove(dst, src, bytes);
+        set_areg(x, d, RSI, si + bytes);
+    } else {
+        const uint64_t v = get_reg(x, RAX, n, false);
+        if (n == 1) {
+            std::memset(dst, static_cast<int>(v), bytes);
+        } else {
+            for (unsigned i = 0; i < bytes; i += n) std::memcpy(dst + i, &v, n);
+        }
+    }
+    set_areg(x, d, RDI, di + bytes);
+    set_areg(x, d, RCX, count - elems);
+    return elems;
+}
+
 template <Str Op> Fault exec_string(Exec& x, const DecodedInsn& d) {
     if (!d.rep) return element<Op>(x, d);
+    if constexpr (Op == Str::Movs || Op == Str::Stos) {
+        if (!(x.s.rflags & rflags::DF)) {
+            // Up to kRepChunk elements per retirement, as in the element-wise loop below.
+            uint64_t done = 0;
+            while (done < kRepChunk) {
+                const uint64_t count = areg(x, d, RCX);
+                if (count == 0) return kNoFault;
+                const uint64_t k = bulk_run<Op>(x, d, kRepChunk - done);
+                if (k == 0) break;
+                done += k;
+            }
+            if (done == kRepChunk) {
+                if (areg(x, d, RCX) != 0) x.s.rip = x.insn_rip;
+                return kNoFault;
+            }
+        }
+    }
     constexpr bool compares = Op == Str::Cmps || Op == Str::Scas;
     for (uint64_t i = 0; i < kRepChunk; ++i) {
         const uint64_t count = areg(x, d, RCX);

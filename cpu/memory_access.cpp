@@ -15,8 +15,25 @@ constexpr unsigned kTypeCode = 8, kTypeExpandDownOrConforming = 4, kTypeWriteOrR
 
 } // namespace
 
+// Alignment checking: with CR0.AM, RFLAGS.AC and CPL 3 an unaligned 2/4/8-byte data access is
+// #AC(0) (SDM Vol. 3A, "Alignment Check Exception (#AC)").
+static Fault alignment_check(const Exec& x, uint64_t linear, unsigned size) {
+    if (x.ac_check && (size == 2 || size == 4 || size == 8) && (linear & (size - 1)))
+        return fault_ec(AC, 0);
+    return kNoFault;
+}
+
+static Fault segment_linear_checked(Exec& x, unsigned seg, uint64_t offset, unsigned size,
+                             AccessKind kind, uint64_t& linear);
+
 Fault segment_linear_slow(Exec& x, unsigned seg, uint64_t offset, unsigned size, AccessKind kind,
                           uint64_t& linear) {
+    if (Fault f = segment_linear_checked(x, seg, offset, size, kind, linear)) return f;
+    return alignment_check(x, linear, size);
+}
+
+static Fault segment_linear_checked(Exec& x, unsigned seg, uint64_t offset, unsigned size,
+                             AccessKind kind, uint64_t& linear) {
     const Segment& sg = x.s.seg[seg];
     if (x.is64) {
         // Only FS and GS have a base in 64-bit mode; the result must be canonical
@@ -125,6 +142,17 @@ Fault write_linear_slow(Exec& x, uint64_t linear, const void* src, unsigned size
     write_piece(x, a, src, first);
     write_piece(x, b, static_cast<const uint8_t*>(src) + first, size - first);
     return kNoFault;
+}
+
+uint8_t* host_for_bulk(Exec& x, uint64_t linear, AccessKind kind) {
+    auto& fast = kind == AccessKind::Write ? x.wfast : x.rfast;
+    const auto& e = fast[(linear >> 12) % Exec::kFastPages];
+    if (e.page == (linear >> 12)) return e.host + (linear & 0xFFF);
+    const Translation t = x.mem.translate(x.s, Gva(linear), kind);
+    if (t.fault || !t.host) return nullptr;
+    if (kind == AccessKind::Write && x.bus.is_code_page(t.physical.value >> 12)) return nullptr;
+    fast[(linear >> 12) % Exec::kFastPages] = {linear >> 12, t.host - (linear & 0xFFF)};
+    return t.host;
 }
 
 Fault probe_write(Exec& x, unsigned seg, uint64_t offset, unsigned size) {

@@ -476,3 +476,54 @@ TEST_CASE("fault: an instruction that faults leaves registers and memory unchang
     CHECK(m.peek_val<uint32_t>(0x40000000 - 4) == before);
     CHECK(m.s().cr2 == 0x40000000);
 }
+
+TEST_CASE("string: REP MOVSB with dst = src+1 replicates like the element-wise copy", "[cpu][string]") {
+    CpuFixture m;
+    m.poke(kData, {7, 1, 2, 3, 4, 5, 6, 8, 9});
+    m.reg(RSI) = kData, m.reg(RDI) = kData + 1, m.reg(RCX) = 8;
+    run_ok(m, {0xf3, 0xa4});
+    for (int i = 0; i < 9; ++i) CHECK(m.peek_val<uint8_t>(kData + i) == 7);
+}
+
+TEST_CASE("string: REP MOVSQ/STOSD across page boundaries and into a code page", "[cpu][string][smc]") {
+    CpuFixture m;
+    for (unsigned i = 0; i < 1024; ++i) m.poke_val<uint64_t>(kData + 8 * i, i * 0x0101010101010101ull);
+    m.reg(RSI) = kData, m.reg(RDI) = kData + 0x10000 + 0x7F8, m.reg(RCX) = 1024;
+    run_ok(m, {0xf3, 0x48, 0xa5});
+    for (unsigned i = 0; i < 1024; i += 97)
+        CHECK(m.peek_val<uint64_t>(kData + 0x10000 + 0x7F8 + 8 * i) == i * 0x0101010101010101ull);
+    CHECK(m.reg(RCX) == 0);
+    CpuFixture s;
+    s.reg(RDI) = kData + 0xFFE, s.reg(RCX) = 3, s.reg(RAX) = 0xCAFEBABE;
+    run_ok(s, {0xf3, 0xab});
+    CHECK(s.peek_val<uint32_t>(kData + 0xFFE) == 0xCAFEBABE);
+    CHECK(s.peek_val<uint32_t>(kData + 0x1006) == 0xCAFEBABE);
+    // REP STOSB over the instructions that follow it: they must execute as stored (NOPs).
+    CpuFixture c;
+    c.reg(RDI) = CpuFixture::kCode + 7, c.reg(RCX) = 2, c.reg(RAX) = 0x90;
+    // 0: rep stosb (2) ; 2: mov eax, 1 (5) ; 7: inc eax (ff c0) -> overwritten by nop nop
+    run_ok(c, {0xf3, 0xaa, 0xb8, 0x01, 0x00, 0x00, 0x00, 0xff, 0xc0});
+    CHECK(c.reg(RAX) == 1);
+}
+
+TEST_CASE("fault: #AC for a misaligned access at CPL 3 with CR0.AM and RFLAGS.AC", "[cpu][negative]") {
+    auto user = [](CpuFixture& m) {
+        m.s().seg[CS] = Segment{CpuFixture::kUserCode64, 0, 0xFFFFFFFF, 0xA0FB};
+        m.s().seg[SS] = Segment{CpuFixture::kUserData, 0, 0xFFFFFFFF, 0xC0F3};
+        m.s().cr0 |= cr0::AM;
+        m.s().rflags |= rflags::AC;
+        m.cpu.invalidate_caches();
+    };
+    CpuFixture m;
+    user(m);
+    m.reg(RSI) = kData + 1;
+    CHECK(run_fault(m, {0x8b, 0x06}) == AC); // mov eax, [rsi]
+    CpuFixture n;
+    user(n);
+    n.reg(RSI) = kData + 4;
+    n.poke_val<uint32_t>(kData + 4, 77);
+    n.load({0x8b, 0x06}); // aligned: no #AC
+    n.run(1);
+    CHECK(n.reg(RAX) == 77);
+    CHECK(n.rip() == CpuFixture::kCode + 2);
+}
