@@ -94,58 +94,20 @@ std::vector<CheckDescription> list_entry_checks() {
 
 // --- MSR-load list -------------------------------------------------------------------------
 
-namespace {
-
-constexpr std::string_view kLoadingMsrs = "SDM Vol. 3C, Loading MSRs";
-constexpr uint32_t kIa32FsBase = 0xC0000100, kIa32GsBase = 0xC0000101;
-constexpr uint32_t kIa32SmmMonitorCtl = 0x9B;
-
-constexpr std::string_view kMsrIds[] = {
-    "msr_load_count_within_limit", "msr_load_entry_not_fs_gs_base", "msr_load_entry_not_x2apic",
-    "msr_load_entry_not_smm_only", "msr_load_entry_reserved_clear", "msr_load_entry_wrmsr_succeeds",
-};
-
-// The rule a single entry breaks, or an empty id. The order follows the SDM's list.
-std::string_view entry_violation(const MsrLoadEntry& e, bool in_smm,
-                                 const WrmsrFaults& wrmsr_faults) {
-    // "The value of bits 31:0 is either C0000100H (the IA32_FS_BASE MSR) or C0000101 (the
-    // IA32_GS_BASE MSR)."
-    if (e.index == kIa32FsBase || e.index == kIa32GsBase) return kMsrIds[1];
-    // "The value of bits 31:8 is 000008H, meaning that it indexes an x2APIC MSR."
-    if ((e.index >> 8) == 0x8) return kMsrIds[2];
-    // "The value of bits 31:0 indicates an MSR that can be written only in system-management
-    // mode (SMM) and the VM entry did not commence in SMM. (IA32_SMM_MONITOR_CTL is an MSR
-    // that can be written only in SMM.)"
-    if (e.index == kIa32SmmMonitorCtl && !in_smm) return kMsrIds[3];
-    // "Bits 63:32 are not all 0."
-    if (e.reserved != 0) return kMsrIds[4];
-    // "An attempt to write bits 127:64 to the MSR indicated by bits 31:0 of the entry would
-    // cause a general-protection exception if executed via WRMSR with CPL = 0."
-    if (wrmsr_faults && wrmsr_faults(e.index, e.value)) return kMsrIds[5];
-    return {};
-}
-
-} // namespace
-
 std::optional<EntryFailure> check_msr_load_list(std::span<const MsrLoadEntry> entries,
                                                 const VmxCapabilities& caps, bool in_smm,
                                                 const WrmsrFaults& wrmsr_faults) {
-    const uint32_t limit = caps.misc.max_msr_list_entries();
-    for (size_t i = 0; i < entries.size(); ++i) {
-        const uint64_t number = i + 1; // the SDM numbers entries from 1
-        const MsrLoadEntry& e = entries[i];
-        std::string_view id = i >= limit ? kMsrIds[0] : entry_violation(e, in_smm, wrmsr_faults);
-        if (id.empty()) continue;
-        std::string detail = "entry " + std::to_string(number) + ": index=" + rules::hex(e.index) +
-                             " reserved=" + rules::hex(e.reserved) +
-                             " value=" + rules::hex(e.value);
-        return exit_failure(kExitReasonMsrLoading, number, id, kLoadingMsrs, std::move(detail));
-    }
-    return std::nullopt;
+    const auto v = find_msr_load_violation(entries, caps, in_smm, wrmsr_faults);
+    if (!v) return std::nullopt;
+    std::string detail =
+        "entry " + std::to_string(v->entry_number) + ": index=" + rules::hex(v->entry.index) +
+        " reserved=" + rules::hex(v->entry.reserved) + " value=" + rules::hex(v->entry.value);
+    return exit_failure(kExitReasonMsrLoading, v->entry_number, v->rule,
+                        "SDM Vol. 3C, Loading MSRs", std::move(detail));
 }
 
 std::span<const std::string_view> msr_load_check_ids() {
-    return kMsrIds;
+    return msr_load_rule_ids();
 }
 
 } // namespace hvlab::cpu::vmx

@@ -7,11 +7,11 @@
 // check cannot return a VMfail code (the Bochs mix-up STYLE.md describes).
 #pragma once
 #include "cpu/vmx/capabilities.hpp"
+#include "cpu/vmx/msr_list.hpp"
 #include "cpu/vmx/vm_instruction_error.hpp"
 #include "cpu/vmx/vmcs_snapshot.hpp"
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -96,16 +96,9 @@ struct CheckDescription {
 std::vector<CheckDescription> list_entry_checks();
 
 // --- VM-entry MSR-load list (SDM Vol. 3C, "Loading MSRs") -------------------------------
-struct MsrLoadEntry { // one 16-byte entry (SDM Vol. 3C, "VM-Entry Controls for MSRs")
-    uint32_t index = 0;
-    uint32_t reserved = 0; // bits 63:32 of the first quadword
-    uint64_t value = 0;
-};
-// Would WRMSR(index, value) at CPL 0 raise #GP? Supplied by the system layer.
-using WrmsrFaults = std::function<bool(uint32_t index, uint64_t value)>;
-// Checks the entries in order; a failure is exit reason 34 with the entry number (1 for the
-// first) as qualification. Entries past the advertised limit (IA32_VMX_MISC bits 27:25)
-// fail at the first such entry: the SDM leaves oversize lists undefined, hvlab refuses them.
+using MsrLoadEntry = MsrListEntry;
+// Checks the entries in order (msr_list.hpp); a failure is exit reason 34 with the entry
+// number (1 for the first) as qualification.
 std::optional<EntryFailure> check_msr_load_list(std::span<const MsrLoadEntry> entries,
                                                 const VmxCapabilities& caps, bool in_smm,
                                                 const WrmsrFaults& wrmsr_faults);
