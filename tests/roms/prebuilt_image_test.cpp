@@ -83,14 +83,14 @@ std::optional<std::size_t> find_multiboot_header(const Bytes& b) {
 
 } // namespace
 
-TEST_CASE("roms/prebuilt holds the hello, cprog, compat, libtest and trap images") {
+TEST_CASE("roms/prebuilt holds the hello, cprog, libtest, modes and trap images") {
     std::vector<std::string> names;
     for (const Image& image : prebuilt_images())
         names.push_back(image.name);
     CHECK_THAT(names, Catch::Matchers::VectorContains(std::string("hello")));
     CHECK_THAT(names, Catch::Matchers::VectorContains(std::string("cprog")));
-    CHECK_THAT(names, Catch::Matchers::VectorContains(std::string("compat")));
     CHECK_THAT(names, Catch::Matchers::VectorContains(std::string("libtest")));
+    CHECK_THAT(names, Catch::Matchers::VectorContains(std::string("modes")));
     CHECK_THAT(names, Catch::Matchers::VectorContains(std::string("trap")));
 }
 

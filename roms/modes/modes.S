@@ -1,10 +1,15 @@
-/* Round trips between 64-bit mode and compatibility mode (IA-32e mode with a 32-bit code
- * segment, GDT_CODE32). Intel SDM, Dec 2023 (Order 325462-081).
+/* Round trips from 64-bit mode to compatibility mode (IA-32e mode with a 32-bit code segment,
+ * GDT_CODE32) and to 32-bit protected mode (IA-32e mode off). Intel SDM, Dec 2023
+ * (Order 325462-081).
  * In compatibility mode the upper halves of the GPRs and R8-R15 are not reliably preserved
  * (SDM Vol. 1, "General-Purpose Registers in 64-Bit Mode"), so both routines keep what they
  * need on the stack and read only the low 32 bits of registers written there. All addresses
  * are below 4 GiB, so 32-bit pointers and ESP work unchanged in compatibility mode. */
 #include "lib/gdt.h"
+
+#define CR0_PG (1 << 31)
+#define MSR_EFER 0xC0000080
+#define EFER_LME (1 << 8)
 
     .section .text, "ax"
 
@@ -100,6 +105,79 @@ probe64:
     popq %r12
     popq %rbp
     popq %rbx
+    ret
+
+/* uint32_t protected_mode_checksum(const uint32_t *data, uint32_t count,
+ *                                  struct mode_switch_observations *out)
+ * Leaves IA-32e mode as SDM Vol. 3A, "Switching Out of IA-32e Mode" describes: into
+ * compatibility mode, clear CR0.PG (IA32_EFER.LMA drops to 0: 32-bit protected mode, paging
+ * off), clear IA32_EFER.LME. Runs checksum32 there (a near CALL/RET of 4-byte slots), then
+ * re-enters as entry32.S does: set LME, set PG (CR4.PAE and CR3 were kept), JMP FAR to 64-bit
+ * code. Fields of out (uint32_t each): efer_protected, cr0_protected, efer_back. No
+ * exception may happen in protected mode: the IDT holds 64-bit gates. */
+    .code64
+    .globl protected_mode_checksum
+protected_mode_checksum:
+    pushq %rbx
+    pushq %rbp
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    pushq %rdx
+    pushq $GDT_CODE32
+    leaq to_protected(%rip), %rax
+    pushq %rax
+    lretq
+
+    .code32
+to_protected:
+    movl %cr0, %eax
+    andl $~CR0_PG, %eax
+    movl %eax, %cr0
+    movl $MSR_EFER, %ecx
+    rdmsr
+    andl $~EFER_LME, %eax
+    wrmsr
+    /* 32-bit protected mode, paging off. EBP = EFER, EBX = CR0, as seen here. */
+    rdmsr
+    movl %eax, %ebp
+    movl %cr0, %ebx
+    call checksum32_near
+    pushl %eax
+    movl $MSR_EFER, %ecx
+    rdmsr
+    orl $EFER_LME, %eax
+    wrmsr
+    movl %cr0, %eax
+    orl $CR0_PG, %eax
+    movl %eax, %cr0
+    popl %eax
+    ljmp $GDT_CODE64, $back_in_64
+
+    .code64
+back_in_64:
+    popq %r8 /* out */
+    movl %eax, %r9d
+    movl %ebp, 0(%r8)
+    movl %ebx, 4(%r8)
+    movl $MSR_EFER, %ecx
+    rdmsr
+    movl %eax, 8(%r8)
+    movl %r9d, %eax
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbp
+    popq %rbx
+    ret
+
+/* checksum32 reached by a near CALL, and from there by CALL FAR ptr16:32 (a direct form that
+ * 64-bit mode does not have); checksum32's RET FAR comes back here. */
+    .code32
+checksum32_near:
+    lcall $GDT_CODE32, $checksum32
     ret
 
     .section .rodata, "a"
