@@ -106,7 +106,7 @@ Fault select_stack32(SystemContext& c, uint8_t new_cpl, uint32_t ext, CpuState& 
         sp = current_stack(s, ext);
         return kNoFault;
     }
-    const bool tss16 = (s.tr.type() & 7) == desc_type::kTss16Avail;
+    const bool tss16 = !(s.tr.type() & 8); // busy 16-bit TSS is type 3, 32-bit type 11
     const unsigned w = tss16 ? 2 : 4;
     const uint64_t off = tss16 ? 2 + 4 * new_cpl : 4 + 8 * new_cpl;
     uint64_t esp = 0, ss_sel = 0;

@@ -109,7 +109,8 @@ Segment code_segment(const Target& t, uint8_t cpl) {
 // 16-bit one. A TSS too short for the field is #TS(TSS selector).
 Fault read_tss_stack(SystemContext& c, unsigned dpl, uint32_t ext, uint16_t& ss, uint64_t& rsp) {
     const CpuState& s = c.s;
-    const bool tss16 = !s.long_mode_active() && (s.tr.type() & 7) == desc_type::kTss16Avail;
+    // TR always holds a busy TSS: type 3 (16-bit) or 11 (32/64-bit); bit 3 tells them apart.
+    const bool tss16 = !s.long_mode_active() && !(s.tr.type() & 8);
     const unsigned width = s.long_mode_active() ? 8 : tss16 ? 2 : 4;
     const uint64_t off = tss16 ? 2 + 4 * dpl : 4 + 8 * dpl;
     const uint64_t last = s.long_mode_active() ? off + 7 : off + 2 * width - 1;

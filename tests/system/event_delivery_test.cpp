@@ -230,3 +230,21 @@ TEST_CASE("I/O permission: IOPL, then the TSS bitmap", "[io]") {
     f.s.rflags |= 3u << 12;
     CHECK_FALSE(check_io_permission(f.c, 0x3F8, 1));
 }
+
+TEST_CASE("a busy 16-bit TSS supplies SS0:SP0 at offsets 4 and 2", "[event]") {
+    SystemFixture f;
+    f.to_protected32();
+    f.s.tr = {sel::kTss, kTssBase, 0x2B, 0x83}; // busy 16-bit TSS
+    f.bus.write(Hpa(kTssBase + 2), 2, 0x9000);
+    f.bus.write(Hpa(kTssBase + 4), 2, sel::kData0);
+    const uint64_t gate = 0x1234 | (uint64_t{sel::kCode32} << 16) | (uint64_t{0x8E} << 40);
+    f.bus.write(Hpa(kIdt + 8 * 0x20), 8, gate);
+    f.s.seg[CS] = {sel::kUserCode32 | 3, 0, 0xFFFF'FFFF, 0xC0FB};
+    f.s.seg[SS] = {sel::kUserData | 3, 0, 0xFFFF'FFFF, 0xC0F3};
+    f.s.gpr[RSP] = 0x7000;
+    REQUIRE(deliver_event(f.c, EventKind::ExternalInterrupt, 0x20, false, 0, 0x4000) ==
+            DeliveryOutcome::Delivered);
+    CHECK(f.s.gpr[RSP] == 0x9000 - 20);
+    CHECK(f.s.seg[SS].selector == sel::kData0);
+    CHECK(f.bus.read(Hpa(0x9000 - 8), 4) == 0x7000);
+}
