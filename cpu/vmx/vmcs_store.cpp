@@ -73,6 +73,10 @@ void write_abort_indicator(VmcsRegion region, uint32_t indicator) {
     store32(region, 4, indicator);
 }
 
+void write_launch_state(VmcsRegion region, LaunchState state) {
+    store32(region, kRegionLaunchStateOffset, static_cast<uint32_t>(state));
+}
+
 void save_vmcs_region(const VmcsStore& store, VmcsRegion region) {
     store32(region, kRegionLaunchStateOffset, static_cast<uint32_t>(store.launch_state));
     store32(region, kRegionLayoutTagOffset, kRegionLayoutTag);

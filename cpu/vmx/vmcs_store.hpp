@@ -64,6 +64,9 @@ using ConstVmcsRegion = std::span<const uint8_t, kVmcsRegionSize>;
 
 VmcsRegionHeader read_region_header(ConstVmcsRegion region);
 void write_abort_indicator(VmcsRegion region, uint32_t indicator);
+// VMCLEAR's last step: "the launch state of the VMCS referenced by the operand is set to
+// clear", whether or not it was the current VMCS.
+void write_launch_state(VmcsRegion region, LaunchState state);
 // VMCLEAR's write-back: stores the launch state and every field; dwords 0 and 1 are
 // software's and stay as they are.
 void save_vmcs_region(const VmcsStore& store, VmcsRegion region);

@@ -112,3 +112,16 @@ TEST_CASE("without VMCLEAR the cached VMCS is not in memory", "[vmx][store]") {
     save_vmcs_region(cached, region);
     CHECK(load_vmcs_region(region).read(vmcs::GUEST_RSP) == 0xBEEF);
 }
+
+TEST_CASE("VMCLEAR marks a launched VMCS in memory clear", "[vmx][store]") {
+    Region region{};
+    VmcsStore v;
+    v.launch_state = LaunchState::Launched;
+    REQUIRE(v.write(vmcs::GUEST_RIP, 0x1234) == VmcsAccess::Ok);
+    save_vmcs_region(v, region);
+    REQUIRE(load_vmcs_region(region).launch_state == LaunchState::Launched);
+    write_launch_state(region, LaunchState::Clear);
+    const VmcsStore back = load_vmcs_region(region);
+    CHECK(back.launch_state == LaunchState::Clear);
+    CHECK(back.read(vmcs::GUEST_RIP) == 0x1234); // the data stays
+}
