@@ -1,5 +1,5 @@
-/* Entry stubs for exception vectors 0..31. Intel SDM, Dec 2023 (Order 325462-081).
- * Each stub makes the stack look the same (error code, then vector) and jumps to a common
+/* Entry points for exception vectors 0..31. Intel SDM, Dec 2023 (Order 325462-081).
+ * Each entry point makes the stack look the same (error code, then vector) and jumps to a common
  * tail that calls trap_dispatch. SDM Vol. 3A, "Exception and Interrupt
  * Reference" lists the vectors that push an error code: 8, 10-14, 17, 21, 29, 30. */
 
@@ -92,7 +92,7 @@ trap_common:
     addq $16, %rsp /* vector and error code */
     iretq
 
-    /* The stubs' addresses, in vector order, for trap_init. */
+    /* The entry points' addresses, in vector order, for trap_init. */
     .section .rodata, "a"
     .balign 8
     .globl trap_vectors
