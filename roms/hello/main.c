@@ -2,7 +2,10 @@
  * memory sizes, memory map, modules) so that a run exercises the loader as well as the CPU,
  * then ends through debug-exit with status HELLO_EXIT_STATUS.
  * It prints only what QEMU's -kernel loader and hvlab's report identically: no loader name,
- * no addresses the loader is free to choose, and file base names, not paths. */
+ * no addresses the loader is free to choose, and file base names, not paths. The memory
+ * sizes and map are QEMU's for -m 256 (SeaBIOS's E820 table, including its reservation below
+ * the top of low RAM and QEMU's HyperTransport hole at 0xFD00000000); hvlab's loader is to
+ * report the same. */
 #include <stdint.h>
 
 #include "lib/debug_exit.h"
