@@ -1,5 +1,5 @@
 // SSE/SSE2 floating point: ADD/SUB/MUL/DIV/MIN/MAX/SQRT in the PS/PD/SS/SD forms,
-// UCOMISS/UCOMISD/COMISS/COMISD, CVTSI2SS/CVTSI2SD, CVT(T)SS2SI/CVT(T)SD2SI, CVTSS2SD/CVTSD2SS.
+// CMPPS/CMPPD/CMPSS/CMPSD, UCOMISS/UCOMISD/COMISS/COMISD, CVTSI2SS/CVTSI2SD, CVT(T)SS2SI/CVT(T)SD2SI, CVTSS2SD/CVTSD2SS.
 // Intel SDM, Dec 2023 (Order 325462-081), Vol. 1, "SIMD Floating-Point Exceptions" and "Rules for
 // Handling NaNs" ("Operand and Result Handling of NaNs" table); Vol. 2, each instruction page.
 //
@@ -177,6 +177,50 @@ template <class F, unsigned Lanes, Op O> Fault exec_fp_arith(Exec& x, const Deco
     return kNoFault;
 }
 
+// CMPPS/CMPPD/CMPSS/CMPSD predicate imm8[2:0]: EQ, LT, LE, UNORD, NEQ, NLT, NLE, ORD. LT/LE and
+// their negations signal IE for any NaN, the others only for an SNaN (SDM Vol. 2A, CMPPS,
+// "Comparison Predicate for CMPPS" table; legacy encodings use only imm8[2:0]).
+template <class F> U<F> cmp_lane(unsigned pred, U<F> ua, U<F> ub, uint32_t mxcsr, uint32_t& flags) {
+    ua = apply_daz<F>(ua, mxcsr), ub = apply_daz<F>(ub, mxcsr);
+    const bool unordered = is_nan<F>(ua) || is_nan<F>(ub);
+    const bool signals_qnan = pred == 1 || pred == 2 || pred == 5 || pred == 6;
+    if (unordered && (signals_qnan || is_snan<F>(ua) || is_snan<F>(ub))) flags |= kIE;
+    if (!unordered && (is_denormal<F>(ua) || is_denormal<F>(ub))) flags |= kDE;
+    const F a = from_bits<F>(ua), b = from_bits<F>(ub);
+    bool r = false;
+    switch (pred) {
+    case 0: r = !unordered && a == b; break;
+    case 1: r = !unordered && a < b; break;
+    case 2: r = !unordered && a <= b; break;
+    case 3: r = unordered; break;
+    case 4: r = unordered || a != b; break;
+    case 5: r = unordered || !(a < b); break;
+    case 6: r = unordered || !(a <= b); break;
+    default: r = !unordered; break;
+    }
+    return r ? static_cast<U<F>>(~U<F>{0}) : U<F>{0};
+}
+
+template <class F, unsigned Lanes> Fault exec_fp_cmp(Exec& x, const DecodedInsn& d) {
+    if (Fault f = sse_check(x)) return f;
+    Xmm src;
+    if constexpr (Lanes == 1) {
+        uint64_t v;
+        if (Fault f = read_xmm_rm_low(x, d, sizeof(F), v)) return f;
+        src = Xmm{v, 0};
+    } else if (Fault f = read_xmm_rm(x, d, Align::A16, src)) {
+        return f;
+    }
+    Xmm r = xmm(x, d.reg);
+    uint32_t flags = 0;
+    const unsigned pred = d.imm & 7;
+    for (unsigned i = 0; i < Lanes; ++i)
+        set_lane<U<F>>(r, i, cmp_lane<F>(pred, lane<U<F>>(r, i), lane<U<F>>(src, i), x.s.fpu.mxcsr, flags));
+    if (Fault f = commit_flags(x, flags)) return f;
+    xmm(x, d.reg) = r;
+    return kNoFault;
+}
+
 // UCOMIS*/COMIS*: ZF,PF,CF = 111 unordered, 000 greater, 001 less, 100 equal; OF=SF=AF=0.
 // UCOMI raises IE only for an SNaN, COMI for any NaN.
 template <class F, bool Signaling> Fault exec_comis(Exec& x, const DecodedInsn& d) {
@@ -327,6 +371,10 @@ const OpcodeRow kRows[] = {
     HVLAB_FP_ROWS(0x5D, "min", Op::Min),
     HVLAB_FP_ROWS(0x5E, "div", Op::Div),
     HVLAB_FP_ROWS(0x5F, "max", Op::Max),
+    {Map::Two, 0xC2, Pfx::NP, kAnyExt, "cmpps", "Vps,Wps,Ib", 0, exec_fp_cmp<float, 4>},
+    {Map::Two, 0xC2, Pfx::P66, kAnyExt, "cmppd", "Vpd,Wpd,Ib", 0, exec_fp_cmp<double, 2>},
+    {Map::Two, 0xC2, Pfx::F3, kAnyExt, "cmpss", "Vss,Wss,Ib", 0, exec_fp_cmp<float, 1>},
+    {Map::Two, 0xC2, Pfx::F2, kAnyExt, "cmpsd", "Vsd,Wsd,Ib", 0, exec_fp_cmp<double, 1>},
     {Map::Two, 0x2E, Pfx::NP, kAnyExt, "ucomiss", "Vss,Wss", 0, exec_comis<float, false>},
     {Map::Two, 0x2E, Pfx::P66, kAnyExt, "ucomisd", "Vsd,Wsd", 0, exec_comis<double, false>},
     {Map::Two, 0x2F, Pfx::NP, kAnyExt, "comiss", "Vss,Wss", 0, exec_comis<float, true>},

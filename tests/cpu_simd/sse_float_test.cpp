@@ -253,6 +253,12 @@ TEST_CASE("sse float vs host CPU: every register form on special and random oper
         {{0xf2, 0x0f, 0x5a, 0xca}, "cvtsd2ss", false},
     };
     insns.insert(insns.end(), std::begin(more), std::end(more));
+    for (uint8_t imm = 0; imm < 10; ++imm) { // predicates 0..7, and 8, 9 (imm8[7:3] ignored)
+        insns.push_back({{0xf2, 0x0f, 0xc2, 0xca, imm}, "cmpsd", false});
+        insns.push_back({{0xf3, 0x0f, 0xc2, 0xca, imm}, "cmpss", true});
+        insns.push_back({{0x66, 0x0f, 0xc2, 0xca, imm}, "cmppd", false});
+        insns.push_back({{0x0f, 0xc2, 0xca, imm}, "cmpps", true});
+    }
     constexpr uint64_t kSeed = 0xF10A7;
     std::printf("sse float vs host: seed %#llx\n", static_cast<unsigned long long>(kSeed));
     std::mt19937_64 g(kSeed);
@@ -273,7 +279,7 @@ TEST_CASE("sse float vs host CPU: every register form on special and random oper
             r.set_x(2, v[2], v[3]);
             r.reg(RAX) = rax;
             r.s().fpu.mxcsr = mxcsr;
-            INFO(insn.name << " " << int(insn.code[insn.code.size() - 2]) << " round " << round
+            INFO(insn.name << " " << int(insn.code[2]) << "/" << int(insn.code.back()) << " round " << round
                            << std::hex << " x1 " << v[0] << ":" << v[1] << " x2 " << v[2] << ":"
                            << v[3] << " rax " << rax << " mxcsr " << mxcsr);
             REQUIRE(r.exec(insn.code) == kRetired);
