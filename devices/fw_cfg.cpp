@@ -5,7 +5,8 @@ namespace hvlab::devices {
 namespace {
 std::vector<uint8_t> le_bytes(uint64_t v, unsigned n) {
     std::vector<uint8_t> out(n);
-    for (unsigned i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(v >> (8 * i));
+    for (unsigned i = 0; i < n; ++i)
+        out[i] = static_cast<uint8_t>(v >> (8 * i));
     return out;
 }
 } // namespace

@@ -18,8 +18,14 @@ namespace hvlab::devices {
 class FwCfg : public PortDevice {
   public:
     static constexpr uint16_t kIoBase = 0x510;
-    enum Key : uint16_t { kSignature = 0x0000, kId = 0x0001, kRamSize = 0x0003, kNbCpus = 0x0005,
-                          kMaxCpus = 0x000F, kFileDir = 0x0019 };
+    enum Key : uint16_t {
+        kSignature = 0x0000,
+        kId = 0x0001,
+        kRamSize = 0x0003,
+        kNbCpus = 0x0005,
+        kMaxCpus = 0x000F,
+        kFileDir = 0x0019
+    };
 
     FwCfg(uint64_t ram_size, uint16_t cpus);
 

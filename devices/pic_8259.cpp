@@ -11,9 +11,12 @@ Pic8259Chip::Pic8259Chip(bool is_master, uint8_t elcr_mask)
 
 void Pic8259Chip::write_command(uint8_t value) {
     // Bit 4 set marks ICW1; otherwise bit 3 tells OCW3 (1) from OCW2 (0).
-    if (value & 0x10) icw1(value);
-    else if (value & 0x08) ocw3(value);
-    else ocw2(value);
+    if (value & 0x10)
+        icw1(value);
+    else if (value & 0x08)
+        ocw3(value);
+    else
+        ocw2(value);
 }
 
 // ICW1 starts the initialization sequence. The data sheet's "Initialization Command Words":
@@ -68,10 +71,10 @@ void Pic8259Chip::ocw2(uint8_t value) {
     case 5: // rotate on non-specific EOI
         if (highest != 8) end_of_interrupt(highest_ir, true);
         break;
-    case 3: end_of_interrupt(level, false); break; // specific EOI
-    case 7: end_of_interrupt(level, true); break;  // rotate on specific EOI
+    case 3: end_of_interrupt(level, false); break;  // specific EOI
+    case 7: end_of_interrupt(level, true); break;   // rotate on specific EOI
     case 6: priority_add_ = (level + 1) & 7; break; // set priority: level becomes lowest
-    default: break;                                // 2: no operation
+    default: break;                                 // 2: no operation
     }
 }
 
@@ -102,13 +105,17 @@ uint8_t Pic8259Chip::read_command() {
 void Pic8259Chip::set_input(unsigned ir, bool level) {
     const uint8_t m = static_cast<uint8_t>(1u << (ir & 7));
     if (level_triggered(m)) {
-        if (level) irr_ |= m; // level mode: the request lasts as long as the line is high
-        else irr_ &= static_cast<uint8_t>(~m);
+        if (level)
+            irr_ |= m; // level mode: the request lasts as long as the line is high
+        else
+            irr_ &= static_cast<uint8_t>(~m);
     } else if (level && !(input_levels_ & m)) {
         irr_ |= m; // edge mode: only a rising edge requests
     }
-    if (level) input_levels_ |= m;
-    else input_levels_ &= static_cast<uint8_t>(~m);
+    if (level)
+        input_levels_ |= m;
+    else
+        input_levels_ &= static_cast<uint8_t>(~m);
 }
 
 void Pic8259Chip::set_cascade_input(unsigned ir, bool level) {
@@ -147,8 +154,8 @@ void Pic8259Chip::acknowledge(unsigned ir) {
 }
 
 Pic8259Chip::View Pic8259Chip::view() const {
-    return {irr_, isr_, imr_, vector_base_, priority_add_, elcr_,
-            initialized_, auto_eoi_, special_mask_, special_fully_nested_};
+    return {irr_,  isr_,         imr_,      vector_base_,  priority_add_,
+            elcr_, initialized_, auto_eoi_, special_mask_, special_fully_nested_};
 }
 
 // --- The cascaded pair ----------------------------------------------------------------------
@@ -157,13 +164,16 @@ Pic8259Chip::View Pic8259Chip::view() const {
 Pic8259::Pic8259()
     : master_(true, 0xF8), slave_(false, 0xDE), master_ports_(*this, Ports::Kind::Master),
       slave_ports_(*this, Ports::Kind::Slave), elcr_ports_(*this, Ports::Kind::Elcr) {
-    for (unsigned i = 0; i < lines_.size(); ++i) lines_[i].bind(this, i);
+    for (unsigned i = 0; i < lines_.size(); ++i)
+        lines_[i].bind(this, i);
 }
 
 void Pic8259::set_irq_level(unsigned irq, bool level) {
     irq &= 15;
-    if (irq < 8) master_.set_input(irq, level);
-    else slave_.set_input(irq - 8, level);
+    if (irq < 8)
+        master_.set_input(irq, level);
+    else
+        slave_.set_input(irq - 8, level);
     update_cascade();
 }
 
@@ -219,12 +229,16 @@ void Pic8259::write_byte(Ports::Kind kind, uint16_t offset, uint8_t value) {
     case Ports::Kind::Master: chip = &master_; break;
     case Ports::Kind::Slave: chip = &slave_; break;
     case Ports::Kind::Elcr:
-        if (offset == 0) master_.write_elcr(value);
-        else slave_.write_elcr(value);
+        if (offset == 0)
+            master_.write_elcr(value);
+        else
+            slave_.write_elcr(value);
         return;
     }
-    if (offset == 0) chip->write_command(value);
-    else chip->write_data(value);
+    if (offset == 0)
+        chip->write_command(value);
+    else
+        chip->write_data(value);
     update_cascade();
 }
 

@@ -82,8 +82,10 @@ uint8_t Uart16550::read_byte(uint16_t offset) {
 void Uart16550::write_byte(uint16_t offset, uint8_t value) {
     switch (offset) {
     case RBR_THR_DLL:
-        if (dlab()) divisor_ = static_cast<uint16_t>((divisor_ & 0xFF00) | value);
-        else write_thr(value);
+        if (dlab())
+            divisor_ = static_cast<uint16_t>((divisor_ & 0xFF00) | value);
+        else
+            write_thr(value);
         break;
     case IER_DLM:
         if (dlab()) {
@@ -182,11 +184,14 @@ uint8_t Uart16550::read_msr() {
 uint8_t Uart16550::compute_iir() const {
     uint8_t id = kIirNone;
     const unsigned trigger = kTriggerLevels[fcr_ >> 6];
-    if ((ier_ & kIerElsi) && lsr_errors_) id = kIirRls;
+    if ((ier_ & kIerElsi) && lsr_errors_)
+        id = kIirRls;
     else if ((ier_ & kIerErbfi) && !rx_.empty())
         id = (!fifo_enabled_ || rx_.size() >= trigger) ? kIirRda : kIirTimeout;
-    else if ((ier_ & kIerEtbei) && thre_pending_) id = kIirThre;
-    else if ((ier_ & kIerEdssi) && msr_deltas_) id = kIirModem;
+    else if ((ier_ & kIerEtbei) && thre_pending_)
+        id = kIirThre;
+    else if ((ier_ & kIerEdssi) && msr_deltas_)
+        id = kIirModem;
     return static_cast<uint8_t>(id | (fifo_enabled_ ? kIirFifoBits : 0));
 }
 
@@ -198,7 +203,9 @@ uint8_t Uart16550::compute_lsr() const {
     return v;
 }
 
-uint8_t Uart16550::compute_msr() const { return static_cast<uint8_t>(msr_lines_ | msr_deltas_); }
+uint8_t Uart16550::compute_msr() const {
+    return static_cast<uint8_t>(msr_lines_ | msr_deltas_);
+}
 
 bool Uart16550::receive(uint8_t byte) {
     // In loopback the serial input is disconnected from the line (datasheet, MCR bit 4).

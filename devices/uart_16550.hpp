@@ -18,8 +18,16 @@ namespace hvlab::devices {
 class Uart16550 : public PortDevice {
   public:
     // Register offsets (DLAB = LCR bit 7 selects DLL/DLM at offsets 0/1).
-    enum Reg : uint16_t { RBR_THR_DLL = 0, IER_DLM = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5,
-                          MSR = 6, SCR = 7 };
+    enum Reg : uint16_t {
+        RBR_THR_DLL = 0,
+        IER_DLM = 1,
+        IIR_FCR = 2,
+        LCR = 3,
+        MCR = 4,
+        LSR = 5,
+        MSR = 6,
+        SCR = 7
+    };
     static constexpr unsigned kFifoDepth = 16;
 
     explicit Uart16550(ByteSink& out, IrqLine* irq = nullptr);
@@ -71,13 +79,13 @@ class Uart16550 : public PortDevice {
     IrqLine* irq_;
     std::deque<uint8_t> rx_;
     uint16_t divisor_;
-    uint8_t rbr_ = 0;       // last byte taken from the receiver (RBR re-reads it when empty)
+    uint8_t rbr_ = 0; // last byte taken from the receiver (RBR re-reads it when empty)
     uint8_t ier_, lcr_, mcr_, scr_, fcr_;
-    uint8_t lsr_errors_;    // OE/PE/FE/BI (LSR bits 4:1), cleared by reading LSR
-    uint8_t msr_deltas_;    // DCTS/DDSR/TERI/DDCD (MSR bits 3:0), cleared by reading MSR
-    uint8_t msr_lines_;     // CTS/DSR/RI/DCD (MSR bits 7:4) as last sampled
+    uint8_t lsr_errors_; // OE/PE/FE/BI (LSR bits 4:1), cleared by reading LSR
+    uint8_t msr_deltas_; // DCTS/DDSR/TERI/DDCD (MSR bits 3:0), cleared by reading MSR
+    uint8_t msr_lines_;  // CTS/DSR/RI/DCD (MSR bits 7:4) as last sampled
     bool fifo_enabled_;
-    bool thre_pending_;     // the THR-empty interrupt condition (cleared by IIR read or THR write)
+    bool thre_pending_; // the THR-empty interrupt condition (cleared by IIR read or THR write)
     bool irq_level_ = false;
     uint64_t odd_size_accesses_ = 0;
 };

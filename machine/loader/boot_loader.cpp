@@ -41,14 +41,18 @@ BootInfo load_boot_image(const BootSpec& spec, mmu::PhysBus& bus, cpu::CpuState&
 std::vector<ModuleSpec> parse_initrd_list(const std::string& list) {
     std::vector<std::string> items(1);
     for (size_t i = 0; i < list.size(); ++i) {
-        if (list[i] != ',') items.back() += list[i];
-        else if (i + 1 < list.size() && list[i + 1] == ',') items.back() += ',', ++i;
-        else items.emplace_back();
+        if (list[i] != ',')
+            items.back() += list[i];
+        else if (i + 1 < list.size() && list[i + 1] == ',')
+            items.back() += ',', ++i;
+        else
+            items.emplace_back();
     }
     std::vector<ModuleSpec> out;
     for (const std::string& item : items) {
         const size_t space = item.find(' ');
-        ModuleSpec m{item.substr(0, space), space == std::string::npos ? "" : item.substr(space + 1)};
+        ModuleSpec m{item.substr(0, space),
+                     space == std::string::npos ? "" : item.substr(space + 1)};
         if (m.path.empty()) throw UserError("empty module name in initrd list '" + list + "'");
         out.push_back(std::move(m));
     }

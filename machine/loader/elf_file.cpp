@@ -18,7 +18,9 @@ std::string hex(uint64_t v) {
 }
 
 // [off, off + len) lies inside a file of `size` bytes (no overflow).
-bool in_file(uint64_t off, uint64_t len, uint64_t size) { return off <= size && len <= size - off; }
+bool in_file(uint64_t off, uint64_t len, uint64_t size) {
+    return off <= size && len <= size - off;
+}
 
 template <class T> T read_struct(const std::vector<uint8_t>& f, uint64_t off) {
     T v;
@@ -34,8 +36,8 @@ struct Header {
 
 template <class Ehdr> Header read_header(const std::vector<uint8_t>& f) {
     const auto e = read_struct<Ehdr>(f, 0);
-    return {e.e_type, e.e_machine, e.e_phentsize, e.e_phnum, e.e_shentsize, e.e_shnum,
-            e.e_entry, e.e_phoff, e.e_shoff};
+    return {e.e_type,  e.e_machine, e.e_phentsize, e.e_phnum, e.e_shentsize,
+            e.e_shnum, e.e_entry,   e.e_phoff,     e.e_shoff};
 }
 
 template <class Phdr>
@@ -55,8 +57,8 @@ std::vector<ElfSegment> read_loads(const std::vector<uint8_t>& f, const Header& 
                             ") lies past the end of the file (" + hex(f.size()) + " bytes)");
         if (uint64_t{p.p_paddr} + p.p_memsz < p.p_paddr)
             throw UserError(seg + " wraps around the address space");
-        out.push_back({i, p.p_offset, p.p_vaddr, p.p_paddr, p.p_filesz, p.p_memsz,
-                       (p.p_flags & PF_X) != 0});
+        out.push_back(
+            {i, p.p_offset, p.p_vaddr, p.p_paddr, p.p_filesz, p.p_memsz, (p.p_flags & PF_X) != 0});
     }
     return out;
 }
@@ -124,8 +126,10 @@ ElfFile parse_elf(const std::vector<uint8_t>& f, const std::string& path) {
     if (f[EI_VERSION] != EV_CURRENT)
         throw UserError(path + ": unknown ELF version " + std::to_string(f[EI_VERSION]));
     switch (f[EI_CLASS]) {
-    case ELFCLASS32: return parse_class<Elf32_Ehdr, Elf32_Phdr, Elf32_Shdr, Elf32_Sym>(f, path, false);
-    case ELFCLASS64: return parse_class<Elf64_Ehdr, Elf64_Phdr, Elf64_Shdr, Elf64_Sym>(f, path, true);
+    case ELFCLASS32:
+        return parse_class<Elf32_Ehdr, Elf32_Phdr, Elf32_Shdr, Elf32_Sym>(f, path, false);
+    case ELFCLASS64:
+        return parse_class<Elf64_Ehdr, Elf64_Phdr, Elf64_Shdr, Elf64_Sym>(f, path, true);
     default: throw UserError(path + ": unknown ELF class " + std::to_string(f[EI_CLASS]));
     }
 }

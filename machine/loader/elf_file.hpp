@@ -20,9 +20,9 @@ struct ElfSegment {
 
 struct ElfFile {
     bool is64;
-    uint16_t machine; // e_machine (EM_386, EM_X86_64, ...)
-    uint16_t type;    // e_type (ET_EXEC, ...)
-    uint64_t entry;   // e_entry as written (a virtual address)
+    uint16_t machine;              // e_machine (EM_386, EM_X86_64, ...)
+    uint16_t type;                 // e_type (ET_EXEC, ...)
+    uint64_t entry;                // e_entry as written (a virtual address)
     std::vector<ElfSegment> loads; // PT_LOAD entries with p_memsz > 0, in file order
     std::vector<Symbol> symbols;   // named functions/objects of .symtab (empty if absent)
 };

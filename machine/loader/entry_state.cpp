@@ -25,14 +25,16 @@ constexpr std::array<uint64_t, 5> kMultibootGdt = {0, 0x00CF9A000000FFFF, 0x00CF
 // Long mode: null, 64-bit code (L = 1, D = 0), data.
 constexpr std::array<uint64_t, 3> kElf64Gdt = {0, 0x00AF9B000000FFFF, 0x00CF93000000FFFF};
 
-template <size_t N> void write_gdt(CpuState& cpu, mmu::PhysBus& bus, const std::array<uint64_t, N>& gdt) {
+template <size_t N>
+void write_gdt(CpuState& cpu, mmu::PhysBus& bus, const std::array<uint64_t, N>& gdt) {
     if (!bus.write_bytes(Hpa(kGdtAddr), gdt.data(), sizeof(gdt)))
         throw UserError("RAM is too small for the boot GDT at 0x8000");
     cpu.gdtr = {kGdtAddr, static_cast<uint32_t>(sizeof(gdt) - 1)};
 }
 
 void flat_segments(CpuState& cpu, uint32_t code_attr) {
-    for (unsigned s = ES; s <= GS; ++s) cpu.seg[s] = {kDataSel, 0, 0xFFFF'FFFF, kData32Attr};
+    for (unsigned s = ES; s <= GS; ++s)
+        cpu.seg[s] = {kDataSel, 0, 0xFFFF'FFFF, kData32Attr};
     cpu.seg[CS] = {kCodeSel, 0, 0xFFFF'FFFF, code_attr};
 }
 
@@ -53,7 +55,8 @@ void write_identity_map(mmu::PhysBus& bus) {
     const uint64_t pdpt = kPml4Addr + 0x1000, pd = kPml4Addr + 0x2000;
     std::array<uint64_t, 512 * 6> t{}; // PML4, PDPT, PD0..PD3
     t[0] = pdpt | kPresentWritable;
-    for (uint64_t i = 0; i < 4; ++i) t[512 + i] = (pd + i * 0x1000) | kPresentWritable;
+    for (uint64_t i = 0; i < 4; ++i)
+        t[512 + i] = (pd + i * 0x1000) | kPresentWritable;
     for (uint64_t j = 0; j < 4 * 512; ++j)
         t[1024 + j] = (j << 21) | kPresentWritable | kPageSize;
     if (!bus.write_bytes(Hpa(kPml4Addr), t.data(), sizeof(t)))

@@ -14,7 +14,9 @@ std::string hex(uint64_t v) {
     return b;
 }
 
-bool overlaps(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2) { return s1 < e2 && s2 < e1; }
+bool overlaps(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2) {
+    return s1 < e2 && s2 < e1;
+}
 
 void add(std::vector<E820Entry>& m, uint64_t base, uint64_t end, uint32_t type) {
     if (end > base) m.push_back({base, end - base, type});
@@ -29,7 +31,8 @@ std::vector<E820Entry> e820_map(const PhysBus& bus) {
     add(m, kBiosShadowStart, PhysBus::kLegacyHoleEnd, E820Entry::Reserved);
     add(m, PhysBus::kLegacyHoleEnd, low_end, E820Entry::Available);
     add(m, kBiosFlashStart, PhysBus::kHighRamStart, E820Entry::Reserved);
-    if (bus.high_ram_size()) add(m, PhysBus::kHighRamStart, bus.high_ram_end(), E820Entry::Available);
+    if (bus.high_ram_size())
+        add(m, PhysBus::kHighRamStart, bus.high_ram_end(), E820Entry::Available);
     return m;
 }
 

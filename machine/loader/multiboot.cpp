@@ -43,10 +43,11 @@ Image elf_image(const std::vector<uint8_t>& file, const std::string& path) {
     if (elf.is64 || elf.machine != EM_386)
         throw UserError(path + ": Multiboot ELF image is not for i386 (e_machine " +
                         std::to_string(elf.machine) + ")");
-    Image img{BootInfo::Kind::MultibootElf32, ~uint64_t{0}, 0, physical_entry(elf), {}, elf.symbols};
+    Image img{
+        BootInfo::Kind::MultibootElf32, ~uint64_t{0}, 0, physical_entry(elf), {}, elf.symbols};
     for (const ElfSegment& s : elf.loads) {
-        img.pieces.push_back({"segment " + std::to_string(s.index), s.paddr,
-                              file.data() + s.offset, s.filesz, s.memsz});
+        img.pieces.push_back({"segment " + std::to_string(s.index), s.paddr, file.data() + s.offset,
+                              s.filesz, s.memsz});
         img.low = std::min(img.low, s.paddr);
         img.high = std::max(img.high, s.paddr + s.memsz);
     }

@@ -12,8 +12,8 @@ namespace hvlab::machine {
 namespace {
 
 constexpr const char* kBootloaderName = "qemu"; // what QEMU reports, so guests see the same
-constexpr uint64_t kModEntrySize = 16;           // mod_start, mod_end, string, reserved
-constexpr uint32_t kMmapEntrySize = 20;          // the "size" field: bytes after itself
+constexpr uint64_t kModEntrySize = 16;          // mod_start, mod_end, string, reserved
+constexpr uint32_t kMmapEntrySize = 20;         // the "size" field: bytes after itself
 
 std::string hex(uint64_t v) {
     char b[32];
@@ -22,7 +22,8 @@ std::string hex(uint64_t v) {
 }
 
 void put32(std::vector<uint8_t>& b, uint64_t off, uint64_t v) {
-    for (unsigned i = 0; i < 4; ++i) b[off + i] = static_cast<uint8_t>(v >> (8 * i));
+    for (unsigned i = 0; i < 4; ++i)
+        b[off + i] = static_cast<uint8_t>(v >> (8 * i));
 }
 void put64(std::vector<uint8_t>& b, uint64_t off, uint64_t v) {
     put32(b, off, v);
@@ -59,8 +60,8 @@ MultibootInfoBlock build_block(const BootSpec& spec, uint64_t image_low, uint64_
     const uint64_t mbinfo = page_align(image_size);
     uint64_t cmdline_len = spec.image_path.size() + 1 + spec.append.size() + 1;
     if (n) cmdline_len += initrd_string(spec.modules).size() + 1;
-    uint64_t size = page_align(mbinfo + kModEntrySize * n + cmdline_len +
-                               std::strlen(kBootloaderName) + 1);
+    uint64_t size =
+        page_align(mbinfo + kModEntrySize * n + cmdline_len + std::strlen(kBootloaderName) + 1);
     MultibootInfoBlock t;
     t.bytes.assign(size - mbinfo, 0);
     t.start = image_low + mbinfo;
@@ -99,7 +100,8 @@ std::string initrd_string(const std::vector<ModuleSpec>& modules) {
     std::string s;
     for (size_t i = 0; i < modules.size(); ++i) {
         if (i) s += ',';
-        for (char c : module_cmdline(modules[i])) s += c == ',' ? std::string(",,") : std::string(1, c);
+        for (char c : module_cmdline(modules[i]))
+            s += c == ',' ? std::string(",,") : std::string(1, c);
     }
     return s;
 }
@@ -108,7 +110,8 @@ MultibootInfoBlock prepare_multiboot_info(const BootSpec& spec, const mmu::PhysB
                                           uint64_t image_low, uint64_t image_size) {
     MultibootInfoBlock t = build_block(spec, image_low, image_size);
     const uint64_t start = t.start, end = start + t.bytes.size();
-    const std::string what = spec.modules.empty() ? "boot information" : "boot information and modules";
+    const std::string what =
+        spec.modules.empty() ? "boot information" : "boot information and modules";
     const std::string range = " [" + hex(start) + ", " + hex(end) + ")";
     if (end > (uint64_t{1} << 32))
         throw UserError(spec.image_path + ": " + what + range +
@@ -124,8 +127,9 @@ uint64_t write_multiboot_info(const MultibootInfoBlock& t, mmu::PhysBus& bus,
     loaded.emplace_back(t.start, t.start + t.bytes.size());
 
     std::vector<uint8_t> info(kInfoSize, 0);
-    put32(info, mbi::kFlags, mbi::kFlagMem | mbi::kFlagBootDevice | mbi::kFlagCmdline |
-                                 mbi::kFlagMods | mbi::kFlagMmap | mbi::kFlagLoaderName);
+    put32(info, mbi::kFlags,
+          mbi::kFlagMem | mbi::kFlagBootDevice | mbi::kFlagCmdline | mbi::kFlagMods |
+              mbi::kFlagMmap | mbi::kFlagLoaderName);
     put32(info, mbi::kMemLower, mem_lower_kib(bus));
     put32(info, mbi::kMemUpper, mem_upper_kib(bus));
     put32(info, mbi::kBootDevice, 0x8000FFFF); // first BIOS disk, no partition: QEMU's value

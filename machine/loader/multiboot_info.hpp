@@ -29,14 +29,16 @@ inline constexpr uint32_t kBootloaderMagic = 0x2BADB002; // EAX at entry
 
 namespace mbi {
 // Offsets in the information structure and its flag bits.
-inline constexpr unsigned kFlags = 0, kMemLower = 4, kMemUpper = 8, kBootDevice = 12,
-                          kCmdline = 16, kModsCount = 20, kModsAddr = 24, kMmapLength = 44,
-                          kMmapAddr = 48, kBootLoaderName = 64;
+inline constexpr unsigned kFlags = 0, kMemLower = 4, kMemUpper = 8, kBootDevice = 12, kCmdline = 16,
+                          kModsCount = 20, kModsAddr = 24, kMmapLength = 44, kMmapAddr = 48,
+                          kBootLoaderName = 64;
 inline constexpr uint32_t kFlagMem = 1u << 0, kFlagBootDevice = 1u << 1, kFlagCmdline = 1u << 2,
                           kFlagMods = 1u << 3, kFlagMmap = 1u << 6, kFlagLoaderName = 1u << 9;
 } // namespace mbi
 
-constexpr uint64_t page_align(uint64_t v) { return (v + 0xFFF) & ~uint64_t{0xFFF}; }
+constexpr uint64_t page_align(uint64_t v) {
+    return (v + 0xFFF) & ~uint64_t{0xFFF};
+}
 
 // What goes after the image: module list, strings and modules, built in memory and checked
 // before anything is written, so a refused boot leaves RAM untouched.

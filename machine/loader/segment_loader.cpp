@@ -16,16 +16,20 @@ std::string hex(uint64_t v) {
     return b;
 }
 
-std::string range(uint64_t s, uint64_t e) { return "[" + hex(s) + ", " + hex(e) + ")"; }
+std::string range(uint64_t s, uint64_t e) {
+    return "[" + hex(s) + ", " + hex(e) + ")";
+}
 
 void check_piece(const LoadPiece& p, const std::string& path, const mmu::PhysBus& bus,
                  uint64_t reserved_start) {
     const uint64_t end = p.addr + p.memsz;
     const std::string where = path + ": " + p.label + " " + range(p.addr, end) + " ";
     if (end < p.addr) throw UserError(where + "wraps around the address space");
-    if (std::string why = ram_conflict(bus, p.addr, end); !why.empty()) throw UserError(where + why);
+    if (std::string why = ram_conflict(bus, p.addr, end); !why.empty())
+        throw UserError(where + why);
     if (p.addr < kInfoEnd && reserved_start < end)
-        throw UserError(where + "overlaps the boot loader's data " + range(reserved_start, kInfoEnd));
+        throw UserError(where + "overlaps the boot loader's data " +
+                        range(reserved_start, kInfoEnd));
 }
 
 void check_disjoint(std::vector<const LoadPiece*> sorted, const std::string& path) {

@@ -11,9 +11,9 @@
 namespace hvlab::machine {
 
 struct LoadPiece {
-    std::string label;   // "segment 2", "a.out kludge image": names it in messages
-    uint64_t addr;       // physical load address
-    const uint8_t* data; // filesz bytes from the file
+    std::string label;      // "segment 2", "a.out kludge image": names it in messages
+    uint64_t addr;          // physical load address
+    const uint8_t* data;    // filesz bytes from the file
     uint64_t filesz, memsz; // memsz - filesz bytes of zeros follow (bss)
 };
 

@@ -11,12 +11,14 @@ namespace {
 std::vector<uint8_t> read_item(FwCfg& d, uint16_t key, size_t n) {
     d.port_write(0, 2, key);
     std::vector<uint8_t> out;
-    for (size_t i = 0; i < n; ++i) out.push_back(static_cast<uint8_t>(d.port_read(1, 1)));
+    for (size_t i = 0; i < n; ++i)
+        out.push_back(static_cast<uint8_t>(d.port_read(1, 1)));
     return out;
 }
 uint64_t le(const std::vector<uint8_t>& b) {
     uint64_t v = 0;
-    for (size_t i = 0; i < b.size(); ++i) v |= uint64_t{b[i]} << (8 * i);
+    for (size_t i = 0; i < b.size(); ++i)
+        v |= uint64_t{b[i]} << (8 * i);
     return v;
 }
 } // namespace

@@ -15,8 +15,14 @@ struct Pic {
     uint8_t slave_in(uint16_t o) { return static_cast<uint8_t>(p.slave_ports().port_read(o, 1)); }
     // The BIOS/Linux sequence: edge, cascade, ICW4; vectors 0x20 / 0x28; slave on IR2.
     void init(uint8_t master_mask = 0, uint8_t slave_mask = 0) {
-        master(0, 0x11); master(1, 0x20); master(1, 0x04); master(1, 0x01);
-        slave(0, 0x11); slave(1, 0x28); slave(1, 0x02); slave(1, 0x01);
+        master(0, 0x11);
+        master(1, 0x20);
+        master(1, 0x04);
+        master(1, 0x01);
+        slave(0, 0x11);
+        slave(1, 0x28);
+        slave(1, 0x02);
+        slave(1, 0x01);
         master(1, master_mask);
         slave(1, slave_mask);
     }
@@ -42,7 +48,8 @@ TEST_CASE("PIC: writing 0xFF to both masks masks everything", "[pic]") {
     t.slave(1, 0xFF);
     CHECK(t.master_in(1) == 0xFF);
     CHECK(t.slave_in(1) == 0xFF);
-    for (unsigned irq = 0; irq < 16; ++irq) t.p.raise_irq(irq);
+    for (unsigned irq = 0; irq < 16; ++irq)
+        t.p.raise_irq(irq);
     CHECK(t.p.pending_vector() == -1);
     // Without initialization, too (a guest that only masks the PIC).
     Pic raw;
@@ -62,15 +69,15 @@ TEST_CASE("PIC priority: lower IR wins, in-service blocks lower, EOI releases", 
     CHECK(t.p.acknowledge() == 0x21);
     t.master(0, 0x0B); // OCW3: read ISR
     CHECK(t.master_in(0) == 0x02);
-    t.master(0, 0x0A); // OCW3: read IRR
-    CHECK(t.master_in(0) == 0x28); // IRQ 3 and the masked IRQ 5 are requested
+    t.master(0, 0x0A);                 // OCW3: read IRR
+    CHECK(t.master_in(0) == 0x28);     // IRQ 3 and the masked IRQ 5 are requested
     CHECK(t.p.pending_vector() == -1); // IRQ 3 is below the in-service IRQ 1
-    t.master(0, 0x20); // non-specific EOI
+    t.master(0, 0x20);                 // non-specific EOI
     CHECK(t.p.pending_vector() == 0x23);
     t.master(1, 0xD5); // unmask IRQ 5 as well (IRQ 1, 3 unmasked)
     CHECK(t.p.acknowledge() == 0x23);
     CHECK(t.p.pending_vector() == -1); // IRQ 5 waits for IRQ 3's EOI
-    t.master(0, 0x63); // specific EOI for IR3
+    t.master(0, 0x63);                 // specific EOI for IR3
     CHECK(t.p.pending_vector() == 0x25);
 }
 
@@ -104,7 +111,7 @@ TEST_CASE("PIC cascade: slave IRQs arrive through master IR2", "[pic]") {
     CHECK(t.p.acknowledge() == 0x2C);
     CHECK(t.p.peek_master().isr == 0x04);
     CHECK(t.p.peek_slave().isr == 0x10);
-    t.p.raise_irq(9); // slave IR1 outranks the in-service IR4 on the slave...
+    t.p.raise_irq(9);                  // slave IR1 outranks the in-service IR4 on the slave...
     CHECK(t.p.pending_vector() == -1); // ...but master IR2 is in service (not SFNM)
     t.slave(0, 0x20);
     t.master(0, 0x20);
@@ -131,7 +138,10 @@ TEST_CASE("PIC INTA with nothing pending gives the spurious IRQ 7 vector", "[pic
 
 TEST_CASE("PIC auto-EOI leaves ISR clear", "[pic]") {
     Pic t;
-    t.master(0, 0x11); t.master(1, 0x30); t.master(1, 0x04); t.master(1, 0x03); // AEOI
+    t.master(0, 0x11);
+    t.master(1, 0x30);
+    t.master(1, 0x04);
+    t.master(1, 0x03); // AEOI
     t.master(1, 0x00);
     t.p.raise_irq(0);
     CHECK(t.p.acknowledge() == 0x30);
@@ -149,7 +159,7 @@ TEST_CASE("PIC rotation makes the serviced level lowest", "[pic]") {
     t.p.raise_irq(0);
     t.p.raise_irq(7);
     CHECK(t.p.pending_vector() == 0x27); // IR7 now outranks IR0
-    t.master(0, 0xC4); // set priority: IR4 lowest, so IR5 is highest
+    t.master(0, 0xC4);                   // set priority: IR4 lowest, so IR5 is highest
     CHECK(t.p.pending_vector() == 0x27); // IR7 comes before IR0 (5,6,7,0,...)
 }
 
@@ -200,7 +210,10 @@ TEST_CASE("PIC ELCR level mode: the request follows the line and survives INTA",
 
 TEST_CASE("PIC ICW1.LTIM puts every input of the chip in level mode", "[pic]") {
     Pic t;
-    t.master(0, 0x19); t.master(1, 0x40); t.master(1, 0x04); t.master(1, 0x01);
+    t.master(0, 0x19);
+    t.master(1, 0x40);
+    t.master(1, 0x04);
+    t.master(1, 0x01);
     t.master(1, 0x00);
     t.p.set_irq_level(3, true);
     CHECK(t.p.acknowledge() == 0x43);

@@ -40,8 +40,8 @@ TEST_CASE("UART THR write reaches the sink and LSR shows THRE|TEMT right after",
 
 TEST_CASE("UART divisor latch round-trips with DLAB and hides IER/RBR", "[uart]") {
     Uart t;
-    t.outb(U::IER_DLM, 0x05);  // IER before DLAB
-    t.outb(U::LCR, 0x83);      // DLAB, 8N1
+    t.outb(U::IER_DLM, 0x05); // IER before DLAB
+    t.outb(U::LCR, 0x83);     // DLAB, 8N1
     t.outb(U::RBR_THR_DLL, 0x01);
     t.outb(U::IER_DLM, 0x02);
     CHECK(t.in(U::RBR_THR_DLL) == 0x01);
@@ -80,24 +80,25 @@ TEST_CASE("UART received data sets DR and is read from RBR in order", "[uart]") 
 
 TEST_CASE("UART IIR priority: line status > RX data > THR empty > modem status", "[uart]") {
     Uart t;
-    t.outb(U::MCR, 0x10);      // loopback: CTS, DSR, DCD drop (deltas DCTS, DDSR, DDCD)
-    t.outb(U::IER_DLM, 0x0F);  // everything on; THR is empty, so THRE is pending
+    t.outb(U::MCR, 0x10);        // loopback: CTS, DSR, DCD drop (deltas DCTS, DDSR, DDCD)
+    t.outb(U::IER_DLM, 0x0F);    // everything on; THR is empty, so THRE is pending
     t.outb(U::RBR_THR_DLL, 'a'); // loops back: RX data
     t.outb(U::RBR_THR_DLL, 'b'); // no FIFO: overrun
     CHECK(t.irq.level);
-    CHECK(t.u.peek_iir() == 0x06); // receiver line status
-    CHECK(t.in(U::LSR) == 0x63);   // DR | OE | THRE | TEMT; reading clears OE
-    CHECK(t.in(U::IIR_FCR) == 0x04); // received data available
+    CHECK(t.u.peek_iir() == 0x06);      // receiver line status
+    CHECK(t.in(U::LSR) == 0x63);        // DR | OE | THRE | TEMT; reading clears OE
+    CHECK(t.in(U::IIR_FCR) == 0x04);    // received data available
     CHECK(t.in(U::RBR_THR_DLL) == 'b'); // the overrun overwrote RBR
     CHECK(t.in(U::IIR_FCR) == 0x02);    // THR empty; this read clears it
     CHECK(t.in(U::IIR_FCR) == 0x00);    // modem status (bit 0 clear: pending)
     CHECK(t.irq.level);
-    CHECK((t.in(U::MSR) & 0x0F) == 0x0B); // DCTS, DDSR, DDCD; the read clears them
+    CHECK((t.in(U::MSR)&0x0F) == 0x0B); // DCTS, DDSR, DDCD; the read clears them
     CHECK(t.in(U::IIR_FCR) == 0x01);
     CHECK_FALSE(t.irq.level);
 }
 
-TEST_CASE("UART THRE interrupt: raised by enabling ETBEI, cleared by IIR read, re-armed by THR", "[uart]") {
+TEST_CASE("UART THRE interrupt: raised by enabling ETBEI, cleared by IIR read, re-armed by THR",
+          "[uart]") {
     Uart t;
     t.outb(U::IER_DLM, 0x02);
     CHECK(t.irq.level);
@@ -129,13 +130,16 @@ TEST_CASE("UART FIFO: IIR bits 7:6, trigger level, timeout indication, 16-byte d
     t.outb(U::IER_DLM, 0x01);
     t.u.receive('1');
     CHECK(t.u.peek_iir() == 0xCC); // below the trigger: character timeout
-    for (char c : std::string("234")) t.u.receive(static_cast<uint8_t>(c));
+    for (char c : std::string("234"))
+        t.u.receive(static_cast<uint8_t>(c));
     CHECK(t.u.peek_iir() == 0xC4); // at the trigger: data available
-    for (int i = 4; i < 16; ++i) CHECK(t.u.receive('x'));
+    for (int i = 4; i < 16; ++i)
+        CHECK(t.u.receive('x'));
     CHECK_FALSE(t.u.receive('!')); // 17th byte: overrun, lost
-    CHECK((t.in(U::LSR) & 0x02) == 0x02);
+    CHECK((t.in(U::LSR)&0x02) == 0x02);
     std::string got;
-    while (t.in(U::LSR) & 0x01) got += static_cast<char>(t.in(U::RBR_THR_DLL));
+    while (t.in(U::LSR)&0x01)
+        got += static_cast<char>(t.in(U::RBR_THR_DLL));
     CHECK(got == "1234xxxxxxxxxxxx");
     t.u.receive('r');
     t.outb(U::IIR_FCR, 0x43); // RCVR FIFO reset
@@ -147,17 +151,17 @@ TEST_CASE("UART FIFO: IIR bits 7:6, trigger level, timeout indication, 16-byte d
 TEST_CASE("UART loopback: THR goes to RBR, not the line; MSR mirrors MCR", "[uart]") {
     Uart t;
     t.outb(U::MCR, 0x10);
-    CHECK((t.in(U::MSR) & 0xF0) == 0x00);
-    t.outb(U::MCR, 0x1F); // DTR RTS OUT1 OUT2 -> DSR CTS RI DCD
+    CHECK((t.in(U::MSR)&0xF0) == 0x00);
+    t.outb(U::MCR, 0x1F);               // DTR RTS OUT1 OUT2 -> DSR CTS RI DCD
     CHECK(t.in(U::MSR) == 0xF0 + 0x0B); // lines, and deltas DCTS DDSR DDCD
-    t.outb(U::MCR, 0x1B); // OUT1 falls: trailing edge of RI
+    t.outb(U::MCR, 0x1B);               // OUT1 falls: trailing edge of RI
     CHECK(t.in(U::MSR) == (0xB0 | 0x04));
     t.outb(U::RBR_THR_DLL, 'L');
     CHECK(t.out.bytes.empty());
     CHECK(t.in(U::RBR_THR_DLL) == 'L');
     CHECK_FALSE(t.u.receive('h')); // the line input is disconnected in loopback
     t.outb(U::MCR, 0x03);
-    CHECK((t.in(U::MSR) & 0xF0) == 0xB0);
+    CHECK((t.in(U::MSR)&0xF0) == 0xB0);
     CHECK(t.u.receive('h'));
 }
 

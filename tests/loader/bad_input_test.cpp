@@ -50,7 +50,8 @@ TEST_CASE("ELF32 without a Multiboot header", "[loader][bad]") {
     ElfSpec s = basic_elf32();
     s.multiboot = false;
     const auto path = f.dir.write("plain32.elf", build_elf(s));
-    CHECK(f.boot_error(path) == path + ": ELF32 image has no Multiboot header in its first 8192 bytes");
+    CHECK(f.boot_error(path) ==
+          path + ": ELF32 image has no Multiboot header in its first 8192 bytes");
 }
 
 TEST_CASE("segment overlapping the 0xA0000 hole", "[loader][bad]") {
@@ -156,20 +157,24 @@ TEST_CASE("a.out kludge with inconsistent addresses", "[loader][bad]") {
     };
     const uint32_t k = 1u << 16;
     auto path = make({k, false, 0x100000, 0x100040, 0, 0, 0x100000});
-    CHECK(f.boot_error(path) == path + ": invalid Multiboot a.out kludge: header_addr is below load_addr");
+    CHECK(f.boot_error(path) ==
+          path + ": invalid Multiboot a.out kludge: header_addr is below load_addr");
     path = make({k, false, 0x100080, 0x100000, 0, 0, 0x100000});
     CHECK(f.boot_error(path) == path + ": invalid Multiboot a.out kludge: header_addr - load_addr "
                                        "points before the start of the file");
     path = make({k, false, 0x100040, 0x100000, 0x0F0000, 0, 0x100000});
-    CHECK(f.boot_error(path) == path + ": invalid Multiboot a.out kludge: load_end_addr is below load_addr");
+    CHECK(f.boot_error(path) ==
+          path + ": invalid Multiboot a.out kludge: load_end_addr is below load_addr");
     path = make({k, false, 0x100040, 0x100000, 0x180000, 0, 0x100000});
     CHECK(f.boot_error(path) == path + ": invalid Multiboot a.out kludge: load_end_addr 0x180000 "
                                        "lies past the end of the file");
     path = make({k, false, 0x100040, 0x100000, 0x101000, 0x100800, 0x100000});
-    CHECK(f.boot_error(path) == path + ": invalid Multiboot a.out kludge: bss_end_addr is below load_end_addr");
+    CHECK(f.boot_error(path) ==
+          path + ": invalid Multiboot a.out kludge: bss_end_addr is below load_end_addr");
     path = make({k, false, 0xA0040, 0xA0000, 0, 0, 0xA0000});
-    CHECK(f.boot_error(path) == path + ": a.out kludge image [0xa0000, 0xa2000) overlaps the legacy "
-                                       "hole [0xa0000, 0x100000)");
+    CHECK(f.boot_error(path) == path +
+                                    ": a.out kludge image [0xa0000, 0xa2000) overlaps the legacy "
+                                    "hole [0xa0000, 0x100000)");
 }
 
 TEST_CASE("truncated a.out kludge header", "[loader][bad]") {

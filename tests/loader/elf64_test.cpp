@@ -60,7 +60,8 @@ TEST_CASE("ELF64 identity map covers 0-4 GiB with 2 MiB pages", "[loader]") {
     LoaderFixture f;
     f.boot(f.dir.write("k64.elf", build_elf(basic_elf64())));
     CHECK(f.r64(0x1000) == (0x2000 | 3));
-    for (uint64_t i = 0; i < 4; ++i) CHECK(f.r64(0x2000 + 8 * i) == ((0x3000 + 0x1000 * i) | 3));
+    for (uint64_t i = 0; i < 4; ++i)
+        CHECK(f.r64(0x2000 + 8 * i) == ((0x3000 + 0x1000 * i) | 3));
     CHECK(f.r64(0x2000 + 8 * 4) == 0);
     // Walk three addresses by hand: low RAM, the LAPIC page, the last 2 MiB below 4 GiB.
     for (uint64_t va : {0x0ull, 0x100000ull, 0xFEE00000ull, 0xFFE00000ull}) {

@@ -80,7 +80,8 @@ std::vector<uint8_t> build(const ElfSpec& s, unsigned char elf_class) {
         sh[2].sh_type = SHT_STRTAB;
         sh[2].sh_offset = static_cast<decltype(sh[2].sh_offset)>(str_off);
         sh[2].sh_size = static_cast<decltype(sh[2].sh_size)>(strtab.size());
-        for (int i = 0; i < 3; ++i) put(f, sh_off + i * sizeof(Shdr), sh[i]);
+        for (int i = 0; i < 3; ++i)
+            put(f, sh_off + i * sizeof(Shdr), sh[i]);
         e.e_shoff = static_cast<decltype(e.e_shoff)>(sh_off);
         e.e_shentsize = sizeof(Shdr);
         e.e_shnum = 3;
@@ -92,9 +93,9 @@ std::vector<uint8_t> build(const ElfSpec& s, unsigned char elf_class) {
 
 std::vector<uint8_t> multiboot_header(const MultibootHeaderSpec& h) {
     const uint32_t magic = 0x1BADB002;
-    uint32_t words[8] = {magic, h.flags, static_cast<uint32_t>(-(magic + h.flags)),
-                         h.header_addr, h.load_addr, h.load_end_addr, h.bss_end_addr,
-                         h.entry_addr};
+    uint32_t words[8] = {magic,          h.flags,     static_cast<uint32_t>(-(magic + h.flags)),
+                         h.header_addr,  h.load_addr, h.load_end_addr,
+                         h.bss_end_addr, h.entry_addr};
     if (h.bad_checksum) words[2] ^= 1;
     std::vector<uint8_t> b(sizeof words);
     std::memcpy(b.data(), words, sizeof words);
@@ -108,7 +109,8 @@ std::vector<uint8_t> build_elf(const ElfSpec& spec) {
 
 std::vector<uint8_t> pattern(size_t n, uint8_t seed) {
     std::vector<uint8_t> b(n);
-    for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(seed + i * 7 + (i >> 8));
+    for (size_t i = 0; i < n; ++i)
+        b[i] = static_cast<uint8_t>(seed + i * 7 + (i >> 8));
     return b;
 }
 
@@ -126,7 +128,8 @@ ScratchDir::~ScratchDir() {
 std::string ScratchDir::write(const std::string& name, const std::vector<uint8_t>& bytes) const {
     const std::string p = path(name);
     std::ofstream out(p, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
     return p;
 }
 

@@ -27,7 +27,8 @@ struct LoaderFixture {
     uint8_t r8(uint64_t a) { return static_cast<uint8_t>(bus.read(Hpa(a), 1)); }
     std::string cstr(uint64_t a) {
         std::string s;
-        for (uint8_t c; (c = r8(a)) != 0 && s.size() < 4096; ++a) s += static_cast<char>(c);
+        for (uint8_t c; (c = r8(a)) != 0 && s.size() < 4096; ++a)
+            s += static_cast<char>(c);
         return s;
     }
     std::vector<uint8_t> bytes(uint64_t a, size_t n) {

@@ -20,7 +20,8 @@ std::vector<MmapEntry> read_mmap(LoaderFixture& f) {
     std::vector<MmapEntry> out;
     const uint32_t len = f.r32(kInfo + 44), addr = f.r32(kInfo + 48);
     for (uint32_t o = 0; o < len; o += 24)
-        out.push_back({f.r32(addr + o), f.r64(addr + o + 4), f.r64(addr + o + 12), f.r32(addr + o + 20)});
+        out.push_back(
+            {f.r32(addr + o), f.r64(addr + o + 4), f.r64(addr + o + 12), f.r32(addr + o + 20)});
     return out;
 }
 } // namespace
@@ -69,7 +70,8 @@ TEST_CASE("Multiboot entry state matches QEMU's option ROM", "[loader]") {
     CHECK(f.r64(c.gdtr.base + 16) == 0x00CF92000000FFFFull);
 }
 
-TEST_CASE("Multiboot information structure has QEMU's flags, memory sizes and strings", "[loader]") {
+TEST_CASE("Multiboot information structure has QEMU's flags, memory sizes and strings",
+          "[loader]") {
     LoaderFixture f;
     const auto path = f.dir.write("k.elf", build_elf(basic_elf32()));
     f.boot(path, "console=ttyS0 debug");
@@ -102,8 +104,11 @@ TEST_CASE("memory map for 256 MiB is SeaBIOS's E820 map", "[loader]") {
     const auto m = read_mmap(f);
     REQUIRE(m.size() == 5);
     const std::vector<std::tuple<uint64_t, uint64_t, uint32_t>> want = {
-        {0, 0x9FC00, 1}, {0x9FC00, 0x400, 2}, {0xF0000, 0x10000, 2},
-        {0x100000, 256 * kMiB - 0x100000, 1}, {0xFFFC0000, 0x40000, 2}};
+        {0, 0x9FC00, 1},
+        {0x9FC00, 0x400, 2},
+        {0xF0000, 0x10000, 2},
+        {0x100000, 256 * kMiB - 0x100000, 1},
+        {0xFFFC0000, 0x40000, 2}};
     for (size_t i = 0; i < m.size(); ++i) {
         CHECK(m[i].size == 20);
         CHECK(m[i].base == std::get<0>(want[i]));
@@ -134,7 +139,8 @@ TEST_CASE("modules are page-aligned after the boot information with their string
     CHECK(f.r32(kInfo + 20) == 2);
     const uint32_t mods = f.r32(kInfo + 24);
     CHECK(mods == 0x202000);
-    const uint32_t s1 = f.r32(mods), e1 = f.r32(mods + 4), s2 = f.r32(mods + 16), e2 = f.r32(mods + 20);
+    const uint32_t s1 = f.r32(mods), e1 = f.r32(mods + 4), s2 = f.r32(mods + 16),
+                   e2 = f.r32(mods + 20);
     CHECK(s1 == 0x203000); // the info page, then the first module on the next page
     CHECK(e1 == s1 + 5000);
     CHECK(s2 == 0x205000); // page_align(0x203000 + 5000)
@@ -167,7 +173,8 @@ TEST_CASE("a.out kludge loads from the header's addresses and wins over ELF head
     CHECK(info.entry == 0x300040);
     CHECK(f.cpu.rip == 0x300040);
     // load_addr maps to file offset header_offset - (header_addr - load_addr) = 0x1000.
-    CHECK(f.bytes(0x300000, 0x1000) == std::vector<uint8_t>(image.begin() + 0x1000, image.begin() + 0x2000));
+    CHECK(f.bytes(0x300000, 0x1000) ==
+          std::vector<uint8_t>(image.begin() + 0x1000, image.begin() + 0x2000));
     CHECK(f.bytes(0x301000, 0x2000) == std::vector<uint8_t>(0x2000, 0)); // bss
     CHECK(f.r8(0x100000) == 0); // program headers were not used
     CHECK(f.r32(kInfo + 24) == 0x303000);
@@ -214,7 +221,8 @@ TEST_CASE("Multiboot header is found at any 4-byte-aligned offset below 8192-48"
     CHECK_NOTHROW(f.boot(f.dir.write("late.elf", build_elf(s))));
     s.header_offset = 8192 - 48; // QEMU's loop stops before this one
     CHECK(f.boot_error(f.dir.write("toolate.elf", build_elf(s))) ==
-          f.dir.path("toolate.elf") + ": ELF32 image has no Multiboot header in its first 8192 bytes");
+          f.dir.path("toolate.elf") +
+              ": ELF32 image has no Multiboot header in its first 8192 bytes");
 }
 
 TEST_CASE("the prebuilt hello ROM loads as an ELF32 Multiboot image", "[loader]") {
