@@ -179,6 +179,10 @@ Fault exec_invpcid(Exec& x, const DecodedInsn& d) {
     return kNoFault;
 }
 
+// RDPMC: #GP(0) at CPL > 0 without CR4.PCE; the CPU model has no performance counters
+// (CPUID leaf 0AH), so every counter index is invalid: #GP(0) (SDM Vol. 2B, RDPMC).
+Fault exec_rdpmc(Exec&, const DecodedInsn&) { return fault_ec(GP, 0); }
+
 // INVD/WBINVD: no caches are modelled; only the privilege check remains.
 Fault exec_invd(Exec& x, const DecodedInsn&) {
     if (!cpl0(x)) return fault_ec(GP, 0);
@@ -365,6 +369,7 @@ const OpcodeRow kRows[] = {
     {Map::Two, 0x08, Pfx::Any, kAnyExt, "invd", "", 0, exec_invd},
     {Map::Two, 0x09, Pfx::Any, kAnyExt, "wbinvd", "", 0, exec_invd},
     {Map::Two, 0x30, Pfx::Any, kAnyExt, "wrmsr", "", 0, exec_wrmsr},
+    {Map::Two, 0x33, Pfx::Any, kAnyExt, "rdpmc", "", 0, exec_rdpmc},
     {Map::Two, 0x32, Pfx::Any, kAnyExt, "rdmsr", "", 0, exec_rdmsr},
     {Map::Two, 0x05, Pfx::Any, kAnyExt, "syscall", "", 0, exec_syscall},
     {Map::Two, 0x07, Pfx::Any, kAnyExt, "sysret", "", 0, exec_sysret},

@@ -13,7 +13,7 @@ namespace {
 // Every instruction class. A new exec_*.cpp file adds its table here.
 std::span<const OpcodeRow> (*const kTables[])() = {
     alu_rows, mov_rows, stack_rows, branch_rows, shift_rows, muldiv_rows, misc_rows,
-    bit_rows, string_rows, system_rows, atomic_rows, io_rows,
+    bit_rows, string_rows, system_rows, atomic_rows, io_rows, legacy_rows,
     sse_rows, x87_rows, bmi_rows,
 };
 

@@ -77,6 +77,7 @@ std::span<const OpcodeRow> misc_rows();
 std::span<const OpcodeRow> system_rows();
 std::span<const OpcodeRow> atomic_rows();
 std::span<const OpcodeRow> io_rows();
+std::span<const OpcodeRow> legacy_rows(); // BCD, BOUND, ARPL (outside 64-bit mode)
 std::span<const OpcodeRow> sse_rows(); // SSE/SSE2 (cpu/exec_sse_*.cpp)
 std::span<const OpcodeRow> x87_rows(); // x87 control state, FXSAVE/FXRSTOR
 std::span<const OpcodeRow> bmi_rows(); // BMI1/BMI2, ADX

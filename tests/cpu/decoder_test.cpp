@@ -131,7 +131,11 @@ TEST_CASE("decoder: undefined encodings are #UD", "[decoder][negative]") {
     CHECK(dec({0x06}, CpuMode::Protected32).status == Status::Ok);
     CHECK(dec({0xea, 0, 0, 0, 0, 0, 0}).status == Status::Undefined); // far JMP ptr in 64-bit
     CHECK(dec({0xd4, 0x0a}).status == Status::Undefined);   // AAM in 64-bit mode
-    CHECK(dec({0x63, 0xc0}, CpuMode::Protected32).status == Status::Undefined); // ARPL: no
+    CHECK(std::string(dec({0x63, 0xc0}, CpuMode::Protected32).mnemonic) == "arpl");
+    CHECK(dec({0x8d, 0xc0}).status == Status::Undefined);       // LEA with a register
+    CHECK(dec({0x8c, 0xf0}).status == Status::Undefined);       // MOV r/m, sreg 6
+    CHECK(dec({0x8e, 0xc8}).status == Status::Undefined);       // MOV CS, r/m
+    CHECK(dec({0xff, 0xd8}).status == Status::Undefined);       // far CALL with a register
     CHECK(dec({0x0f, 0x04}).status == Status::Undefined);
     CHECK(dec({0xc6, 0xc8, 0x00}).status == Status::Undefined); // C6 /1
 }

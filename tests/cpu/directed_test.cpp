@@ -30,6 +30,7 @@ void run_ok(CpuFixture& m, std::vector<uint8_t> code, uint64_t budget = 100000) 
 int run_fault(CpuFixture& m, std::vector<uint8_t> code) {
     code.push_back(0xF4);
     m.load(code);
+    m.s().activity = CpuState::Activity::Active;
     m.run(1000);
     return m.delivered_vector();
 }
@@ -526,4 +527,37 @@ TEST_CASE("fault: #AC for a misaligned access at CPL 3 with CR0.AM and RFLAGS.AC
     n.run(1);
     CHECK(n.reg(RAX) == 77);
     CHECK(n.rip() == CpuFixture::kCode + 2);
+}
+
+TEST_CASE("legacy: DAA/DAS/AAA/AAM/AAD, BOUND and ARPL outside 64-bit mode", "[cpu][mode32]") {
+    CpuFixture m(TestMode::Protected32);
+    // mov al, 0x79; add al, 0x35; daa  -> 0x14, CF=1 (79 + 35 = 114 BCD)
+    run_ok(m, {0xb0, 0x79, 0x04, 0x35, 0x27});
+    CHECK((m.reg(RAX) & 0xFF) == 0x14);
+    CHECK((m.s().rflags & rflags::CF) != 0);
+    // mov al, 0x35; sub al, 0x47; das -> 0x88, CF=1 (35 - 47 = -12 -> 88 with borrow)
+    run_ok(m, {0xb0, 0x35, 0x2c, 0x47, 0x2f});
+    CHECK((m.reg(RAX) & 0xFF) == 0x88);
+    CHECK((m.s().rflags & rflags::CF) != 0);
+    // mov ax, 0x0009; add al, 8; aaa -> AX = 0x0107
+    run_ok(m, {0x66, 0xb8, 0x09, 0x00, 0x04, 0x08, 0x37});
+    CHECK((m.reg(RAX) & 0xFFFF) == 0x0107);
+    // mov al, 75; aam -> AH=7, AL=5; aad -> AL=75, AH=0
+    run_ok(m, {0xb0, 75, 0xd4, 0x0a});
+    CHECK((m.reg(RAX) & 0xFFFF) == 0x0705);
+    run_ok(m, {0xd5, 0x0a});
+    CHECK((m.reg(RAX) & 0xFFFF) == 75);
+    CHECK(run_fault(m, {0xd4, 0x00}) == DE); // aam 0
+    CpuFixture b(TestMode::Protected32);
+    b.poke_val<int32_t>(kData, -5);
+    b.poke_val<int32_t>(kData + 4, 10);
+    b.reg(RSI) = kData, b.reg(RAX) = 10;
+    run_ok(b, {0x62, 0x06}); // bound eax, [esi]: -5 <= 10 <= 10
+    b.reg(RAX) = 11;
+    CHECK(run_fault(b, {0x62, 0x06}) == BR);
+    CpuFixture a(TestMode::Protected32);
+    a.reg(RAX) = 0x10, a.reg(RCX) = 0x3;
+    run_ok(a, {0x63, 0xc8}); // arpl ax, cx
+    CHECK((a.reg(RAX) & 0xFFFF) == 0x13);
+    CHECK((a.s().rflags & rflags::ZF) != 0);
 }
