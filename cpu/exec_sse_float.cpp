@@ -1,5 +1,7 @@
 // SSE/SSE2 floating point: ADD/SUB/MUL/DIV/MIN/MAX/SQRT in the PS/PD/SS/SD forms,
-// CMPPS/CMPPD/CMPSS/CMPSD, UCOMISS/UCOMISD/COMISS/COMISD, CVTSI2SS/CVTSI2SD, CVT(T)SS2SI/CVT(T)SD2SI, CVTSS2SD/CVTSD2SS.
+// CMPPS/CMPPD/CMPSS/CMPSD, UCOMISS/UCOMISD/COMISS/COMISD, and the conversions CVTSI2SS/SD,
+// CVT(T)SS2SI/CVT(T)SD2SI, CVTSS2SD/CVTSD2SS, CVTDQ2PS, CVT(T)PS2DQ, CVTDQ2PD, CVT(T)PD2DQ,
+// CVTPS2PD, CVTPD2PS.
 // Intel SDM, Dec 2023 (Order 325462-081), Vol. 1, "SIMD Floating-Point Exceptions" and "Rules for
 // Handling NaNs" ("Operand and Result Handling of NaNs" table); Vol. 2, each instruction page.
 //
@@ -245,76 +247,112 @@ template <class F, bool Signaling> Fault exec_comis(Exec& x, const DecodedInsn& 
     return kNoFault;
 }
 
-// CVTSI2SS/CVTSI2SD: a signed 32/64-bit integer, rounded by MXCSR.RC (PE if inexact), into the
-// low lane; the other lanes are kept.
+// --- conversions: one lane each, then the scalar and packed forms --------------------------
+
+// A signed integer, rounded by MXCSR.RC (PE if inexact).
+template <class F> U<F> int_to_fp(int64_t n, uint32_t mxcsr, uint32_t& flags) {
+    const int saved = std::fegetround();
+    std::fesetround(host_rounding(mxcsr));
+    std::feclearexcept(FE_INEXACT);
+    volatile int64_t vn = n;
+    volatile F r = static_cast<F>(vn);
+    if (std::fetestexcept(FE_INEXACT)) flags |= kPE;
+    std::fesetround(saved);
+    return to_bits<F>(r);
+}
+
+// Rounded by MXCSR.RC, or toward zero, to a signed integer of `bits`; NaN or out of range gives
+// the integer indefinite (only the sign bit) with IE. No denormal-operand exception here (the
+// instruction pages list Invalid and Precision only).
+template <class F> uint64_t fp_to_int(U<F> u, unsigned bits, bool truncate, uint32_t mxcsr, uint32_t& flags) {
+    u = apply_daz<F>(u, mxcsr);
+    const uint64_t indefinite = uint64_t{1} << (bits - 1);
+    if (is_nan<F>(u)) {
+        flags |= kIE;
+        return indefinite;
+    }
+    const F f = from_bits<F>(u);
+    const int saved = std::fegetround();
+    std::fesetround(truncate ? FE_TOWARDZERO : host_rounding(mxcsr));
+    volatile F vf = f;
+    const F rounded = std::nearbyint(static_cast<F>(vf));
+    std::fesetround(saved);
+    const long double lim = std::ldexp(1.0L, static_cast<int>(bits) - 1);
+    if (static_cast<long double>(rounded) >= lim || static_cast<long double>(rounded) < -lim) {
+        flags |= kIE;
+        return indefinite;
+    }
+    if (rounded != f) flags |= kPE;
+    return static_cast<uint64_t>(static_cast<int64_t>(rounded)) & (bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1);
+}
+
+// Single to double is exact (an SNaN is quieted with IE, the payload moves up).
+uint64_t float_to_double(uint32_t u, uint32_t mxcsr, uint32_t& flags) {
+    u = apply_daz<float>(u, mxcsr);
+    if (is_nan<float>(u)) {
+        if (is_snan<float>(u)) flags |= kIE;
+        return (uint64_t(u & 0x80000000u) << 32) | 0x7FF8000000000000ull | (uint64_t(u & 0x003FFFFF) << 29);
+    }
+    if (is_denormal<float>(u)) flags |= kDE;
+    return to_bits<double>(static_cast<double>(from_bits<float>(u)));
+}
+
+// Double to single rounds by MXCSR.RC and keeps the top 22 payload bits of a NaN.
+uint32_t double_to_float(uint64_t u, uint32_t mxcsr, uint32_t& flags) {
+    u = apply_daz<double>(u, mxcsr);
+    if (is_nan<double>(u)) {
+        if (is_snan<double>(u)) flags |= kIE;
+        return uint32_t(u >> 32 & 0x80000000u) | 0x7FC00000u | uint32_t((u >> 29) & 0x003FFFFF);
+    }
+    if (is_denormal<double>(u)) flags |= kDE;
+    const int saved = std::fegetround();
+    std::fesetround(host_rounding(mxcsr));
+    std::feclearexcept(FE_ALL_EXCEPT);
+    volatile double vd = from_bits<double>(u);
+    volatile float vf = static_cast<float>(vd);
+    const int raised = std::fetestexcept(FE_OVERFLOW | FE_UNDERFLOW | FE_INEXACT);
+    std::fesetround(saved);
+    uint32_t r = to_bits<float>(vf);
+    if (raised & FE_OVERFLOW) flags |= kOE;
+    if (raised & FE_UNDERFLOW) flags |= kUE;
+    if (raised & FE_INEXACT) flags |= kPE;
+    if ((mxcsr & kFTZ) && (mxcsr & (kUE << kMaskShift)) && is_denormal<float>(r)) {
+        r &= 0x80000000u;
+        flags |= kUE | kPE;
+    }
+    return r;
+}
+
+// CVTSI2SS/CVTSI2SD xmm, r/m32/64: the low lane; the other lanes are kept.
 template <class F> Fault exec_cvtsi2fp(Exec& x, const DecodedInsn& d) {
     if (Fault f = sse_check(x)) return f;
     uint64_t v;
     if (Fault f = read_rm(x, d, d.opsize, v)) return f;
-    const int64_t n = static_cast<int64_t>(sext(v, d.opsize));
-    const int saved = std::fegetround();
-    std::fesetround(host_rounding(x.s.fpu.mxcsr));
-    std::feclearexcept(FE_INEXACT);
-    volatile int64_t vn = n;
-    volatile F r = static_cast<F>(vn);
-    const bool inexact = std::fetestexcept(FE_INEXACT);
-    std::fesetround(saved);
-    if (Fault f = commit_flags(x, inexact ? kPE : 0)) return f;
-    Xmm& dst = xmm(x, d.reg);
-    set_lane<U<F>>(dst, 0, to_bits<F>(r));
+    uint32_t flags = 0;
+    const U<F> r = int_to_fp<F>(static_cast<int64_t>(sext(v, d.opsize)), x.s.fpu.mxcsr, flags);
+    if (Fault f = commit_flags(x, flags)) return f;
+    set_lane<U<F>>(xmm(x, d.reg), 0, r);
     return kNoFault;
 }
 
-// CVT(T)SS2SI/CVT(T)SD2SI: round (by MXCSR.RC, or toward zero for the T forms) to a signed
-// 32/64-bit integer; NaN or out of range gives the integer indefinite (sign bit only) with IE.
+// CVT(T)SS2SI/CVT(T)SD2SI r32/64, xmm/m32/64.
 template <class F, bool Truncate> Fault exec_cvtfp2si(Exec& x, const DecodedInsn& d) {
     if (Fault f = sse_check(x)) return f;
     uint64_t v;
     if (Fault f = read_xmm_rm_low(x, d, sizeof(F), v)) return f;
-    const uint32_t mxcsr = x.s.fpu.mxcsr;
-    const U<F> u = apply_daz<F>(static_cast<U<F>>(v), mxcsr);
-    const unsigned bits = 8 * d.opsize;
-    const uint64_t indefinite = uint64_t{1} << (bits - 1);
-    uint32_t flags = 0; // no denormal-operand exception for these (SDM: Invalid, Precision)
-    uint64_t result = indefinite;
-    if (is_nan<F>(u)) {
-        flags = kIE;
-    } else {
-        const F f = from_bits<F>(u);
-        const int saved = std::fegetround();
-        std::fesetround(Truncate ? FE_TOWARDZERO : host_rounding(mxcsr));
-        volatile F vf = f;
-        const F rounded = std::nearbyint(static_cast<F>(vf));
-        std::fesetround(saved);
-        const long double lim = std::ldexp(1.0L, static_cast<int>(bits) - 1);
-        if (static_cast<long double>(rounded) >= lim || static_cast<long double>(rounded) < -lim) {
-            flags = kIE;
-        } else {
-            result = static_cast<uint64_t>(static_cast<int64_t>(rounded)) & size_mask(d.opsize);
-            if (rounded != f) flags |= kPE;
-        }
-    }
+    uint32_t flags = 0;
+    const uint64_t r = fp_to_int<F>(static_cast<U<F>>(v), 8 * d.opsize, Truncate, x.s.fpu.mxcsr, flags);
     if (Fault f = commit_flags(x, flags)) return f;
-    set_reg(x, d, d.reg, d.opsize, result);
+    set_reg(x, d, d.reg, d.opsize, r);
     return kNoFault;
 }
 
-// CVTSS2SD is exact (an SNaN is quieted with IE); CVTSD2SS rounds by MXCSR.RC and keeps the
-// top 23 payload bits of a NaN.
 Fault exec_cvtss2sd(Exec& x, const DecodedInsn& d) {
     if (Fault f = sse_check(x)) return f;
     uint64_t v;
     if (Fault f = read_xmm_rm_low(x, d, 4, v)) return f;
-    const uint32_t u = apply_daz<float>(static_cast<uint32_t>(v), x.s.fpu.mxcsr);
     uint32_t flags = 0;
-    uint64_t r;
-    if (is_nan<float>(u)) {
-        if (is_snan<float>(u)) flags |= kIE;
-        r = (uint64_t(u & 0x80000000u) << 32) | 0x7FF8000000000000ull | (uint64_t(u & 0x003FFFFF) << 29);
-    } else {
-        if (is_denormal<float>(u)) flags |= kDE;
-        r = to_bits<double>(static_cast<double>(from_bits<float>(u)));
-    }
+    const uint64_t r = float_to_double(static_cast<uint32_t>(v), x.s.fpu.mxcsr, flags);
     if (Fault f = commit_flags(x, flags)) return f;
     xmm(x, d.reg).lo = r;
     return kNoFault;
@@ -324,33 +362,47 @@ Fault exec_cvtsd2ss(Exec& x, const DecodedInsn& d) {
     if (Fault f = sse_check(x)) return f;
     uint64_t v;
     if (Fault f = read_xmm_rm_low(x, d, 8, v)) return f;
-    const uint32_t mxcsr = x.s.fpu.mxcsr;
-    const uint64_t u = apply_daz<double>(v, mxcsr);
     uint32_t flags = 0;
-    uint32_t r;
-    if (is_nan<double>(u)) {
-        if (is_snan<double>(u)) flags |= kIE;
-        r = uint32_t(u >> 32 & 0x80000000u) | 0x7FC00000u | uint32_t((u >> 29) & 0x003FFFFF);
-    } else {
-        if (is_denormal<double>(u)) flags |= kDE;
-        const int saved = std::fegetround();
-        std::fesetround(host_rounding(mxcsr));
-        std::feclearexcept(FE_ALL_EXCEPT);
-        volatile double vd = from_bits<double>(u);
-        volatile float vf = static_cast<float>(vd);
-        const int raised = std::fetestexcept(FE_OVERFLOW | FE_UNDERFLOW | FE_INEXACT);
-        std::fesetround(saved);
-        r = to_bits<float>(vf);
-        if (raised & FE_OVERFLOW) flags |= kOE;
-        if (raised & FE_UNDERFLOW) flags |= kUE;
-        if (raised & FE_INEXACT) flags |= kPE;
-        if ((mxcsr & kFTZ) && (mxcsr & (kUE << kMaskShift)) && is_denormal<float>(r)) {
-            r &= 0x80000000u;
-            flags |= kUE | kPE;
-        }
-    }
+    const uint32_t r = double_to_float(v, x.s.fpu.mxcsr, flags);
     if (Fault f = commit_flags(x, flags)) return f;
     set_lane<uint32_t>(xmm(x, d.reg), 0, r);
+    return kNoFault;
+}
+
+// The packed source: m64 for the widening forms (two lanes in), else an aligned m128.
+Fault read_packed_source(Exec& x, const DecodedInsn& d, bool m64, Xmm& v) {
+    if (!m64) return read_xmm_rm(x, d, Align::A16, v);
+    uint64_t lo;
+    if (Fault f = read_xmm_rm_low(x, d, 8, lo)) return f;
+    v = Xmm{lo, 0};
+    return kNoFault;
+}
+
+enum class Pcvt : uint8_t { Dq2Ps, Ps2Dq, Tps2Dq, Dq2Pd, Pd2Dq, Tpd2Dq, Ps2Pd, Pd2Ps };
+
+// Packed conversions. The narrowing forms (PD -> DQ/PS) fill the low 64 bits and clear the high
+// 64 (SDM Vol. 2A, CVTPD2DQ, CVTPD2PS, ...).
+template <Pcvt K> Fault exec_cvt_packed(Exec& x, const DecodedInsn& d) {
+    if (Fault f = sse_check(x)) return f;
+    constexpr bool kWidening = K == Pcvt::Dq2Pd || K == Pcvt::Ps2Pd;
+    Xmm s;
+    if (Fault f = read_packed_source(x, d, kWidening, s)) return f;
+    const uint32_t m = x.s.fpu.mxcsr;
+    uint32_t flags = 0;
+    Xmm r{0, 0};
+    for (unsigned i = 0; i < 4; ++i) {
+        if constexpr (K == Pcvt::Dq2Ps) set_lane<uint32_t>(r, i, int_to_fp<float>(lane<int32_t>(s, i), m, flags));
+        if constexpr (K == Pcvt::Ps2Dq || K == Pcvt::Tps2Dq)
+            set_lane<uint32_t>(r, i, uint32_t(fp_to_int<float>(lane<uint32_t>(s, i), 32, K == Pcvt::Tps2Dq, m, flags)));
+        if (i >= 2) continue;
+        if constexpr (K == Pcvt::Dq2Pd) set_lane<uint64_t>(r, i, int_to_fp<double>(lane<int32_t>(s, i), m, flags));
+        if constexpr (K == Pcvt::Pd2Dq || K == Pcvt::Tpd2Dq)
+            set_lane<uint32_t>(r, i, uint32_t(fp_to_int<double>(lane<uint64_t>(s, i), 32, K == Pcvt::Tpd2Dq, m, flags)));
+        if constexpr (K == Pcvt::Ps2Pd) set_lane<uint64_t>(r, i, float_to_double(lane<uint32_t>(s, i), m, flags));
+        if constexpr (K == Pcvt::Pd2Ps) set_lane<uint32_t>(r, i, double_to_float(lane<uint64_t>(s, i), m, flags));
+    }
+    if (Fault f = commit_flags(x, flags)) return f;
+    xmm(x, d.reg) = r;
     return kNoFault;
 }
 
@@ -387,6 +439,14 @@ const OpcodeRow kRows[] = {
     {Map::Two, 0x2D, Pfx::F2, kAnyExt, "cvtsd2si", "Gy,Wsd", S32, exec_cvtfp2si<double, false>},
     {Map::Two, 0x5A, Pfx::F3, kAnyExt, "cvtss2sd", "Vsd,Wss", 0, exec_cvtss2sd},
     {Map::Two, 0x5A, Pfx::F2, kAnyExt, "cvtsd2ss", "Vss,Wsd", 0, exec_cvtsd2ss},
+    {Map::Two, 0x5A, Pfx::NP, kAnyExt, "cvtps2pd", "Vpd,Wps", 0, exec_cvt_packed<Pcvt::Ps2Pd>},
+    {Map::Two, 0x5A, Pfx::P66, kAnyExt, "cvtpd2ps", "Vps,Wpd", 0, exec_cvt_packed<Pcvt::Pd2Ps>},
+    {Map::Two, 0x5B, Pfx::NP, kAnyExt, "cvtdq2ps", "Vps,Wdq", 0, exec_cvt_packed<Pcvt::Dq2Ps>},
+    {Map::Two, 0x5B, Pfx::P66, kAnyExt, "cvtps2dq", "Vdq,Wps", 0, exec_cvt_packed<Pcvt::Ps2Dq>},
+    {Map::Two, 0x5B, Pfx::F3, kAnyExt, "cvttps2dq", "Vdq,Wps", 0, exec_cvt_packed<Pcvt::Tps2Dq>},
+    {Map::Two, 0xE6, Pfx::F3, kAnyExt, "cvtdq2pd", "Vpd,Wq", 0, exec_cvt_packed<Pcvt::Dq2Pd>},
+    {Map::Two, 0xE6, Pfx::P66, kAnyExt, "cvttpd2dq", "Vdq,Wpd", 0, exec_cvt_packed<Pcvt::Tpd2Dq>},
+    {Map::Two, 0xE6, Pfx::F2, kAnyExt, "cvtpd2dq", "Vdq,Wpd", 0, exec_cvt_packed<Pcvt::Pd2Dq>},
 };
 
 #undef HVLAB_FP_ROWS

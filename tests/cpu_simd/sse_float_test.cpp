@@ -251,6 +251,14 @@ TEST_CASE("sse float vs host CPU: every register form on special and random oper
         {{0xf3, 0x0f, 0x2d, 0xc1}, "cvtss2si eax,xmm1", true},
         {{0xf3, 0x0f, 0x5a, 0xca}, "cvtss2sd", true},
         {{0xf2, 0x0f, 0x5a, 0xca}, "cvtsd2ss", false},
+        {{0x0f, 0x5a, 0xca}, "cvtps2pd", true},
+        {{0x66, 0x0f, 0x5a, 0xca}, "cvtpd2ps", false},
+        {{0x0f, 0x5b, 0xca}, "cvtdq2ps", true},
+        {{0x66, 0x0f, 0x5b, 0xca}, "cvtps2dq", true},
+        {{0xf3, 0x0f, 0x5b, 0xca}, "cvttps2dq", true},
+        {{0xf3, 0x0f, 0xe6, 0xca}, "cvtdq2pd", true},
+        {{0x66, 0x0f, 0xe6, 0xca}, "cvttpd2dq", false},
+        {{0xf2, 0x0f, 0xe6, 0xca}, "cvtpd2dq", false},
     };
     insns.insert(insns.end(), std::begin(more), std::end(more));
     for (uint8_t imm = 0; imm < 10; ++imm) { // predicates 0..7, and 8, 9 (imm8[7:3] ignored)
