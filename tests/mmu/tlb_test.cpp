@@ -86,7 +86,7 @@ TEST_CASE("a write through a clean TLB entry walks again and sets D", "[tlb]") {
     CHECK(f.bus.read(Hpa(0x50'0000), 4) == 7);
 }
 
-TEST_CASE("MOV CR3 flushes non-global entries; global ones survive until CR4.PGE changes",
+TEST_CASE("MOV CR3 flushes non-global entries, global ones survive until CR4.PGE changes",
           "[tlb]") {
     Fixture f;
     f.pt.map(0x1000, 0x50'0000, P | RW);

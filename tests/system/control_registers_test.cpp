@@ -86,7 +86,7 @@ TEST_CASE("CR4: PCIDE cannot be set outside IA-32e mode", "[cr]") {
     CHECK(is_gp0(write_cr4(f.c, f.s.cr4 | cr4::PCIDE)));
 }
 
-TEST_CASE("CR4: PGE change flushes global entries; PCIDE 0->1 keeps the TLB", "[cr]") {
+TEST_CASE("CR4: PGE change flushes global entries, PCIDE 0->1 keeps the TLB", "[cr]") {
     SystemFixture f;
     uint32_t v = 0;
     REQUIRE_FALSE(write_cr4(f.c, f.s.cr4 | cr4::PGE));
@@ -97,7 +97,7 @@ TEST_CASE("CR4: PGE change flushes global entries; PCIDE 0->1 keeps the TLB", "[
     CHECK(f.mem.tlb().count_valid() == 0);
 }
 
-TEST_CASE("CR3: bits above MAXPHYADDR are #GP(0); bit 63 with PCIDE is the no-flush hint",
+TEST_CASE("CR3: bits above MAXPHYADDR are #GP(0), bit 63 with PCIDE is the no-flush hint",
           "[cr]") {
     SystemFixture f;
     const uint64_t cr3 = f.s.cr3;
@@ -113,7 +113,7 @@ TEST_CASE("CR3: bits above MAXPHYADDR are #GP(0); bit 63 with PCIDE is the no-fl
     CHECK(f.mem.tlb().count_valid() == 0);
 }
 
-TEST_CASE("CR3 in PAE paging loads the PDPTE registers; a reserved bit is #GP(0)", "[cr]") {
+TEST_CASE("CR3 in PAE paging loads the PDPTE registers, a reserved bit is #GP(0)", "[cr]") {
     SystemFixture f;
     PageTables pae(f.bus, PageTables::Pae);
     pae.next = 0x40'0000;
@@ -130,7 +130,7 @@ TEST_CASE("CR3 in PAE paging loads the PDPTE registers; a reserved bit is #GP(0)
     CHECK((f.s.pdpte[0] & P) != 0);
 }
 
-TEST_CASE("CR8: bits 63:4 are reserved; a valid write reaches the APIC", "[cr]") {
+TEST_CASE("CR8: bits 63:4 are reserved, a valid write reaches the APIC", "[cr]") {
     SystemFixture f;
     CHECK(is_gp0(write_cr8(f.c, 0x10)));
     CHECK(f.env.cr8_seen == ~uint64_t{0}); // a faulting write does not reach the APIC

@@ -44,7 +44,7 @@ TEST_CASE("#GP from ring 3 through an interrupt gate: RSP0, full frame, IF clear
     CHECK(f.env.exceptions[0] == GP);
 }
 
-TEST_CASE("a trap gate keeps IF; the 64-bit frame is 16-byte aligned", "[event]") {
+TEST_CASE("a trap gate keeps IF, the 64-bit frame is 16-byte aligned", "[event]") {
     SystemFixture f;
     f.idt_gate(0x80, kHandler, sel::kCode64, 3, 0xF);
     f.s.rflags |= rflags::IF;
@@ -88,7 +88,7 @@ TEST_CASE("INT n through a gate with DPL < CPL is #GP(vector*8+2)", "[event]") {
     CHECK(f.read64(kRsp0 - 40) == 0x40'0000); // the #GP is a fault on the INT instruction
 }
 
-TEST_CASE("hardware events ignore the gate DPL; INT1 too", "[event]") {
+TEST_CASE("hardware events ignore the gate DPL, INT1 too", "[event]") {
     SystemFixture f;
     install_all(f);
     f.to_ring3();
@@ -130,7 +130,7 @@ TEST_CASE("an external interrupt beyond the IDT limit is #GP with EXT set", "[ev
     CHECK(f.read64(0x8000 - 48) == 0x30 * 8 + 2 + 1);
 }
 
-TEST_CASE("#PF while delivering #PF is #DF; CR2 holds the second address", "[event]") {
+TEST_CASE("#PF while delivering #PF is #DF, CR2 holds the second address", "[event]") {
     SystemFixture f;
     install_all(f);
     f.to_ring3();

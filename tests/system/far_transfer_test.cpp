@@ -163,7 +163,7 @@ TEST_CASE("IRET at CPL 3 cannot change IOPL or IF (IOPL 0)", "[iret]") {
     CHECK(f.s.rflags == (rflags::CF | rflags::kFixed1));
 }
 
-TEST_CASE("IRET with NT in IA-32e mode is #GP(0); a bad return CS is #GP(selector)", "[iret]") {
+TEST_CASE("IRET with NT in IA-32e mode is #GP(0), a bad return CS is #GP(selector)", "[iret]") {
     SystemFixture f;
     f.s.rflags |= rflags::NT;
     f.s.nmi_blocked = true;

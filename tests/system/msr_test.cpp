@@ -93,7 +93,7 @@ TEST_CASE("IA32_PAT accepts only valid memory types", "[msr]") {
     CHECK(f.s.msr.pat == 0x0007'0501'0007'0406);
 }
 
-TEST_CASE("MTRRcap is read-only; MTRRdefType checks type and reserved bits", "[msr]") {
+TEST_CASE("MTRRcap is read-only, MTRRdefType checks type and reserved bits", "[msr]") {
     SystemFixture f;
     uint64_t v = 1;
     REQUIRE_FALSE(read_msr(f.c, msr::kMtrrCap, v));

@@ -108,7 +108,7 @@ TEST_CASE("LLDT and an LDT selector", "[seg]") {
     check_fault(load_ldtr(f.c, sel::kLdt), GP, 0);
 }
 
-TEST_CASE("LTR marks the TSS busy; a busy TSS cannot be loaded again", "[seg]") {
+TEST_CASE("LTR marks the TSS busy, a busy TSS cannot be loaded again", "[seg]") {
     SystemFixture f;
     check_fault(load_tr(f.c, 0), GP, 0);
     check_fault(load_tr(f.c, sel::kLdt), GP, sel::kLdt);
