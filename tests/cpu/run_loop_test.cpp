@@ -198,3 +198,28 @@ TEST_CASE("cache: SMC inside a loop body on the same page", "[cpu][smc]") {
     m.run(100);
     CHECK(m.reg(RCX) == 1 + 2 + 3 + 4);
 }
+
+TEST_CASE("run: TF traps after the next instruction with #DB, RIP of the next one", "[cpu][run]") {
+    CpuFixture m;
+    // pushfq; or qword [rsp], 0x100; popfq; inc rax; inc rax
+    m.load({0x9c, 0x48, 0x81, 0x0c, 0x24, 0x00, 0x01, 0x00, 0x00, 0x9d, 0x48, 0xff, 0xc0, 0x48,
+            0xff, 0xc0});
+    m.run(3); // the POPF that sets TF does not trap
+    CHECK(m.rip() == CpuFixture::kCode + 10);
+    m.run(1); // "inc rax" retires, then #DB is delivered: RIP is at the handler
+    CHECK(m.reg(RAX) == 1);
+    CHECK(m.rip() == CpuFixture::kStubs + 8 * DB);
+    CHECK(m.pushed_rip(false) == CpuFixture::kCode + 13);
+    CHECK((m.s().dr[6] & (1u << 14)) != 0); // DR6.BS
+}
+
+TEST_CASE("run: NMI is taken even with IF=0 and blocks further NMIs", "[cpu][run]") {
+    CpuFixture m;
+    m.load({0xfa, 0x90, 0x90, 0x90}); // cli; nop; nop; nop
+    m.run(1);
+    m.env.nmi = true;
+    m.run(1);
+    CHECK(m.delivered_vector() == NMI);
+    CHECK(m.s().nmi_blocked);
+    CHECK(m.pushed_rip(false) == CpuFixture::kCode + 1);
+}
