@@ -61,6 +61,8 @@ class MachineClock : public devices::DeviceClock {
   public:
     explicit MachineClock(const cpu::Cpu& c) : cpu_(c) {}
     uint64_t now() const override { return cpu_.clock(); }
+    // IA32_TSC writes move the guest TSC away from the clock (cpu/system/msr.cpp).
+    uint64_t tsc() const override { return cpu_.clock() + cpu_.state().msr.tsc_adjust; }
 
   private:
     const cpu::Cpu& cpu_;
