@@ -18,6 +18,15 @@ bool overlaps(uint64_t s1, uint64_t e1, uint64_t s2, uint64_t e2) {
     return s1 < e2 && s2 < e1;
 }
 
+// End of the available extended memory: SeaBIOS keeps the top of low RAM for its tables when
+// there is room above 1 MiB for them.
+uint64_t extended_end(const PhysBus& bus) {
+    const uint64_t low_end = bus.low_ram_end();
+    if (low_end <= PhysBus::kLegacyHoleEnd) return PhysBus::kLegacyHoleEnd;
+    if (low_end - PhysBus::kLegacyHoleEnd <= kSeaBiosHighTables) return low_end;
+    return low_end - kSeaBiosHighTables;
+}
+
 void add(std::vector<E820Entry>& m, uint64_t base, uint64_t end, uint32_t type) {
     if (end > base) m.push_back({base, end - base, type});
 }
@@ -29,7 +38,9 @@ std::vector<E820Entry> e820_map(const PhysBus& bus) {
     add(m, 0, std::min(kEbdaStart, low_end), E820Entry::Available);
     add(m, kEbdaStart, PhysBus::kLegacyHoleStart, E820Entry::Reserved);
     add(m, kBiosShadowStart, PhysBus::kLegacyHoleEnd, E820Entry::Reserved);
-    add(m, PhysBus::kLegacyHoleEnd, low_end, E820Entry::Available);
+    const uint64_t tables = extended_end(bus);
+    add(m, PhysBus::kLegacyHoleEnd, tables, E820Entry::Available);
+    if (tables > PhysBus::kLegacyHoleEnd) add(m, tables, low_end, E820Entry::Reserved);
     add(m, kBiosFlashStart, PhysBus::kHighRamStart, E820Entry::Reserved);
     if (bus.high_ram_size())
         add(m, PhysBus::kHighRamStart, bus.high_ram_end(), E820Entry::Available);
@@ -41,10 +52,7 @@ uint32_t mem_lower_kib(const PhysBus& bus) {
 }
 
 uint32_t mem_upper_kib(const PhysBus& bus) {
-    const uint64_t low_end = bus.low_ram_end();
-    return low_end > PhysBus::kLegacyHoleEnd
-               ? static_cast<uint32_t>((low_end - PhysBus::kLegacyHoleEnd) / 1024)
-               : 0;
+    return static_cast<uint32_t>((extended_end(bus) - PhysBus::kLegacyHoleEnd) / 1024);
 }
 
 std::string ram_conflict(const PhysBus& bus, uint64_t start, uint64_t end) {

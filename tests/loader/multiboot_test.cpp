@@ -1,6 +1,7 @@
 // Multiboot v1 loading as QEMU's -kernel does it: loaded bytes, the information structure,
 // memory map, command line, modules and the 32-bit entry state.
 #include "loader_fixture.hpp"
+#include "machine/loader/memory_map.hpp"
 #include "machine/loader/multiboot_info.hpp"
 
 #include <catch2/catch.hpp>
@@ -77,7 +78,7 @@ TEST_CASE("Multiboot information structure has QEMU's flags, memory sizes and st
     f.boot(path, "console=ttyS0 debug");
     CHECK(f.r32(kInfo + 0) == 0x24F); // MEM|BOOTDEV|CMDLINE|MODS|MMAP|LOADER_NAME
     CHECK(f.r32(kInfo + 4) == 639);
-    CHECK(f.r32(kInfo + 8) == (256 - 1) * 1024);
+    CHECK(f.r32(kInfo + 8) == 260992); // QEMU 7.2 + SeaBIOS 1.16 report this for -m 256M
     CHECK(f.r32(kInfo + 12) == 0x8000FFFF);
     CHECK(f.cstr(f.r32(kInfo + 16)) == path + " console=ttyS0 debug");
     CHECK(f.r32(kInfo + 20) == 0);
@@ -102,13 +103,12 @@ TEST_CASE("memory map for 256 MiB is SeaBIOS's E820 map", "[loader]") {
     f.boot(f.dir.write("k.elf", build_elf(basic_elf32())));
     CHECK(f.r32(kInfo + 48) == 0x9000);
     const auto m = read_mmap(f);
-    REQUIRE(m.size() == 5);
+    // As qemu-system-x86_64 -m 256M (QEMU 7.2, SeaBIOS 1.16.2, Intel CPU vendor) reports it.
+    REQUIRE(m.size() == 6);
     const std::vector<std::tuple<uint64_t, uint64_t, uint32_t>> want = {
-        {0, 0x9FC00, 1},
-        {0x9FC00, 0x400, 2},
-        {0xF0000, 0x10000, 2},
-        {0x100000, 256 * kMiB - 0x100000, 1},
-        {0xFFFC0000, 0x40000, 2}};
+        {0, 0x9FC00, 1},         {0x9FC00, 0x400, 2},
+        {0xF0000, 0x10000, 2},   {0x100000, 0xFFE0000 - 0x100000, 1},
+        {0xFFE0000, 0x20000, 2}, {0xFFFC0000, 0x40000, 2}};
     for (size_t i = 0; i < m.size(); ++i) {
         CHECK(m[i].size == 20);
         CHECK(m[i].base == std::get<0>(want[i]));
@@ -121,13 +121,15 @@ TEST_CASE("memory map above 4 GiB reports the RAM moved above the PCI hole", "[l
     LoaderFixture f(5 * 1024 * kMiB);
     f.boot(f.dir.write("k.elf", build_elf(basic_elf32())));
     const auto m = read_mmap(f);
-    REQUIRE(m.size() == 6);
+    REQUIRE(m.size() == 7);
     CHECK(m[3].base == 0x100000);
-    CHECK(m[3].len == 0xE0000000 - 0x100000);
-    CHECK(m[5].base == 0x100000000ull);
-    CHECK(m[5].len == 5 * 1024 * kMiB - 0xE0000000ull);
-    CHECK(m[5].type == 1);
-    CHECK(f.r32(kInfo + 8) == (0xE0000000 - 0x100000) / 1024);
+    CHECK(m[3].len == 0xDFFE0000 - 0x100000);
+    CHECK(m[4].base == 0xDFFE0000);
+    CHECK(m[4].type == 2);
+    CHECK(m[6].base == 0x100000000ull);
+    CHECK(m[6].len == 5 * 1024 * kMiB - 0xE0000000ull);
+    CHECK(m[6].type == 1);
+    CHECK(f.r32(kInfo + 8) == (0xDFFE0000 - 0x100000) / 1024);
 }
 
 TEST_CASE("modules are page-aligned after the boot information with their strings", "[loader]") {
@@ -237,4 +239,16 @@ TEST_CASE("the prebuilt hello ROM loads as an ELF32 Multiboot image", "[loader]"
     CHECK(f.cpu.rip == info.entry);
     CHECK(f.cpu.gpr[cpu::RAX] == 0x2BADB002);
     CHECK(!info.loaded_ranges.empty());
+}
+
+TEST_CASE("memory map on a machine too small for SeaBIOS's high tables", "[loader]") {
+    mmu::PhysBus bus(0x110000); // 1 MiB + 64 KiB
+    const auto m = machine::e820_map(bus);
+    REQUIRE(m.size() == 5);
+    CHECK(m[3].base == 0x100000);
+    CHECK(m[3].length == 0x10000);
+    CHECK(m[3].type == machine::E820Entry::Available);
+    CHECK(m[4].base == 0xFFFC0000);
+    CHECK(machine::mem_upper_kib(bus) == 64);
+    CHECK(machine::mem_lower_kib(bus) == 639);
 }
