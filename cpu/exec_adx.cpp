@@ -31,6 +31,8 @@ const OpcodeRow kRows[] = {
 
 } // namespace
 
-std::span<const OpcodeRow> adx_rows() { return kRows; }
+std::span<const OpcodeRow> adx_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

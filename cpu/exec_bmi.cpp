@@ -10,9 +10,13 @@ namespace hvlab::cpu {
 
 namespace {
 
-constexpr unsigned bits_of(unsigned size) { return 8 * size; }
+constexpr unsigned bits_of(unsigned size) {
+    return 8 * size;
+}
 
-uint64_t vvvv_value(const Exec& x, const DecodedInsn& d) { return get_reg(x, d.vvvv, d.opsize, true); }
+uint64_t vvvv_value(const Exec& x, const DecodedInsn& d) {
+    return get_reg(x, d.vvvv, d.opsize, true);
+}
 
 // SF/ZF from the result with CF given and OF cleared; AF cleared, PF from the result or cleared.
 void put_bmi_flags(Exec& x, uint64_t r, unsigned size, bool cf, bool pf_from_result) {
@@ -55,9 +59,12 @@ template <Blsx Op> Fault exec_blsx(Exec& x, const DecodedInsn& d) {
     const uint64_t m = size_mask(d.opsize);
     uint64_t r;
     bool cf;
-    if constexpr (Op == Blsx::Blsr) r = src & (src - 1), cf = src == 0;
-    else if constexpr (Op == Blsx::Blsmsk) r = src ^ (src - 1), cf = src == 0;
-    else r = src & (0 - src), cf = src != 0;
+    if constexpr (Op == Blsx::Blsr)
+        r = src & (src - 1), cf = src == 0;
+    else if constexpr (Op == Blsx::Blsmsk)
+        r = src ^ (src - 1), cf = src == 0;
+    else
+        r = src & (0 - src), cf = src != 0;
     r &= m;
     set_reg(x, d, d.vvvv, d.opsize, r);
     put_bmi_flags(x, r, d.opsize, cf, false);
@@ -140,9 +147,12 @@ template <Shx Op> Fault exec_shx(Exec& x, const DecodedInsn& d) {
     if (Fault f = read_rm(x, d, d.opsize, src)) return f;
     const unsigned n = vvvv_value(x, d) & (bits_of(d.opsize) - 1);
     uint64_t r;
-    if constexpr (Op == Shx::Shl) r = src << n;
-    else if constexpr (Op == Shx::Shr) r = src >> n;
-    else r = static_cast<uint64_t>(static_cast<int64_t>(sext(src, d.opsize)) >> n);
+    if constexpr (Op == Shx::Shl)
+        r = src << n;
+    else if constexpr (Op == Shx::Shr)
+        r = src >> n;
+    else
+        r = static_cast<uint64_t>(static_cast<int64_t>(sext(src, d.opsize)) >> n);
     set_reg(x, d, d.reg, d.opsize, r & size_mask(d.opsize));
     return kNoFault;
 }
@@ -168,6 +178,8 @@ const OpcodeRow kRows[] = {
 
 } // namespace
 
-std::span<const OpcodeRow> bmi_only_rows() { return kRows; }
+std::span<const OpcodeRow> bmi_only_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

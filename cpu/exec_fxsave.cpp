@@ -27,14 +27,16 @@ namespace hvlab::cpu {
 namespace {
 
 constexpr unsigned kAreaSize = 512;
-constexpr unsigned kOffFcw = 0, kOffFsw = 2, kOffFtw = 4, kOffFop = 6, kOffFip = 8,
-                   kOffFdp = 16, kOffMxcsr = 24, kOffMxcsrMask = 28, kOffSt = 32, kOffXmm = 160;
+constexpr unsigned kOffFcw = 0, kOffFsw = 2, kOffFtw = 4, kOffFop = 6, kOffFip = 8, kOffFdp = 16,
+                   kOffMxcsr = 24, kOffMxcsrMask = 28, kOffSt = 32, kOffXmm = 160;
 constexpr uint64_t kPointer32 = 0x0000FFFFFFFFFFFFull; // offset + selector of the 32-bit format
 constexpr uint16_t kFopMask = 0x07FF;
 
 using Area = std::array<uint8_t, kAreaSize>;
 
-template <class T> void put(Area& a, unsigned off, T v) { std::memcpy(a.data() + off, &v, sizeof v); }
+template <class T> void put(Area& a, unsigned off, T v) {
+    std::memcpy(a.data() + off, &v, sizeof v);
+}
 template <class T> T get(const Area& a, unsigned off) {
     T v;
     std::memcpy(&v, a.data() + off, sizeof v);
@@ -56,8 +58,12 @@ Fault area_linear(Exec& x, const DecodedInsn& d, AccessKind kind, uint64_t& lin)
     return kNoFault;
 }
 
-unsigned xmm_count(const Exec& x) { return x.is64 ? 16 : 8; }
-bool sse_state_enabled(const Exec& x) { return x.s.cr4 & cr4::OSFXSR; }
+unsigned xmm_count(const Exec& x) {
+    return x.is64 ? 16 : 8;
+}
+bool sse_state_enabled(const Exec& x) {
+    return x.s.cr4 & cr4::OSFXSR;
+}
 
 // Fills the architected fields; returns how many leading bytes of the area are written.
 unsigned build_area(const Exec& x, bool rex_w, Area& a) {
@@ -69,11 +75,13 @@ unsigned build_area(const Exec& x, bool rex_w, Area& a) {
     put<uint16_t>(a, kOffFop, f.fop & kFopMask);
     put<uint64_t>(a, kOffFip, rex_w ? f.fip : f.fip & kPointer32);
     put<uint64_t>(a, kOffFdp, rex_w ? f.fdp : f.fdp & kPointer32);
-    for (unsigned i = 0; i < 8; ++i) std::memcpy(a.data() + kOffSt + 16 * i, f.st[i].data(), 10);
+    for (unsigned i = 0; i < 8; ++i)
+        std::memcpy(a.data() + kOffSt + 16 * i, f.st[i].data(), 10);
     if (!sse_state_enabled(x)) return kOffXmm;
     put<uint32_t>(a, kOffMxcsr, f.mxcsr);
     put<uint32_t>(a, kOffMxcsrMask, kMxcsrMask);
-    for (unsigned i = 0; i < xmm_count(x); ++i) put<Xmm>(a, kOffXmm + 16 * i, x.s.xmm[i]);
+    for (unsigned i = 0; i < xmm_count(x); ++i)
+        put<Xmm>(a, kOffXmm + 16 * i, x.s.xmm[i]);
     return kOffXmm + 16 * xmm_count(x);
 }
 
@@ -116,7 +124,8 @@ Fault exec_fxrstor(Exec& x, const DecodedInsn& d) {
     }
     if (!sse) return kNoFault;
     f.mxcsr = mxcsr;
-    for (unsigned i = 0; i < xmm_count(x); ++i) x.s.xmm[i] = get<Xmm>(a, kOffXmm + 16 * i);
+    for (unsigned i = 0; i < xmm_count(x); ++i)
+        x.s.xmm[i] = get<Xmm>(a, kOffXmm + 16 * i);
     return kNoFault;
 }
 
@@ -128,6 +137,8 @@ const OpcodeRow kRows[] = {
 
 } // namespace
 
-std::span<const OpcodeRow> fxsave_rows() { return kRows; }
+std::span<const OpcodeRow> fxsave_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

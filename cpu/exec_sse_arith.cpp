@@ -21,7 +21,8 @@ template <class T> Xmm op_psub(const Xmm& a, const Xmm& b) {
 // Saturating forms: the exact result clamped to the lane type's range (signed for PADDS/PSUBS,
 // unsigned for PADDUS/PSUBUS).
 template <class T> T saturate(int32_t v) {
-    return static_cast<T>(std::clamp<int32_t>(v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+    return static_cast<T>(
+        std::clamp<int32_t>(v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
 }
 template <class T> Xmm op_padds(const Xmm& a, const Xmm& b) {
     return map_lanes<T>(a, b, [](T p, T q) { return saturate<T>(int32_t(p) + int32_t(q)); });
@@ -32,13 +33,16 @@ template <class T> Xmm op_psubs(const Xmm& a, const Xmm& b) {
 
 // PMULLW: low 16 bits of each product. PMULHW/PMULHUW: high 16 bits, signed/unsigned.
 Xmm op_pmullw(const Xmm& a, const Xmm& b) {
-    return map_lanes<uint16_t>(a, b, [](uint16_t p, uint16_t q) { return uint16_t(uint32_t(p) * q); });
+    return map_lanes<uint16_t>(a, b,
+                               [](uint16_t p, uint16_t q) { return uint16_t(uint32_t(p) * q); });
 }
 Xmm op_pmulhw(const Xmm& a, const Xmm& b) {
-    return map_lanes<int16_t>(a, b, [](int16_t p, int16_t q) { return int16_t((int32_t(p) * q) >> 16); });
+    return map_lanes<int16_t>(a, b,
+                              [](int16_t p, int16_t q) { return int16_t((int32_t(p) * q) >> 16); });
 }
 Xmm op_pmulhuw(const Xmm& a, const Xmm& b) {
-    return map_lanes<uint16_t>(a, b, [](uint16_t p, uint16_t q) { return uint16_t((uint32_t(p) * q) >> 16); });
+    return map_lanes<uint16_t>(
+        a, b, [](uint16_t p, uint16_t q) { return uint16_t((uint32_t(p) * q) >> 16); });
 }
 
 // PMULUDQ: the unsigned 32-bit lanes 0 and 2 multiplied into two 64-bit products.
@@ -103,6 +107,8 @@ const OpcodeRow kRows[] = {
 
 } // namespace
 
-std::span<const OpcodeRow> sse_arith_rows() { return kRows; }
+std::span<const OpcodeRow> sse_arith_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

@@ -28,7 +28,8 @@ template <class T> Fault exec_sign_mask(Exec& x, const DecodedInsn& d) {
     if (Fault f = sse_check(x)) return f;
     const Xmm& s = xmm(x, d.rm);
     uint64_t m = 0;
-    for (unsigned i = 0; i < lanes<T>(); ++i) m |= uint64_t(lane<T>(s, i) >> (8 * sizeof(T) - 1)) << i;
+    for (unsigned i = 0; i < lanes<T>(); ++i)
+        m |= uint64_t(lane<T>(s, i) >> (8 * sizeof(T) - 1)) << i;
     set_reg(x, d, d.reg, d.opsize, m);
     return kNoFault;
 }
@@ -54,6 +55,8 @@ const OpcodeRow kRows[] = {
 
 } // namespace
 
-std::span<const OpcodeRow> sse_compare_rows() { return kRows; }
+std::span<const OpcodeRow> sse_compare_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

@@ -40,10 +40,18 @@ template <> struct Bits<double> {
 };
 
 template <class F> using U = typename Bits<F>::U;
-template <class F> U<F> to_bits(F f) { return std::bit_cast<U<F>>(f); }
-template <class F> F from_bits(U<F> u) { return std::bit_cast<F>(u); }
-template <class F> bool is_nan(U<F> u) { return (u & ~Bits<F>::kSign) > Bits<F>::kExp; }
-template <class F> bool is_snan(U<F> u) { return is_nan<F>(u) && !(u & Bits<F>::kQuiet); }
+template <class F> U<F> to_bits(F f) {
+    return std::bit_cast<U<F>>(f);
+}
+template <class F> F from_bits(U<F> u) {
+    return std::bit_cast<F>(u);
+}
+template <class F> bool is_nan(U<F> u) {
+    return (u & ~Bits<F>::kSign) > Bits<F>::kExp;
+}
+template <class F> bool is_snan(U<F> u) {
+    return is_nan<F>(u) && !(u & Bits<F>::kQuiet);
+}
 template <class F> bool is_denormal(U<F> u) {
     return (u & Bits<F>::kExp) == 0 && (u & ~Bits<F>::kSign & ~Bits<F>::kExp) != 0;
 }
@@ -124,7 +132,8 @@ template <class F> U<F> fp_lane(Op op, U<F> ua, U<F> ub, uint32_t mxcsr, uint32_
     const bool a_used = op != Op::Sqrt;
     ua = apply_daz<F>(ua, mxcsr), ub = apply_daz<F>(ub, mxcsr);
     if (op == Op::Min || op == Op::Max) {
-        if ((is_denormal<F>(ua) || is_denormal<F>(ub)) && !is_nan<F>(ua) && !is_nan<F>(ub)) flags |= kDE;
+        if ((is_denormal<F>(ua) || is_denormal<F>(ub)) && !is_nan<F>(ua) && !is_nan<F>(ub))
+            flags |= kDE;
         return min_max<F>(op, ua, ub, flags);
     }
     if ((a_used && is_nan<F>(ua)) || is_nan<F>(ub)) return nan_result<F>(ua, ub, a_used, flags);
@@ -173,7 +182,8 @@ template <class F, unsigned Lanes, Op O> Fault exec_fp_arith(Exec& x, const Deco
     Xmm r = xmm(x, d.reg);
     uint32_t flags = 0;
     for (unsigned i = 0; i < Lanes; ++i)
-        set_lane<U<F>>(r, i, fp_lane<F>(O, lane<U<F>>(r, i), lane<U<F>>(src, i), x.s.fpu.mxcsr, flags));
+        set_lane<U<F>>(r, i,
+                       fp_lane<F>(O, lane<U<F>>(r, i), lane<U<F>>(src, i), x.s.fpu.mxcsr, flags));
     if (Fault f = commit_flags(x, flags)) return f;
     xmm(x, d.reg) = r;
     return kNoFault;
@@ -217,7 +227,8 @@ template <class F, unsigned Lanes> Fault exec_fp_cmp(Exec& x, const DecodedInsn&
     uint32_t flags = 0;
     const unsigned pred = d.imm & 7;
     for (unsigned i = 0; i < Lanes; ++i)
-        set_lane<U<F>>(r, i, cmp_lane<F>(pred, lane<U<F>>(r, i), lane<U<F>>(src, i), x.s.fpu.mxcsr, flags));
+        set_lane<U<F>>(
+            r, i, cmp_lane<F>(pred, lane<U<F>>(r, i), lane<U<F>>(src, i), x.s.fpu.mxcsr, flags));
     if (Fault f = commit_flags(x, flags)) return f;
     xmm(x, d.reg) = r;
     return kNoFault;
@@ -264,7 +275,8 @@ template <class F> U<F> int_to_fp(int64_t n, uint32_t mxcsr, uint32_t& flags) {
 // Rounded by MXCSR.RC, or toward zero, to a signed integer of `bits`; NaN or out of range gives
 // the integer indefinite (only the sign bit) with IE. No denormal-operand exception here (the
 // instruction pages list Invalid and Precision only).
-template <class F> uint64_t fp_to_int(U<F> u, unsigned bits, bool truncate, uint32_t mxcsr, uint32_t& flags) {
+template <class F>
+uint64_t fp_to_int(U<F> u, unsigned bits, bool truncate, uint32_t mxcsr, uint32_t& flags) {
     u = apply_daz<F>(u, mxcsr);
     const uint64_t indefinite = uint64_t{1} << (bits - 1);
     if (is_nan<F>(u)) {
@@ -283,7 +295,8 @@ template <class F> uint64_t fp_to_int(U<F> u, unsigned bits, bool truncate, uint
         return indefinite;
     }
     if (rounded != f) flags |= kPE;
-    return static_cast<uint64_t>(static_cast<int64_t>(rounded)) & (bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1);
+    return static_cast<uint64_t>(static_cast<int64_t>(rounded)) &
+           (bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1);
 }
 
 // Single to double is exact (an SNaN is quieted with IE, the payload moves up).
@@ -291,7 +304,8 @@ uint64_t float_to_double(uint32_t u, uint32_t mxcsr, uint32_t& flags) {
     u = apply_daz<float>(u, mxcsr);
     if (is_nan<float>(u)) {
         if (is_snan<float>(u)) flags |= kIE;
-        return (uint64_t(u & 0x80000000u) << 32) | 0x7FF8000000000000ull | (uint64_t(u & 0x003FFFFF) << 29);
+        return (uint64_t(u & 0x80000000u) << 32) | 0x7FF8000000000000ull |
+               (uint64_t(u & 0x003FFFFF) << 29);
     }
     if (is_denormal<float>(u)) flags |= kDE;
     return to_bits<double>(static_cast<double>(from_bits<float>(u)));
@@ -341,7 +355,8 @@ template <class F, bool Truncate> Fault exec_cvtfp2si(Exec& x, const DecodedInsn
     uint64_t v;
     if (Fault f = read_xmm_rm_low(x, d, sizeof(F), v)) return f;
     uint32_t flags = 0;
-    const uint64_t r = fp_to_int<F>(static_cast<U<F>>(v), 8 * d.opsize, Truncate, x.s.fpu.mxcsr, flags);
+    const uint64_t r =
+        fp_to_int<F>(static_cast<U<F>>(v), 8 * d.opsize, Truncate, x.s.fpu.mxcsr, flags);
     if (Fault f = commit_flags(x, flags)) return f;
     set_reg(x, d, d.reg, d.opsize, r);
     return kNoFault;
@@ -391,15 +406,23 @@ template <Pcvt K> Fault exec_cvt_packed(Exec& x, const DecodedInsn& d) {
     uint32_t flags = 0;
     Xmm r{0, 0};
     for (unsigned i = 0; i < 4; ++i) {
-        if constexpr (K == Pcvt::Dq2Ps) set_lane<uint32_t>(r, i, int_to_fp<float>(lane<int32_t>(s, i), m, flags));
+        if constexpr (K == Pcvt::Dq2Ps)
+            set_lane<uint32_t>(r, i, int_to_fp<float>(lane<int32_t>(s, i), m, flags));
         if constexpr (K == Pcvt::Ps2Dq || K == Pcvt::Tps2Dq)
-            set_lane<uint32_t>(r, i, uint32_t(fp_to_int<float>(lane<uint32_t>(s, i), 32, K == Pcvt::Tps2Dq, m, flags)));
+            set_lane<uint32_t>(
+                r, i,
+                uint32_t(fp_to_int<float>(lane<uint32_t>(s, i), 32, K == Pcvt::Tps2Dq, m, flags)));
         if (i >= 2) continue;
-        if constexpr (K == Pcvt::Dq2Pd) set_lane<uint64_t>(r, i, int_to_fp<double>(lane<int32_t>(s, i), m, flags));
+        if constexpr (K == Pcvt::Dq2Pd)
+            set_lane<uint64_t>(r, i, int_to_fp<double>(lane<int32_t>(s, i), m, flags));
         if constexpr (K == Pcvt::Pd2Dq || K == Pcvt::Tpd2Dq)
-            set_lane<uint32_t>(r, i, uint32_t(fp_to_int<double>(lane<uint64_t>(s, i), 32, K == Pcvt::Tpd2Dq, m, flags)));
-        if constexpr (K == Pcvt::Ps2Pd) set_lane<uint64_t>(r, i, float_to_double(lane<uint32_t>(s, i), m, flags));
-        if constexpr (K == Pcvt::Pd2Ps) set_lane<uint32_t>(r, i, double_to_float(lane<uint64_t>(s, i), m, flags));
+            set_lane<uint32_t>(
+                r, i,
+                uint32_t(fp_to_int<double>(lane<uint64_t>(s, i), 32, K == Pcvt::Tpd2Dq, m, flags)));
+        if constexpr (K == Pcvt::Ps2Pd)
+            set_lane<uint64_t>(r, i, float_to_double(lane<uint32_t>(s, i), m, flags));
+        if constexpr (K == Pcvt::Pd2Ps)
+            set_lane<uint32_t>(r, i, double_to_float(lane<uint64_t>(s, i), m, flags));
     }
     if (Fault f = commit_flags(x, flags)) return f;
     xmm(x, d.reg) = r;
@@ -409,10 +432,11 @@ template <Pcvt K> Fault exec_cvt_packed(Exec& x, const DecodedInsn& d) {
 constexpr uint32_t S32 = rowf::Size32;
 
 #define HVLAB_FP_ROWS(op, name, O)                                                                 \
-    {Map::Two, op, Pfx::NP, kAnyExt, name "ps", "Vps,Wps", 0, exec_fp_arith<float, 4, O>},        \
-        {Map::Two, op, Pfx::P66, kAnyExt, name "pd", "Vpd,Wpd", 0, exec_fp_arith<double, 2, O>},  \
-        {Map::Two, op, Pfx::F3, kAnyExt, name "ss", "Vss,Wss", 0, exec_fp_arith<float, 1, O>},    \
-        {Map::Two, op, Pfx::F2, kAnyExt, name "sd", "Vsd,Wsd", 0, exec_fp_arith<double, 1, O>}
+    {Map::Two, op, Pfx::NP, kAnyExt, name "ps", "Vps,Wps", 0, exec_fp_arith<float, 4, O>},         \
+        {Map::Two, op, Pfx::P66, kAnyExt, name "pd", "Vpd,Wpd", 0, exec_fp_arith<double, 2, O>},   \
+        {Map::Two, op, Pfx::F3, kAnyExt, name "ss", "Vss,Wss", 0, exec_fp_arith<float, 1, O>}, {   \
+        Map::Two, op, Pfx::F2, kAnyExt, name "sd", "Vsd,Wsd", 0, exec_fp_arith<double, 1, O>       \
+    }
 
 const OpcodeRow kRows[] = {
     // map       op    pfx      ext      mnemonic    operands   flags handler
@@ -453,6 +477,8 @@ const OpcodeRow kRows[] = {
 
 } // namespace
 
-std::span<const OpcodeRow> sse_float_rows() { return kRows; }
+std::span<const OpcodeRow> sse_float_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

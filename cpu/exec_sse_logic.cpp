@@ -7,11 +7,19 @@ namespace hvlab::cpu {
 
 namespace {
 
-Xmm op_and(const Xmm& a, const Xmm& b) { return {a.lo & b.lo, a.hi & b.hi}; }
+Xmm op_and(const Xmm& a, const Xmm& b) {
+    return {a.lo & b.lo, a.hi & b.hi};
+}
 // ANDN: NOT(destination) AND source.
-Xmm op_andn(const Xmm& a, const Xmm& b) { return {~a.lo & b.lo, ~a.hi & b.hi}; }
-Xmm op_or(const Xmm& a, const Xmm& b) { return {a.lo | b.lo, a.hi | b.hi}; }
-Xmm op_xor(const Xmm& a, const Xmm& b) { return {a.lo ^ b.lo, a.hi ^ b.hi}; }
+Xmm op_andn(const Xmm& a, const Xmm& b) {
+    return {~a.lo & b.lo, ~a.hi & b.hi};
+}
+Xmm op_or(const Xmm& a, const Xmm& b) {
+    return {a.lo | b.lo, a.hi | b.hi};
+}
+Xmm op_xor(const Xmm& a, const Xmm& b) {
+    return {a.lo ^ b.lo, a.hi ^ b.hi};
+}
 
 const OpcodeRow kRows[] = {
     // map       op    pfx       ext      mnemonic  operands   flags handler
@@ -31,6 +39,8 @@ const OpcodeRow kRows[] = {
 
 } // namespace
 
-std::span<const OpcodeRow> sse_logic_rows() { return kRows; }
+std::span<const OpcodeRow> sse_logic_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

@@ -188,6 +188,8 @@ const OpcodeRow kRows[] = {
 
 } // namespace
 
-std::span<const OpcodeRow> sse_mov_rows() { return kRows; }
+std::span<const OpcodeRow> sse_mov_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

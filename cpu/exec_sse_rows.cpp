@@ -12,7 +12,8 @@ namespace {
 
 std::vector<OpcodeRow> join(std::initializer_list<std::span<const OpcodeRow>> parts) {
     std::vector<OpcodeRow> rows;
-    for (auto p : parts) rows.insert(rows.end(), p.begin(), p.end());
+    for (auto p : parts)
+        rows.insert(rows.end(), p.begin(), p.end());
     return rows;
 }
 

@@ -72,18 +72,28 @@ const OpcodeRow kRows[] = {
     {Map::Two, 0x73, Pfx::P66, slash_reg(3), "psrldq", "Ux,Ib", 0, exec_shift_bytes<false>},
     {Map::Two, 0x73, Pfx::P66, slash_reg(6), "psllq", "Ux,Ib", 0, exec_shift_imm<uint64_t, L>},
     {Map::Two, 0x73, Pfx::P66, slash_reg(7), "pslldq", "Ux,Ib", 0, exec_shift_bytes<true>},
-    {Map::Two, 0xD1, Pfx::P66, kAnyExt, "psrlw", "Vx,Wx", 0, exec_xmm_op<op_shift_xmm<uint16_t, R>>},
-    {Map::Two, 0xD2, Pfx::P66, kAnyExt, "psrld", "Vx,Wx", 0, exec_xmm_op<op_shift_xmm<uint32_t, R>>},
-    {Map::Two, 0xD3, Pfx::P66, kAnyExt, "psrlq", "Vx,Wx", 0, exec_xmm_op<op_shift_xmm<uint64_t, R>>},
-    {Map::Two, 0xE1, Pfx::P66, kAnyExt, "psraw", "Vx,Wx", 0, exec_xmm_op<op_shift_xmm<uint16_t, A>>},
-    {Map::Two, 0xE2, Pfx::P66, kAnyExt, "psrad", "Vx,Wx", 0, exec_xmm_op<op_shift_xmm<uint32_t, A>>},
-    {Map::Two, 0xF1, Pfx::P66, kAnyExt, "psllw", "Vx,Wx", 0, exec_xmm_op<op_shift_xmm<uint16_t, L>>},
-    {Map::Two, 0xF2, Pfx::P66, kAnyExt, "pslld", "Vx,Wx", 0, exec_xmm_op<op_shift_xmm<uint32_t, L>>},
-    {Map::Two, 0xF3, Pfx::P66, kAnyExt, "psllq", "Vx,Wx", 0, exec_xmm_op<op_shift_xmm<uint64_t, L>>},
+    {Map::Two, 0xD1, Pfx::P66, kAnyExt, "psrlw", "Vx,Wx", 0,
+     exec_xmm_op<op_shift_xmm<uint16_t, R>>},
+    {Map::Two, 0xD2, Pfx::P66, kAnyExt, "psrld", "Vx,Wx", 0,
+     exec_xmm_op<op_shift_xmm<uint32_t, R>>},
+    {Map::Two, 0xD3, Pfx::P66, kAnyExt, "psrlq", "Vx,Wx", 0,
+     exec_xmm_op<op_shift_xmm<uint64_t, R>>},
+    {Map::Two, 0xE1, Pfx::P66, kAnyExt, "psraw", "Vx,Wx", 0,
+     exec_xmm_op<op_shift_xmm<uint16_t, A>>},
+    {Map::Two, 0xE2, Pfx::P66, kAnyExt, "psrad", "Vx,Wx", 0,
+     exec_xmm_op<op_shift_xmm<uint32_t, A>>},
+    {Map::Two, 0xF1, Pfx::P66, kAnyExt, "psllw", "Vx,Wx", 0,
+     exec_xmm_op<op_shift_xmm<uint16_t, L>>},
+    {Map::Two, 0xF2, Pfx::P66, kAnyExt, "pslld", "Vx,Wx", 0,
+     exec_xmm_op<op_shift_xmm<uint32_t, L>>},
+    {Map::Two, 0xF3, Pfx::P66, kAnyExt, "psllq", "Vx,Wx", 0,
+     exec_xmm_op<op_shift_xmm<uint64_t, L>>},
 };
 
 } // namespace
 
-std::span<const OpcodeRow> sse_shift_rows() { return kRows; }
+std::span<const OpcodeRow> sse_shift_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

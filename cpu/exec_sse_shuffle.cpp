@@ -13,7 +13,8 @@ namespace {
 // Lane i of the result = lane ((imm >> (2*i)) & 3) of the source; the destination is not read.
 Xmm op_pshufd(const Xmm&, const Xmm& b, uint8_t imm) {
     Xmm r;
-    for (unsigned i = 0; i < 4; ++i) set_lane<uint32_t>(r, i, lane<uint32_t>(b, (imm >> (2 * i)) & 3));
+    for (unsigned i = 0; i < 4; ++i)
+        set_lane<uint32_t>(r, i, lane<uint32_t>(b, (imm >> (2 * i)) & 3));
     return r;
 }
 // PSHUFHW shuffles words 7..4 and copies the low quadword; PSHUFLW the reverse.
@@ -56,7 +57,8 @@ template <class In, class Out> Xmm op_pack(const Xmm& a, const Xmm& b) {
     Xmm r;
     for (unsigned i = 0; i < 2 * kIn; ++i) {
         const int64_t v = i < kIn ? lane<In>(a, i) : lane<In>(b, i - kIn);
-        const int64_t c = std::clamp<int64_t>(v, std::numeric_limits<Out>::min(), std::numeric_limits<Out>::max());
+        const int64_t c = std::clamp<int64_t>(v, std::numeric_limits<Out>::min(),
+                                              std::numeric_limits<Out>::max());
         set_lane<Out>(r, i, static_cast<Out>(c));
     }
     return r;
@@ -82,21 +84,36 @@ constexpr uint32_t S32 = rowf::Size32;
 
 const OpcodeRow kRows[] = {
     // map       op    pfx       ext       mnemonic      operands        flags handler
-    {Map::Two, 0x14, Pfx::NP, kAnyExt, "unpcklps", "Vps,Wps", 0, exec_xmm_op<op_unpack<uint32_t, false>>},
-    {Map::Two, 0x14, Pfx::P66, kAnyExt, "unpcklpd", "Vpd,Wpd", 0, exec_xmm_op<op_unpack<uint64_t, false>>},
-    {Map::Two, 0x15, Pfx::NP, kAnyExt, "unpckhps", "Vps,Wps", 0, exec_xmm_op<op_unpack<uint32_t, true>>},
-    {Map::Two, 0x15, Pfx::P66, kAnyExt, "unpckhpd", "Vpd,Wpd", 0, exec_xmm_op<op_unpack<uint64_t, true>>},
-    {Map::Two, 0x60, Pfx::P66, kAnyExt, "punpcklbw", "Vx,Wx", 0, exec_xmm_op<op_unpack<uint8_t, false>>},
-    {Map::Two, 0x61, Pfx::P66, kAnyExt, "punpcklwd", "Vx,Wx", 0, exec_xmm_op<op_unpack<uint16_t, false>>},
-    {Map::Two, 0x62, Pfx::P66, kAnyExt, "punpckldq", "Vx,Wx", 0, exec_xmm_op<op_unpack<uint32_t, false>>},
-    {Map::Two, 0x63, Pfx::P66, kAnyExt, "packsswb", "Vx,Wx", 0, exec_xmm_op<op_pack<int16_t, int8_t>>},
-    {Map::Two, 0x67, Pfx::P66, kAnyExt, "packuswb", "Vx,Wx", 0, exec_xmm_op<op_pack<int16_t, uint8_t>>},
-    {Map::Two, 0x68, Pfx::P66, kAnyExt, "punpckhbw", "Vx,Wx", 0, exec_xmm_op<op_unpack<uint8_t, true>>},
-    {Map::Two, 0x69, Pfx::P66, kAnyExt, "punpckhwd", "Vx,Wx", 0, exec_xmm_op<op_unpack<uint16_t, true>>},
-    {Map::Two, 0x6A, Pfx::P66, kAnyExt, "punpckhdq", "Vx,Wx", 0, exec_xmm_op<op_unpack<uint32_t, true>>},
-    {Map::Two, 0x6B, Pfx::P66, kAnyExt, "packssdw", "Vx,Wx", 0, exec_xmm_op<op_pack<int32_t, int16_t>>},
-    {Map::Two, 0x6C, Pfx::P66, kAnyExt, "punpcklqdq", "Vx,Wx", 0, exec_xmm_op<op_unpack<uint64_t, false>>},
-    {Map::Two, 0x6D, Pfx::P66, kAnyExt, "punpckhqdq", "Vx,Wx", 0, exec_xmm_op<op_unpack<uint64_t, true>>},
+    {Map::Two, 0x14, Pfx::NP, kAnyExt, "unpcklps", "Vps,Wps", 0,
+     exec_xmm_op<op_unpack<uint32_t, false>>},
+    {Map::Two, 0x14, Pfx::P66, kAnyExt, "unpcklpd", "Vpd,Wpd", 0,
+     exec_xmm_op<op_unpack<uint64_t, false>>},
+    {Map::Two, 0x15, Pfx::NP, kAnyExt, "unpckhps", "Vps,Wps", 0,
+     exec_xmm_op<op_unpack<uint32_t, true>>},
+    {Map::Two, 0x15, Pfx::P66, kAnyExt, "unpckhpd", "Vpd,Wpd", 0,
+     exec_xmm_op<op_unpack<uint64_t, true>>},
+    {Map::Two, 0x60, Pfx::P66, kAnyExt, "punpcklbw", "Vx,Wx", 0,
+     exec_xmm_op<op_unpack<uint8_t, false>>},
+    {Map::Two, 0x61, Pfx::P66, kAnyExt, "punpcklwd", "Vx,Wx", 0,
+     exec_xmm_op<op_unpack<uint16_t, false>>},
+    {Map::Two, 0x62, Pfx::P66, kAnyExt, "punpckldq", "Vx,Wx", 0,
+     exec_xmm_op<op_unpack<uint32_t, false>>},
+    {Map::Two, 0x63, Pfx::P66, kAnyExt, "packsswb", "Vx,Wx", 0,
+     exec_xmm_op<op_pack<int16_t, int8_t>>},
+    {Map::Two, 0x67, Pfx::P66, kAnyExt, "packuswb", "Vx,Wx", 0,
+     exec_xmm_op<op_pack<int16_t, uint8_t>>},
+    {Map::Two, 0x68, Pfx::P66, kAnyExt, "punpckhbw", "Vx,Wx", 0,
+     exec_xmm_op<op_unpack<uint8_t, true>>},
+    {Map::Two, 0x69, Pfx::P66, kAnyExt, "punpckhwd", "Vx,Wx", 0,
+     exec_xmm_op<op_unpack<uint16_t, true>>},
+    {Map::Two, 0x6A, Pfx::P66, kAnyExt, "punpckhdq", "Vx,Wx", 0,
+     exec_xmm_op<op_unpack<uint32_t, true>>},
+    {Map::Two, 0x6B, Pfx::P66, kAnyExt, "packssdw", "Vx,Wx", 0,
+     exec_xmm_op<op_pack<int32_t, int16_t>>},
+    {Map::Two, 0x6C, Pfx::P66, kAnyExt, "punpcklqdq", "Vx,Wx", 0,
+     exec_xmm_op<op_unpack<uint64_t, false>>},
+    {Map::Two, 0x6D, Pfx::P66, kAnyExt, "punpckhqdq", "Vx,Wx", 0,
+     exec_xmm_op<op_unpack<uint64_t, true>>},
     {Map::Two, 0x70, Pfx::P66, kAnyExt, "pshufd", "Vx,Wx,Ib", 0, exec_xmm_op_imm<op_pshufd>},
     {Map::Two, 0x70, Pfx::F3, kAnyExt, "pshufhw", "Vx,Wx,Ib", 0, exec_xmm_op_imm<op_pshufw<true>>},
     {Map::Two, 0x70, Pfx::F2, kAnyExt, "pshuflw", "Vx,Wx,Ib", 0, exec_xmm_op_imm<op_pshufw<false>>},
@@ -108,6 +125,8 @@ const OpcodeRow kRows[] = {
 
 } // namespace
 
-std::span<const OpcodeRow> sse_shuffle_rows() { return kRows; }
+std::span<const OpcodeRow> sse_shuffle_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

@@ -78,9 +78,12 @@ uint16_t full_tag_word(const FpuState& f) {
             uint64_t mant;
             std::memcpy(&mant, r.data(), 8);
             const unsigned exp = (r[8] | (r[9] << 8)) & 0x7FFF;
-            if (exp == 0x7FFF) tag = 2;
-            else if (exp == 0) tag = mant == 0 ? 1 : 2;
-            else tag = (mant >> 63) ? 0 : 2;
+            if (exp == 0x7FFF)
+                tag = 2;
+            else if (exp == 0)
+                tag = mant == 0 ? 1 : 2;
+            else
+                tag = (mant >> 63) ? 0 : 2;
         }
         tw |= static_cast<uint16_t>(tag << (2 * p));
     }
@@ -97,7 +100,9 @@ uint8_t abridged_tag_word(uint16_t full) {
 // The protected-mode environment: 28 bytes (32-bit operand size; unused upper halves read as
 // FFFFH like on hardware) or 14 bytes (16-bit). The instruction pointer's selector word also
 // holds the last opcode in bits 26:16 of the 32-bit form.
-unsigned env_size(const DecodedInsn& d) { return d.opsize == 2 ? 14 : 28; }
+unsigned env_size(const DecodedInsn& d) {
+    return d.opsize == 2 ? 14 : 28;
+}
 
 void build_env(const FpuState& f, unsigned size, uint8_t* e) {
     const uint32_t ip = static_cast<uint32_t>(f.fip), dp = static_cast<uint32_t>(f.fdp);
@@ -171,6 +176,8 @@ const OpcodeRow kRows[] = {
 
 } // namespace
 
-std::span<const OpcodeRow> x87_control_rows() { return kRows; }
+std::span<const OpcodeRow> x87_control_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

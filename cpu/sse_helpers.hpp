@@ -46,7 +46,9 @@ inline Fault sse_check(const Exec& x) {
     return kNoFault;
 }
 
-inline Xmm& xmm(Exec& x, unsigned n) { return x.s.xmm[n & 15]; }
+inline Xmm& xmm(Exec& x, unsigned n) {
+    return x.s.xmm[n & 15];
+}
 
 // Lane i of type T (little-endian lane order: lane 0 is bits T-1..0).
 template <class T> T lane(const Xmm& v, unsigned i) {
@@ -57,7 +59,9 @@ template <class T> T lane(const Xmm& v, unsigned i) {
 template <class T> void set_lane(Xmm& v, unsigned i, T t) {
     std::memcpy(reinterpret_cast<uint8_t*>(&v) + i * sizeof(T), &t, sizeof(T));
 }
-template <class T> constexpr unsigned lanes() { return 16 / sizeof(T); }
+template <class T> constexpr unsigned lanes() {
+    return 16 / sizeof(T);
+}
 
 // Whether a 16-byte memory operand must be 16-byte aligned.
 enum class Align : uint8_t { None, A16 };
@@ -107,7 +111,8 @@ inline Fault read_xmm_rm_low(Exec& x, const DecodedInsn& d, unsigned size, uint6
 // r[i] = f(a[i], b[i]) for every lane of type T.
 template <class T, class F> Xmm map_lanes(const Xmm& a, const Xmm& b, F f) {
     Xmm r;
-    for (unsigned i = 0; i < lanes<T>(); ++i) set_lane<T>(r, i, static_cast<T>(f(lane<T>(a, i), lane<T>(b, i))));
+    for (unsigned i = 0; i < lanes<T>(); ++i)
+        set_lane<T>(r, i, static_cast<T>(f(lane<T>(a, i), lane<T>(b, i))));
     return r;
 }
 
@@ -138,8 +143,7 @@ inline constexpr uint16_t kFcwReserved = 0xE0C0, kFcwAlwaysOne = 0x0040;
 inline constexpr uint16_t kFcwInit = 0x037F;
 // FSW: exception flags 5:0, stack fault 6, error summary 7, busy 15 (SDM Vol. 1, "x87 FPU
 // Status Register").
-inline constexpr uint16_t kFswExceptions = 0x003F, kFswSF = 0x0040, kFswES = 0x0080,
-                          kFswB = 0x8000;
+inline constexpr uint16_t kFswExceptions = 0x003F, kFswSF = 0x0040, kFswES = 0x0080, kFswB = 0x8000;
 
 inline uint16_t canonical_fcw(uint64_t v) {
     return static_cast<uint16_t>((v & ~uint64_t{kFcwReserved}) | kFcwAlwaysOne);

@@ -19,7 +19,9 @@ namespace {
 constexpr uint64_t kCF = rflags::CF, kPF = rflags::PF, kAF = rflags::AF, kZF = rflags::ZF,
                    kSF = rflags::SF, kOF = rflags::OF;
 
-uint64_t arith(SimdRig& r) { return r.s().rflags & rflags::kArith; }
+uint64_t arith(SimdRig& r) {
+    return r.s().rflags & rflags::kArith;
+}
 
 } // namespace
 
@@ -36,7 +38,7 @@ TEST_CASE("bmi: ANDN and BEXTR", "[bmi]") {
     CHECK(arith(r) == (kZF | kPF));
 
     r.reg(RCX) = 0x8765432112345678ull;
-    r.reg(RBX) = 0x0804; // start 4, length 8
+    r.reg(RBX) = 0x0804;                                         // start 4, length 8
     REQUIRE(r.exec({0xc4, 0xe2, 0xe0, 0xf7, 0xc1}) == kRetired); // bextr rax,rcx,rbx
     CHECK(r.reg(RAX) == 0x67);
     r.reg(RBX) = 0xFF3C; // start 60, length 255: bits 63:60 only
@@ -93,8 +95,11 @@ TEST_CASE("bmi: BZHI index limits and kCF", "[bmi]") {
     const struct {
         uint64_t index, want;
         bool cf;
-    } cases[] = {{0, 0, false}, {1, 1, false}, {63, 0x7FFFFFFFFFFFFFFFull, false},
-                 {64, ~uint64_t{0}, true}, {0x100, 0, false} /* only bits 7:0 count */,
+    } cases[] = {{0, 0, false},
+                 {1, 1, false},
+                 {63, 0x7FFFFFFFFFFFFFFFull, false},
+                 {64, ~uint64_t{0}, true},
+                 {0x100, 0, false} /* only bits 7:0 count */,
                  {255, ~uint64_t{0}, true}};
     for (const auto& c : cases) {
         INFO("index " << c.index);
@@ -125,8 +130,8 @@ TEST_CASE("bmi: MULX, PDEP, PEXT, RORX, SARX/SHLX/SHRX leave the flags alone", "
     REQUIRE(r.exec({0xc4, 0xe2, 0xfb, 0xf6, 0xc1}) == kRetired); // mulx rax,rax,rcx: high wins
     CHECK(r.reg(RAX) == 0xFFFFFFFFFFFFFFFEull);
 
-    r.reg(RBX) = 0x5;                      // source bits 1,0,1
-    r.reg(RCX) = 0x8000000000010010ull;    // mask
+    r.reg(RBX) = 0x5;                                            // source bits 1,0,1
+    r.reg(RCX) = 0x8000000000010010ull;                          // mask
     REQUIRE(r.exec({0xc4, 0xe2, 0xe3, 0xf5, 0xc1}) == kRetired); // pdep rax,rbx,rcx
     CHECK(r.reg(RAX) == 0x8000000000000010ull);
     r.reg(RBX) = 0x8000000000010000ull;
@@ -280,25 +285,25 @@ struct HostOut {
 };
 
 // The host instruction with Intel operands (dst, a, b); AT&T lists them reversed.
-#define HVLAB_HOST3(fn, insn, T)                                                                \
-    HostOut fn(uint64_t a, uint64_t b) {                                                        \
-        T r;                                                                                    \
-        uint64_t f;                                                                             \
-        asm volatile(insn " %3, %2, %0\n\tpushfq\n\tpopq %1"                                      \
-                     : "=&r"(r), "=&r"(f)                                                       \
-                     : "r"(static_cast<T>(a)), "r"(static_cast<T>(b))                           \
-                     : "cc");                                                                   \
-        return {r, f};                                                                          \
+#define HVLAB_HOST3(fn, insn, T)                                                                   \
+    HostOut fn(uint64_t a, uint64_t b) {                                                           \
+        T r;                                                                                       \
+        uint64_t f;                                                                                \
+        asm volatile(insn " %3, %2, %0\n\tpushfq\n\tpopq %1"                                       \
+                     : "=&r"(r), "=&r"(f)                                                          \
+                     : "r"(static_cast<T>(a)), "r"(static_cast<T>(b))                              \
+                     : "cc");                                                                      \
+        return {r, f};                                                                             \
     }
-#define HVLAB_HOST2(fn, insn, T)                                                                \
-    HostOut fn(uint64_t a, uint64_t) {                                                          \
-        T r;                                                                                    \
-        uint64_t f;                                                                             \
-        asm volatile(insn " %2, %0\n\tpushfq\n\tpopq %1"                                          \
-                     : "=&r"(r), "=&r"(f)                                                       \
-                     : "r"(static_cast<T>(a))                                                   \
-                     : "cc");                                                                   \
-        return {r, f};                                                                          \
+#define HVLAB_HOST2(fn, insn, T)                                                                   \
+    HostOut fn(uint64_t a, uint64_t) {                                                             \
+        T r;                                                                                       \
+        uint64_t f;                                                                                \
+        asm volatile(insn " %2, %0\n\tpushfq\n\tpopq %1"                                           \
+                     : "=&r"(r), "=&r"(f)                                                          \
+                     : "r"(static_cast<T>(a))                                                      \
+                     : "cc");                                                                      \
+        return {r, f};                                                                             \
     }
 HVLAB_HOST3(host_bextr64, "bextr", uint64_t)
 HVLAB_HOST3(host_bextr32, "bextr", uint32_t)
@@ -329,16 +334,46 @@ TEST_CASE("bmi vs host CPU: BEXTR, BLSI, BZHI, PDEP, PEXT", "[bmi][host]") {
         return;
     }
     const HostCase cases[] = {
-        {{0xc4, 0xe2, 0xe0, 0xf7, 0xc1}, "bextr rax,rcx,rbx", RCX, RBX, host_bextr64, kZF | kCF | kOF},
-        {{0xc4, 0xe2, 0x60, 0xf7, 0xc1}, "bextr eax,ecx,ebx", RCX, RBX, host_bextr32, kZF | kCF | kOF},
-        {{0xc4, 0xe2, 0xe0, 0xf5, 0xc1}, "bzhi rax,rcx,rbx", RCX, RBX, host_bzhi64, kSF | kZF | kCF | kOF},
-        {{0xc4, 0xe2, 0x60, 0xf5, 0xc1}, "bzhi eax,ecx,ebx", RCX, RBX, host_bzhi32, kSF | kZF | kCF | kOF},
+        {{0xc4, 0xe2, 0xe0, 0xf7, 0xc1},
+         "bextr rax,rcx,rbx",
+         RCX,
+         RBX,
+         host_bextr64,
+         kZF | kCF | kOF},
+        {{0xc4, 0xe2, 0x60, 0xf7, 0xc1},
+         "bextr eax,ecx,ebx",
+         RCX,
+         RBX,
+         host_bextr32,
+         kZF | kCF | kOF},
+        {{0xc4, 0xe2, 0xe0, 0xf5, 0xc1},
+         "bzhi rax,rcx,rbx",
+         RCX,
+         RBX,
+         host_bzhi64,
+         kSF | kZF | kCF | kOF},
+        {{0xc4, 0xe2, 0x60, 0xf5, 0xc1},
+         "bzhi eax,ecx,ebx",
+         RCX,
+         RBX,
+         host_bzhi32,
+         kSF | kZF | kCF | kOF},
         {{0xc4, 0xe2, 0xe3, 0xf5, 0xc1}, "pdep rax,rbx,rcx", RBX, RCX, host_pdep64, 0},
         {{0xc4, 0xe2, 0x63, 0xf5, 0xc1}, "pdep eax,ebx,ecx", RBX, RCX, host_pdep32, 0},
         {{0xc4, 0xe2, 0xe2, 0xf5, 0xc1}, "pext rax,rbx,rcx", RBX, RCX, host_pext64, 0},
         {{0xc4, 0xe2, 0x62, 0xf5, 0xc1}, "pext eax,ebx,ecx", RBX, RCX, host_pext32, 0},
-        {{0xc4, 0xe2, 0xf8, 0xf3, 0xd9}, "blsi rax,rcx", RCX, RCX, host_blsi64, kSF | kZF | kCF | kOF},
-        {{0xc4, 0xe2, 0x78, 0xf3, 0xd9}, "blsi eax,ecx", RCX, RCX, host_blsi32, kSF | kZF | kCF | kOF},
+        {{0xc4, 0xe2, 0xf8, 0xf3, 0xd9},
+         "blsi rax,rcx",
+         RCX,
+         RCX,
+         host_blsi64,
+         kSF | kZF | kCF | kOF},
+        {{0xc4, 0xe2, 0x78, 0xf3, 0xd9},
+         "blsi eax,ecx",
+         RCX,
+         RCX,
+         host_blsi32,
+         kSF | kZF | kCF | kOF},
     };
     constexpr uint64_t kSeed = 0x4057'B312;
     std::printf("bmi vs host: seed %#llx\n", static_cast<unsigned long long>(kSeed));

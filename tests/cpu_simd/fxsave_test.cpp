@@ -24,7 +24,8 @@ void fill_state(CpuState& s) {
     s.fpu.fip = 0xFFFF'8000'1234'5678ull;
     s.fpu.fdp = 0x0000'7FFF'9ABC'DEF0ull;
     for (unsigned i = 0; i < 8; ++i)
-        for (unsigned b = 0; b < 10; ++b) s.fpu.st[i][b] = static_cast<uint8_t>(0x10 * i + b + 1);
+        for (unsigned b = 0; b < 10; ++b)
+            s.fpu.st[i][b] = static_cast<uint8_t>(0x10 * i + b + 1);
     s.fpu.mxcsr = 0x1F80 | 0x0040 | 0x0001; // DAZ, IE
     for (unsigned i = 0; i < 16; ++i)
         s.xmm[i] = Xmm{0x0101010101010101ull * (i + 1), 0xF0F0F0F0F0F0F0F0ull ^ i};
@@ -57,7 +58,8 @@ TEST_CASE("fxsave: FXSAVE64 writes every field at its SDM offset", "[fxsave]") {
         INFO("ST" << i);
         for (unsigned b = 0; b < 10; ++b)
             CHECK(r.peek_val<uint8_t>(kArea + 32 + 16 * i + b) == 0x10 * i + b + 1);
-        for (unsigned b = 10; b < 16; ++b) CHECK(r.peek_val<uint8_t>(kArea + 32 + 16 * i + b) == 0);
+        for (unsigned b = 10; b < 16; ++b)
+            CHECK(r.peek_val<uint8_t>(kArea + 32 + 16 * i + b) == 0);
     }
     for (unsigned i = 0; i < 16; ++i) {
         INFO("XMM" << i);
@@ -82,7 +84,8 @@ TEST_CASE("fxsave: without REX.W the pointers are 32-bit offset plus selector", 
     CHECK(r.peek_val<uint32_t>(kArea + 16) == 0x9ABC'DEF0);
     CHECK(r.peek_val<uint16_t>(kArea + 20) == 0x7FFF); // FDS
     CHECK(r.peek_val<uint16_t>(kArea + 22) == 0);
-    CHECK(r.peek_val<uint64_t>(kArea + 160 + 16 * 15) == 0x1010101010101010ull); // XMM15 in 64-bit mode
+    CHECK(r.peek_val<uint64_t>(kArea + 160 + 16 * 15) ==
+          0x1010101010101010ull); // XMM15 in 64-bit mode
 }
 
 TEST_CASE("fxsave: outside 64-bit mode only XMM0-7 are saved and restored", "[fxsave]") {
@@ -110,7 +113,8 @@ TEST_CASE("fxsave: FXRSTOR64 round trip restores the whole state", "[fxsave]") {
     r.reg(RAX) = kArea;
     REQUIRE(r.exec(kFxsave64) == kRetired);
     r.s().fpu = FpuState{};
-    for (auto& x : r.s().xmm) x = Xmm{};
+    for (auto& x : r.s().xmm)
+        x = Xmm{};
     REQUIRE(r.exec(kFxrstor64) == kRetired);
     const FpuState& f = r.s().fpu;
     CHECK(f.fcw == saved.fpu.fcw);
@@ -121,7 +125,8 @@ TEST_CASE("fxsave: FXRSTOR64 round trip restores the whole state", "[fxsave]") {
     CHECK(f.fdp == saved.fpu.fdp);
     CHECK(f.st == saved.fpu.st);
     CHECK(f.mxcsr == saved.fpu.mxcsr);
-    for (unsigned i = 0; i < 16; ++i) CHECK(same(r.x(i), saved.xmm[i].lo, saved.xmm[i].hi));
+    for (unsigned i = 0; i < 16; ++i)
+        CHECK(same(r.x(i), saved.xmm[i].lo, saved.xmm[i].hi));
     // The 32-bit format keeps only offset and selector of each pointer.
     REQUIRE(r.exec(kFxrstor) == kRetired);
     CHECK(f.fip == 0x0000'8000'1234'5678ull);
@@ -182,7 +187,8 @@ TEST_CASE("fxsave: a page fault in the area leaves memory unchanged", "[fxsave][
     r.reg(RAX) = at;
     CHECK(r.exec(kFxsave64) == PF);
     CHECK(r.s().cr2 == SimdRig::kUnmapped);
-    for (unsigned b = 0; b < 0x100; b += 8) CHECK(r.peek_val<uint64_t>(at + b) == 0xCCCCCCCCCCCCCCCCull);
+    for (unsigned b = 0; b < 0x100; b += 8)
+        CHECK(r.peek_val<uint64_t>(at + b) == 0xCCCCCCCCCCCCCCCCull);
     r.s().fpu.fcw = 0x0123;
     CHECK(r.exec(kFxrstor64) == PF);
     CHECK(r.s().fpu.fcw == 0x0123);

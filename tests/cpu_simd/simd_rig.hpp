@@ -45,6 +45,8 @@ struct SimdRig : CpuFixture {
     }
 };
 
-inline bool same(const Xmm& a, uint64_t lo, uint64_t hi) { return a.lo == lo && a.hi == hi; }
+inline bool same(const Xmm& a, uint64_t lo, uint64_t hi) {
+    return a.lo == lo && a.hi == hi;
+}
 
 } // namespace hvlab::cpu::test

@@ -14,8 +14,11 @@ const std::vector<uint8_t> kMovdquLoad = {0xf3, 0x0f, 0x6f, 0x08}; // movdqu xmm
 
 TEST_CASE("sse faults: CR0.EM and CR4.OSFXSR=0 raise #UD, CR0.TS raises #NM", "[sse][fault]") {
     const std::vector<std::vector<uint8_t>> insns = {
-        kPxor, kMovdqaLoad, {0x66, 0x0f, 0x7e, 0xc1} /* movd ecx,xmm0 */,
-        {0x66, 0x0f, 0xd7, 0xc1} /* pmovmskb eax,xmm1 */, {0x0f, 0xae, 0x10} /* ldmxcsr */,
+        kPxor,
+        kMovdqaLoad,
+        {0x66, 0x0f, 0x7e, 0xc1} /* movd ecx,xmm0 */,
+        {0x66, 0x0f, 0xd7, 0xc1} /* pmovmskb eax,xmm1 */,
+        {0x0f, 0xae, 0x10} /* ldmxcsr */,
         {0x66, 0x0f, 0x73, 0xf9, 0x04} /* pslldq xmm1,4 */};
     for (const auto& code : insns) {
         INFO("first byte " << int(code[0]) << " length " << code.size());
@@ -47,7 +50,8 @@ TEST_CASE("sse faults: CR0.EM and CR4.OSFXSR=0 raise #UD, CR0.TS raises #NM", "[
     }
 }
 
-TEST_CASE("sse faults: #NM comes before a memory fault and leaves the state unchanged", "[sse][fault]") {
+TEST_CASE("sse faults: #NM comes before a memory fault and leaves the state unchanged",
+          "[sse][fault]") {
     SimdRig r;
     r.reg(RAX) = 0x8000000000000000ull; // non-canonical: would be #GP without TS
     r.set_x(1, 1, 2);
@@ -162,7 +166,8 @@ TEST_CASE("sse faults: LOCK, the MMX forms and VEX-encoded SSE are #UD", "[sse][
     CHECK(r.exec({0x66, 0x0f, 0x71, 0x11, 0x02}) == UD); // shift-by-immediate has no memory form
 }
 
-TEST_CASE("sse faults: fences, CLFLUSH and PREFETCH ignore CR0.EM/TS and CR4.OSFXSR", "[sse][fault]") {
+TEST_CASE("sse faults: fences, CLFLUSH and PREFETCH ignore CR0.EM/TS and CR4.OSFXSR",
+          "[sse][fault]") {
     SimdRig r;
     r.reg(RAX) = CpuFixture::kData;
     r.s().cr0 |= cr0::EM | cr0::TS;

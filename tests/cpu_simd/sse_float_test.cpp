@@ -18,8 +18,12 @@ using namespace hvlab::cpu::test;
 
 namespace {
 
-uint64_t dbl(double d) { return std::bit_cast<uint64_t>(d); }
-uint32_t flt(float f) { return std::bit_cast<uint32_t>(f); }
+uint64_t dbl(double d) {
+    return std::bit_cast<uint64_t>(d);
+}
+uint32_t flt(float f) {
+    return std::bit_cast<uint32_t>(f);
+}
 
 constexpr uint32_t kMasked = 0x1F80;
 const std::vector<uint8_t> kAddsd = {0xf2, 0x0f, 0x58, 0xca};
@@ -34,7 +38,8 @@ class HostSse {
         uint32_t mxcsr_in, mxcsr_out, saved;
     };
     HostSse() {
-        void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         page_ = p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
     }
     ~HostSse() {
@@ -42,10 +47,12 @@ class HostSse {
     }
     bool ok() const { return page_ != nullptr; }
     void run(const std::vector<uint8_t>& insn, Io& io) {
-        static const uint8_t kPre[] = {0x0f, 0xae, 0x5f, 0x38, 0x0f, 0xae, 0x57, 0x30, 0xf3, 0x0f,
-                                       0x6f, 0x0f, 0xf3, 0x0f, 0x6f, 0x57, 0x10, 0x48, 0x8b, 0x47, 0x20};
-        static const uint8_t kPost[] = {0xf3, 0x0f, 0x7f, 0x0f, 0x48, 0x89, 0x47, 0x20, 0x9c, 0x8f, 0x47,
-                                        0x28, 0x0f, 0xae, 0x5f, 0x34, 0x0f, 0xae, 0x57, 0x38, 0xc3};
+        static const uint8_t kPre[] = {0x0f, 0xae, 0x5f, 0x38, 0x0f, 0xae, 0x57,
+                                       0x30, 0xf3, 0x0f, 0x6f, 0x0f, 0xf3, 0x0f,
+                                       0x6f, 0x57, 0x10, 0x48, 0x8b, 0x47, 0x20};
+        static const uint8_t kPost[] = {0xf3, 0x0f, 0x7f, 0x0f, 0x48, 0x89, 0x47,
+                                        0x20, 0x9c, 0x8f, 0x47, 0x28, 0x0f, 0xae,
+                                        0x5f, 0x34, 0x0f, 0xae, 0x57, 0x38, 0xc3};
         size_t n = 0;
         std::memcpy(page_ + n, kPre, sizeof kPre), n += sizeof kPre;
         std::memcpy(page_ + n, insn.data(), insn.size()), n += insn.size();
@@ -60,25 +67,39 @@ class HostSse {
 // Doubles/floats where the rules change: zeros, infinities, NaNs, denormals, extremes, and
 // random values of every magnitude.
 uint64_t special_double(std::mt19937_64& g) {
-    static constexpr uint64_t kSpecial[] = {
-        0, 0x8000000000000000ull, 0x7FF0000000000000ull, 0xFFF0000000000000ull,
-        0x7FF8000000000000ull, 0xFFF8000000000001ull, 0x7FF0000000000001ull /* SNaN */,
-        0x0000000000000001ull, 0x800FFFFFFFFFFFFFull, 0x0010000000000000ull, 0x7FEFFFFFFFFFFFFFull,
-        0x3FF0000000000000ull, 0xBFF0000000000000ull, 0x3FD5555555555555ull, 0x4340000000000000ull,
-        0x43E0000000000000ull /* 2^63 */, 0xC3E0000000000000ull, 0x41DFFFFFFFC00000ull /* 2^31-1 */};
+    static constexpr uint64_t kSpecial[] = {0,
+                                            0x8000000000000000ull,
+                                            0x7FF0000000000000ull,
+                                            0xFFF0000000000000ull,
+                                            0x7FF8000000000000ull,
+                                            0xFFF8000000000001ull,
+                                            0x7FF0000000000001ull /* SNaN */,
+                                            0x0000000000000001ull,
+                                            0x800FFFFFFFFFFFFFull,
+                                            0x0010000000000000ull,
+                                            0x7FEFFFFFFFFFFFFFull,
+                                            0x3FF0000000000000ull,
+                                            0xBFF0000000000000ull,
+                                            0x3FD5555555555555ull,
+                                            0x4340000000000000ull,
+                                            0x43E0000000000000ull /* 2^63 */,
+                                            0xC3E0000000000000ull,
+                                            0x41DFFFFFFFC00000ull /* 2^31-1 */};
     const unsigned pick = g() % 32;
     if (pick < 18) return kSpecial[pick];
-    if (pick < 24) return dbl(std::ldexp(static_cast<double>(g() % 2000000) - 1e6, int(g() % 80) - 40));
+    if (pick < 24)
+        return dbl(std::ldexp(static_cast<double>(g() % 2000000) - 1e6, int(g() % 80) - 40));
     return g();
 }
 uint32_t special_float(std::mt19937_64& g) {
-    static constexpr uint32_t kSpecial[] = {0, 0x80000000u, 0x7F800000u, 0xFF800000u, 0x7FC00000u,
-                                            0xFFC00001u, 0x7F800001u, 0x00000001u, 0x807FFFFFu,
-                                            0x00800000u, 0x7F7FFFFFu, 0x3F800000u, 0xBF800000u,
-                                            0x3EAAAAABu, 0x4F000000u, 0xCF000000u};
+    static constexpr uint32_t kSpecial[] = {0,           0x80000000u, 0x7F800000u, 0xFF800000u,
+                                            0x7FC00000u, 0xFFC00001u, 0x7F800001u, 0x00000001u,
+                                            0x807FFFFFu, 0x00800000u, 0x7F7FFFFFu, 0x3F800000u,
+                                            0xBF800000u, 0x3EAAAAABu, 0x4F000000u, 0xCF000000u};
     const unsigned pick = g() % 32;
     if (pick < 16) return kSpecial[pick];
-    if (pick < 24) return flt(std::ldexp(static_cast<float>(g() % 20000) - 1e4f, int(g() % 40) - 20));
+    if (pick < 24)
+        return flt(std::ldexp(static_cast<float>(g() % 20000) - 1e4f, int(g() % 40) - 20));
     return static_cast<uint32_t>(g());
 }
 
@@ -90,12 +111,12 @@ TEST_CASE("sse float: ADDSD/DIVSD results and MXCSR flags", "[sse][float]") {
     r.set_x(2, dbl(3.0), 0x5678);
     REQUIRE(r.exec(kDivsd) == kRetired);
     CHECK(r.x(1).lo == dbl(1.0 / 3.0));
-    CHECK(r.x(1).hi == 0x1234); // scalar: the upper lane is kept
+    CHECK(r.x(1).hi == 0x1234);                 // scalar: the upper lane is kept
     CHECK(r.s().fpu.mxcsr == (kMasked | 0x20)); // PE
-    r.s().fpu.mxcsr = kMasked | (1u << 13); // round down
+    r.s().fpu.mxcsr = kMasked | (1u << 13);     // round down
     r.set_x(1, dbl(1.0), 0);
     REQUIRE(r.exec(kDivsd) == kRetired);
-    CHECK(r.x(1).lo == dbl(1.0 / 3.0)); // the nearest double to 1/3 lies below it
+    CHECK(r.x(1).lo == dbl(1.0 / 3.0));     // the nearest double to 1/3 lies below it
     r.s().fpu.mxcsr = kMasked | (2u << 13); // round up
     r.set_x(1, dbl(1.0), 0);
     REQUIRE(r.exec(kDivsd) == kRetired);
@@ -114,7 +135,7 @@ TEST_CASE("sse float: NaN propagation and the default NaN", "[sse][float]") {
     r.set_x(1, qnan1, 0);
     r.set_x(2, snan2, 0);
     REQUIRE(r.exec(kAddsd) == kRetired);
-    CHECK(r.x(1).lo == qnan1); // the first operand's NaN wins
+    CHECK(r.x(1).lo == qnan1);               // the first operand's NaN wins
     CHECK((r.s().fpu.mxcsr & 0x3F) == 0x01); // IE from the SNaN
     r.s().fpu.mxcsr = kMasked;
     r.set_x(1, dbl(2.0), 0);
@@ -147,7 +168,7 @@ TEST_CASE("sse float: DAZ and FTZ", "[sse][float]") {
     REQUIRE(r.exec(kAddsd) == kRetired);
     CHECK(r.x(1).lo == 0);
     CHECK((r.s().fpu.mxcsr & 0x3F) == 0);
-    r.s().fpu.mxcsr = kMasked | 0x8000; // FTZ
+    r.s().fpu.mxcsr = kMasked | 0x8000;   // FTZ
     r.set_x(1, 0x0010000000000000ull, 0); // smallest normal
     r.set_x(2, dbl(0.5), 0);
     REQUIRE(r.exec({0xf2, 0x0f, 0x59, 0xca}) == kRetired); // mulsd: exact denormal -> 0
@@ -155,7 +176,8 @@ TEST_CASE("sse float: DAZ and FTZ", "[sse][float]") {
     CHECK((r.s().fpu.mxcsr & 0x3F) == 0x30); // UE and PE
 }
 
-TEST_CASE("sse float: unmasked exceptions raise #XM (or #UD) and keep the destination", "[sse][float]") {
+TEST_CASE("sse float: unmasked exceptions raise #XM (or #UD) and keep the destination",
+          "[sse][float]") {
     SimdRig r;
     r.s().fpu.mxcsr = kMasked & ~0x200u; // ZM clear
     r.set_x(1, dbl(1.0), 7);
@@ -210,7 +232,7 @@ TEST_CASE("sse float: conversions to and from integers", "[sse][float]") {
     r.reg(RAX) = 0x7FFFFFFFFFFFFFFFull;
     REQUIRE(r.exec({0xf2, 0x48, 0x0f, 0x2a, 0xc8}) == kRetired); // cvtsi2sd xmm1,rax
     CHECK(r.x(1).lo == dbl(9223372036854775808.0));
-    r.reg(RAX) = 0xFFFFFFFF; // eax = -1
+    r.reg(RAX) = 0xFFFFFFFF;                               // eax = -1
     REQUIRE(r.exec({0xf2, 0x0f, 0x2a, 0xc8}) == kRetired); // cvtsi2sd xmm1,eax
     CHECK(r.x(1).lo == dbl(-1.0));
     r.set_x(2, 0x7FF0000000000001ull, 0); // SNaN -> quiet float NaN, payload's top bits
@@ -238,8 +260,10 @@ TEST_CASE("sse float vs host CPU: every register form on special and random oper
         insns.push_back({{0x0f, op, 0xca}, "ps", true});
     }
     const Insn more[] = {
-        {{0x66, 0x0f, 0x2e, 0xca}, "ucomisd", false}, {{0x66, 0x0f, 0x2f, 0xca}, "comisd", false},
-        {{0x0f, 0x2e, 0xca}, "ucomiss", true},        {{0x0f, 0x2f, 0xca}, "comiss", true},
+        {{0x66, 0x0f, 0x2e, 0xca}, "ucomisd", false},
+        {{0x66, 0x0f, 0x2f, 0xca}, "comisd", false},
+        {{0x0f, 0x2e, 0xca}, "ucomiss", true},
+        {{0x0f, 0x2f, 0xca}, "comiss", true},
         {{0xf2, 0x48, 0x0f, 0x2a, 0xc8}, "cvtsi2sd xmm1,rax", false},
         {{0xf2, 0x0f, 0x2a, 0xc8}, "cvtsi2sd xmm1,eax", false},
         {{0xf3, 0x48, 0x0f, 0x2a, 0xc8}, "cvtsi2ss xmm1,rax", true},
@@ -274,7 +298,8 @@ TEST_CASE("sse float vs host CPU: every register form on special and random oper
         for (unsigned round = 0; round < 300; ++round) {
             uint64_t v[4];
             for (auto& q : v) {
-                q = insn.single ? (uint64_t(special_float(g)) << 32) | special_float(g) : special_double(g);
+                q = insn.single ? (uint64_t(special_float(g)) << 32) | special_float(g)
+                                : special_double(g);
             }
             // Masked exceptions only (the host would trap otherwise); random RC, DAZ and FTZ.
             const uint32_t mxcsr = kMasked | ((g() % 4) << 13) | (g() % 4 == 0 ? 0x40 : 0) |
@@ -287,9 +312,9 @@ TEST_CASE("sse float vs host CPU: every register form on special and random oper
             r.set_x(2, v[2], v[3]);
             r.reg(RAX) = rax;
             r.s().fpu.mxcsr = mxcsr;
-            INFO(insn.name << " " << int(insn.code[2]) << "/" << int(insn.code.back()) << " round " << round
-                           << std::hex << " x1 " << v[0] << ":" << v[1] << " x2 " << v[2] << ":"
-                           << v[3] << " rax " << rax << " mxcsr " << mxcsr);
+            INFO(insn.name << " " << int(insn.code[2]) << "/" << int(insn.code.back()) << " round "
+                           << round << std::hex << " x1 " << v[0] << ":" << v[1] << " x2 " << v[2]
+                           << ":" << v[3] << " rax " << rax << " mxcsr " << mxcsr);
             REQUIRE(r.exec(insn.code) == kRetired);
             CHECK(r.x(1).lo == io.x1[0]);
             CHECK(r.x(1).hi == io.x1[1]);

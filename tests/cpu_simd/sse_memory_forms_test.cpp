@@ -45,13 +45,14 @@ TEST_CASE("sse memory forms: floating-point m64/m128 operands", "[sse][mem][floa
     REQUIRE(r.exec({0xf3, 0x0f, 0xe6, 0x08}) == kRetired); // cvtdq2pd xmm1,[rax] (m64)
     CHECK(same(r.x(1), std::bit_cast<uint64_t>(7.0), std::bit_cast<uint64_t>(-1.0)));
     r.reg(RAX) = at + 4; // the m64 forms do not need alignment, the m128 forms do
-    CHECK(r.exec({0x0f, 0x5a, 0x08}) == kRetired);           // cvtps2pd xmm1,[rax]
-    CHECK(r.exec({0xf2, 0x0f, 0x58, 0x08}) == kRetired);     // addsd xmm1,[rax]
-    CHECK(r.exec({0x66, 0x0f, 0x58, 0x08}) == GP);           // addpd xmm1,[rax]
-    CHECK(r.exec({0x66, 0x0f, 0xc2, 0x08, 0x01}) == GP);     // cmpltpd xmm1,[rax]
+    CHECK(r.exec({0x0f, 0x5a, 0x08}) == kRetired);       // cvtps2pd xmm1,[rax]
+    CHECK(r.exec({0xf2, 0x0f, 0x58, 0x08}) == kRetired); // addsd xmm1,[rax]
+    CHECK(r.exec({0x66, 0x0f, 0x58, 0x08}) == GP);       // addpd xmm1,[rax]
+    CHECK(r.exec({0x66, 0x0f, 0xc2, 0x08, 0x01}) == GP); // cmpltpd xmm1,[rax]
 }
 
-TEST_CASE("sse memory forms: 32-bit protected mode has XMM0-7 and 32-bit addressing", "[sse][mem]") {
+TEST_CASE("sse memory forms: 32-bit protected mode has XMM0-7 and 32-bit addressing",
+          "[sse][mem]") {
     SimdRig r(TestMode::Protected32);
     r.set_x(3, 0xF0F0, 0x0F0F);
     r.set_x(7, 0xFFFF, 0xFFFF);

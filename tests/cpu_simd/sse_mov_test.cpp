@@ -78,7 +78,8 @@ TEST_CASE("sse mov: register forms and REX-extended registers", "[sse][mov]") {
     r.reg(RAX) = CpuFixture::kData;
     r.reg(RCX) = 2;
     r.poke_x(CpuFixture::kData + 0x20, D, C);
-    REQUIRE(r.exec({0x66, 0x0f, 0x6f, 0x4c, 0xc8, 0x10}) == kRetired); // movdqa xmm1,[rax+rcx*8+0x10]
+    REQUIRE(r.exec({0x66, 0x0f, 0x6f, 0x4c, 0xc8, 0x10}) ==
+            kRetired); // movdqa xmm1,[rax+rcx*8+0x10]
     CHECK(same(r.x(1), D, C));
 }
 
@@ -222,6 +223,8 @@ TEST_CASE("sse mov: MASKMOVDQU writes only the selected bytes at DS:RDI", "[sse]
     r.set_x(1, 0xF0E0D0C0B0A09080ull, 0x0F0E0D0C0B0A0908ull);
     r.set_x(2, 0x00000000800000FFull, 0x8000000000000000ull); // bytes 0, 3 and 15
     REQUIRE(r.exec({0x66, 0x0f, 0xf7, 0xca}) == kRetired);
-    CHECK(r.peek_val<uint64_t>(CpuFixture::kData + 3) == ((A & 0xFFFFFFFF00FFFF00ull) | 0xB0000080ull));
-    CHECK(r.peek_val<uint64_t>(CpuFixture::kData + 11) == ((B & 0x00FFFFFFFFFFFFFFull) | 0x0F00000000000000ull));
+    CHECK(r.peek_val<uint64_t>(CpuFixture::kData + 3) ==
+          ((A & 0xFFFFFFFF00FFFF00ull) | 0xB0000080ull));
+    CHECK(r.peek_val<uint64_t>(CpuFixture::kData + 11) ==
+          ((B & 0x00FFFFFFFFFFFFFFull) | 0x0F00000000000000ull));
 }

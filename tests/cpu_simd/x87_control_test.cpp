@@ -89,7 +89,7 @@ TEST_CASE("x87: an unmasked pending exception is #MF at the next waiting instruc
     CHECK(r.s().fpu.fsw == 0x8084); // ES and B now set
     CHECK(r.exec(kFwait) == MF);
     CHECK(r.pushed_rip(false) == CpuFixture::kCode);
-    CHECK(r.exec(kFldcw) == MF);       // FLDCW waits too
+    CHECK(r.exec(kFldcw) == MF);        // FLDCW waits too
     CHECK(r.exec(kFnstcw) == kRetired); // FNSTCW does not
     r.s().cr0 &= ~cr0::NE;              // the FERR# path is not modelled: nothing happens
     CHECK(r.exec(kFwait) == kRetired);
