@@ -23,8 +23,11 @@ void Pic8259Chip::write_command(uint8_t value) {
 // the mask is cleared, IR7 gets the lowest priority, special mask mode is cleared, status read
 // is set to IRR, and the edge-sense latches are reset.
 void Pic8259Chip::icw1(uint8_t value) {
-    imr_ = isr_ = irr_ = 0;
-    input_levels_ = 0;
+    imr_ = isr_ = 0;
+    // Edge-sense latches reset; a level-triggered (ELCR) input that is still high still
+    // requests, as QEMU keeps it.
+    input_levels_ &= elcr_;
+    irr_ = input_levels_;
     priority_add_ = 0;
     special_mask_ = false;
     read_isr_ = poll_ = false;

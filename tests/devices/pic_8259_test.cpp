@@ -222,3 +222,13 @@ TEST_CASE("PIC ICW1.LTIM puts every input of the chip in level mode", "[pic]") {
     t.p.set_irq_level(3, false);
     CHECK(t.p.pending_vector() == -1);
 }
+
+TEST_CASE("PIC ICW1 keeps a level-triggered request that is still asserted", "[pic]") {
+    Pic t;
+    t.p.elcr_ports().port_write(0, 1, 0x20); // IRQ 5 level-triggered
+    t.p.set_irq_level(5, true);
+    t.p.raise_irq(3);
+    t.init();
+    CHECK(t.p.peek_master().irr == 0x20); // IRQ 3's edge is forgotten, IRQ 5 still asserted
+    CHECK(t.p.pending_vector() == 0x25);
+}
