@@ -64,14 +64,18 @@ Fault exec_rdtsc(Exec& x, const DecodedInsn&) {
     return kNoFault;
 }
 
+// RDTSCP: #UD unless CPUID.80000001H:EDX.RDTSCP[bit 27].
 Fault exec_rdtscp(Exec& x, const DecodedInsn& d) {
+    if (!((cpuid(x.s, 0x80000001, 0).edx >> 27) & 1)) return fault(UD);
     if (Fault f = exec_rdtsc(x, d)) return f;
     x.s.gpr[RCX] = x.s.msr.tsc_aux & 0xFFFFFFFF;
     return kNoFault;
 }
 
-// RDPID: IA32_TSC_AUX into a 64-bit (64-bit mode) or 32-bit register.
+// RDPID: IA32_TSC_AUX into a 64-bit (64-bit mode) or 32-bit register; #UD unless
+// CPUID.(EAX=7,ECX=0):ECX.RDPID[bit 22] (SDM Vol. 2B, RDPID).
 Fault exec_rdpid(Exec& x, const DecodedInsn& d) {
+    if (!((cpuid(x.s, 7, 0).ecx >> 22) & 1)) return fault(UD);
     set_reg(x, d, d.rm, x.is64 ? 8 : 4, x.s.msr.tsc_aux);
     return kNoFault;
 }

@@ -175,12 +175,17 @@ Fault exec_cwd(Exec& x, const DecodedInsn& d) {
 // LAHF/SAHF: AH <-> SF ZF AF PF CF (bit 1 reads 1) (SDM Vol. 2A, LAHF; Vol. 2B, SAHF).
 constexpr uint64_t kAhFlags = rflags::SF | rflags::ZF | rflags::AF | rflags::PF | rflags::CF;
 
+// In 64-bit mode LAHF/SAHF exist only if CPUID.80000001H:ECX.LAHF-SAHF[bit 0] says so.
+bool lahf_allowed(const Exec& x) { return !x.is64 || (cpuid(x.s, 0x80000001, 0).ecx & 1); }
+
 Fault exec_lahf(Exec& x, const DecodedInsn&) {
+    if (!lahf_allowed(x)) return fault(UD);
     set_reg(x, 4, 1, (flags(x) & kAhFlags) | rflags::kFixed1, false);
     return kNoFault;
 }
 
 Fault exec_sahf(Exec& x, const DecodedInsn&) {
+    if (!lahf_allowed(x)) return fault(UD);
     const uint64_t ah = get_reg(x, 4, 1, false);
     uint64_t& f = flags(x);
     f = (f & ~kAhFlags) | (ah & kAhFlags);

@@ -1,5 +1,6 @@
 // Directed tests per instruction class: strings, stack, control flow, bit addressing, atomics,
 // port I/O, system front ends, and the #UD/#GP/#SS rules of each.
+#include "cpu/system.hpp"
 #include "cpu_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -560,4 +561,16 @@ TEST_CASE("legacy: DAA/DAS/AAA/AAM/AAD, BOUND and ARPL outside 64-bit mode", "[c
     run_ok(a, {0x63, 0xc8}); // arpl ax, cx
     CHECK((a.reg(RAX) & 0xFFFF) == 0x13);
     CHECK((a.s().rflags & rflags::ZF) != 0);
+}
+
+TEST_CASE("mov: LAHF/SAHF in 32-bit mode, and in 64-bit mode only as CPUID says", "[cpu][mov]") {
+    CpuFixture m(TestMode::Protected32);
+    m.s().rflags = 0x2 | rflags::CF | rflags::ZF;
+    m.reg(RBX) = 0xD5; // SF ZF AF PF CF
+    run_ok(m, {0x9f, 0x88, 0xe1, 0x88, 0xdc, 0x9e}); // lahf; mov cl, ah; mov ah, bl; sahf
+    CHECK((m.reg(RCX) & 0xFF) == (0x2 | rflags::CF | rflags::ZF));
+    CHECK((m.s().rflags & rflags::kArith) == 0xD5);
+    CpuFixture n;
+    const bool advertised = cpuid(n.s(), 0x80000001, 0).ecx & 1;
+    CHECK(run_fault(n, {0x9f}) == (advertised ? -1 : int(UD)));
 }
