@@ -165,20 +165,4 @@ uint64_t read_capability_msr(uint32_t index) {
     return read_capability_msr(hvlab_vmx_capabilities(), index);
 }
 
-uint32_t adjust_controls(uint32_t desired, const ControlCapability& cap) {
-    return (desired | cap.allowed0) & cap.allowed1;
-}
-
-uint32_t control_violations(uint32_t value, const ControlCapability& cap) {
-    return (~value & cap.allowed0) | (value & ~cap.allowed1);
-}
-
-uint64_t adjust_fixed_bits(uint64_t desired, uint64_t fixed0, uint64_t fixed1) {
-    return (desired | fixed0) & fixed1;
-}
-
-uint64_t fixed_bit_violations(uint64_t value, uint64_t fixed0, uint64_t fixed1) {
-    return (~value & fixed0) | (value & ~fixed1);
-}
-
 } // namespace hvlab::cpu::vmx

@@ -110,21 +110,38 @@ bool is_capability_msr(uint32_t index);
 uint64_t read_capability_msr(const VmxCapabilities& caps, uint32_t index);
 uint64_t read_capability_msr(uint32_t index); // of hvlab_vmx_capabilities(); 0 if unknown
 
-// The ONE helper that applies a control capability (SDM Vol. 3D, "Algorithms for Determining
-// VMX Capabilities"). For each bit:
-//   allowed0 (must be 1) | allowed1 (may be 1) | desired | result
-//   ---------------------+---------------------+---------+--------------------------------
-//            1           |          1          |    x    | 1  fixed to 1
-//            0           |          0          |    x    | 0  fixed to 0
-//            0           |          1          |    d    | d  flexible: software chooses
-//            1           |          0          |    x    | -- cannot happen (allowed0 is a
-//                        |                     |         |    subset of allowed1)
-uint32_t adjust_controls(uint32_t desired, const ControlCapability& cap);
-// Bits of `value` that break the table above (0 = value is allowed).
-uint32_t control_violations(uint32_t value, const ControlCapability& cap);
-// The same rule for CR0/CR4 in VMX operation: FIXED0 plays allowed0, FIXED1 plays allowed1
-// (SDM Vol. 3D, "VMX-Fixed Bits in CR0" and "VMX-Fixed Bits in CR4").
-uint64_t adjust_fixed_bits(uint64_t desired, uint64_t fixed0, uint64_t fixed1);
-uint64_t fixed_bit_violations(uint64_t value, uint64_t fixed0, uint64_t fixed1);
+// The ONE helper that applies allowed settings (SDM Vol. 3D, "VM-Execution Controls" and
+// "VMX-Fixed Bits in CR0"/"in CR4"): a control capability's allowed-0 half, or a FIXED0 MSR,
+// says which bits must be 1; its allowed-1 half, or a FIXED1 MSR, which bits may be 1.
+// For each bit:
+//   must be 1 | may be 1 | desired | result
+//   ----------+----------+---------+--------------------------------------------------
+//       1     |    1     |    x    | 1  fixed to 1
+//       0     |    0     |    x    | 0  fixed to 0 (not supported)
+//       0     |    1     |    d    | d  flexible: software chooses
+//       1     |    0     |    x    | -- cannot happen (must-be-1 is a subset of may-be-1)
+constexpr uint64_t apply_allowed_settings(uint64_t desired, uint64_t must_be_1, uint64_t may_be_1) {
+    return (desired | must_be_1) & may_be_1;
+}
+// Bits of `value` that break the table above: 0 means the value is allowed. VM entry uses it
+// for the control, CR0 and CR4 checks.
+constexpr uint64_t allowed_settings_violations(uint64_t value, uint64_t must_be_1,
+                                               uint64_t may_be_1) {
+    return (~value & must_be_1) | (value & ~may_be_1);
+}
+
+// The same helper, spelled for control words and for CR0/CR4 fixed bits.
+inline uint32_t adjust_controls(uint32_t desired, const ControlCapability& cap) {
+    return static_cast<uint32_t>(apply_allowed_settings(desired, cap.allowed0, cap.allowed1));
+}
+inline uint32_t control_violations(uint32_t value, const ControlCapability& cap) {
+    return static_cast<uint32_t>(allowed_settings_violations(value, cap.allowed0, cap.allowed1));
+}
+inline uint64_t adjust_fixed_bits(uint64_t desired, uint64_t fixed0, uint64_t fixed1) {
+    return apply_allowed_settings(desired, fixed0, fixed1);
+}
+inline uint64_t fixed_bit_violations(uint64_t value, uint64_t fixed0, uint64_t fixed1) {
+    return allowed_settings_violations(value, fixed0, fixed1);
+}
 
 } // namespace hvlab::cpu::vmx
