@@ -223,3 +223,23 @@ TEST_CASE("run: NMI is taken even with IF=0 and blocks further NMIs", "[cpu][run
     CHECK(m.s().nmi_blocked);
     CHECK(m.pushed_rip(false) == CpuFixture::kCode + 1);
 }
+
+TEST_CASE("fetch: an instruction across a page boundary; #PF on its second page", "[cpu][run]") {
+    CpuFixture m;
+    // mov rax, imm64 starting 3 bytes before a page boundary, then HLT
+    m.load({0x48, 0xb8, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0xf4},
+           CpuFixture::kCode + 0xFFD);
+    m.run(10);
+    CHECK(m.reg(RAX) == 0x8877665544332211ull);
+    CHECK(m.rip() == CpuFixture::kCode + 0xFFD + 11);
+
+    CpuFixture n;
+    // Unmap the 2 MiB page at 0x200000; the instruction starts 2 bytes before it.
+    n.poke_val<uint64_t>(CpuFixture::kPd + 8, 0);
+    n.cpu.invalidate_caches();
+    n.load({0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8}, 0x1FFFFE);
+    CHECK(n.run_until_exception() == PF);
+    CHECK(n.s().cr2 == 0x200000);
+    CHECK((n.pushed_error_code() & 0x10) != 0); // I/D: an instruction fetch
+    CHECK(n.pushed_rip(true) == 0x1FFFFE);
+}
