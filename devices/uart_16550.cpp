@@ -35,11 +35,14 @@ uint8_t modem_lines(uint8_t mcr) {
 }
 } // namespace
 
-// Reset values follow the datasheet's "UART Reset Configuration" table: IER, FCR, LCR, MCR and
-// the error bits are cleared, LSR reads THRE|TEMT (nothing to send), IIR reads "none pending".
-// The datasheet leaves the divisor latch undefined; 0 makes an unprogrammed divisor visible.
+// Reset values follow the datasheet's "UART Reset Configuration" table: IER, FCR, LCR and the
+// error bits are cleared, LSR reads THRE|TEMT (nothing to send), IIR reads "none pending".
+// MCR is the exception: it reads OUT2 (0x08), what a PC's firmware leaves (OUT2 gates the UART
+// interrupt onto the ISA bus) and what QEMU's reset sets, so guests see the value they see
+// there. The datasheet leaves the divisor latch undefined; 0 makes an unprogrammed divisor
+// visible.
 Uart16550::Uart16550(ByteSink& out, IrqLine* irq)
-    : out_(out), irq_(irq), divisor_(0), ier_(0), lcr_(0), mcr_(0), scr_(0), fcr_(0),
+    : out_(out), irq_(irq), divisor_(0), ier_(0), lcr_(0), mcr_(kMcrOut2), scr_(0), fcr_(0),
       lsr_errors_(0), msr_deltas_(0), msr_lines_(kMsrHostLines), fifo_enabled_(false),
       thre_pending_(false) {}
 
@@ -123,6 +126,9 @@ void Uart16550::write_fcr(uint8_t value) {
     // changing FCR0 clears both FIFOs (datasheet, "FIFO Control Register").
     const bool enable = value & 0x01;
     if (enable != fifo_enabled_) rx_.clear();
+    // Resetting the transmit FIFO (bit 2, or implied by changing FCR0) empties THR, which
+    // raises the THRE interrupt again; QEMU does the same.
+    if ((value & 0x04) || enable != fifo_enabled_) thre_pending_ = true;
     fifo_enabled_ = enable;
     if (!enable) {
         fcr_ = 0;

@@ -23,7 +23,7 @@ TEST_CASE("UART reset values", "[uart]") {
     CHECK(t.in(U::IER_DLM) == 0);
     CHECK(t.in(U::IIR_FCR) == 0x01);
     CHECK(t.in(U::LCR) == 0);
-    CHECK(t.in(U::MCR) == 0);
+    CHECK(t.in(U::MCR) == 0x08); // OUT2, as QEMU (and a PC BIOS) leave it
     CHECK(t.in(U::LSR) == 0x60);
     CHECK(t.in(U::MSR) == 0xB0);
     CHECK_FALSE(t.irq.level);
@@ -175,4 +175,16 @@ TEST_CASE("UART wider accesses are counted and split into byte accesses", "[uart
     CHECK(t.in(U::MCR) == 0x10);
     CHECK(t.u.port_read(U::SCR, 4) == 0xFFFFFF77); // past offset 7: open bus
     CHECK(t.u.odd_size_accesses() == 3);
+}
+
+TEST_CASE("UART transmit FIFO reset re-arms the THRE interrupt", "[uart]") {
+    Uart t;
+    t.outb(U::IER_DLM, 0x02);
+    CHECK(t.in(U::IIR_FCR) == 0x02);
+    CHECK(t.in(U::IIR_FCR) == 0x01);
+    t.outb(U::IIR_FCR, 0x01); // enabling the FIFOs resets them
+    CHECK(t.in(U::IIR_FCR) == 0xC2);
+    t.outb(U::IIR_FCR, 0x05); // XMIT FIFO reset
+    CHECK(t.in(U::IIR_FCR) == 0xC2);
+    CHECK(t.in(U::IIR_FCR) == 0xC1);
 }
