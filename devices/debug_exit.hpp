@@ -17,7 +17,8 @@ class DebugExit : public PortDevice {
 
     explicit DebugExit(std::function<void(int status)> on_exit);
 
-    // QEMU registers no read callback for this device, so a read sees the open bus: all ones.
+    // QEMU registers no read callback for this device; qemu-system-x86_64 7.2 then returns 0
+    // for every read (checked by tests/devices/debug_exit_qemu_oracle_test.cpp), so hvlab does.
     uint32_t port_read(uint16_t offset, unsigned size) override;
     void port_write(uint16_t offset, unsigned size, uint32_t value) override;
 

@@ -1,4 +1,4 @@
-// isa-debug-exit: status (v << 1) | 1 for writes of any size; reads are all ones.
+// isa-debug-exit: status (v << 1) | 1 for writes of any size; reads return 0.
 #include "devices/debug_exit.hpp"
 
 #include <catch2/catch.hpp>
@@ -24,11 +24,11 @@ TEST_CASE("debug-exit status is (v << 1) | 1 for every access size and offset", 
     CHECK(DebugExit::status_for(0x31) == 0x63);
 }
 
-TEST_CASE("debug-exit reads return all ones and do not exit", "[debug-exit]") {
+TEST_CASE("debug-exit reads return 0, as on QEMU 7.2, and do not exit", "[debug-exit]") {
     int calls = 0;
     DebugExit d([&](int) { ++calls; });
-    CHECK(d.port_read(0, 1) == 0xFF);
-    CHECK(d.port_read(0, 2) == 0xFFFF);
-    CHECK(d.port_read(0, 4) == 0xFFFFFFFF);
+    CHECK(d.port_read(0, 1) == 0);
+    CHECK(d.port_read(2, 2) == 0);
+    CHECK(d.port_read(0, 4) == 0);
     CHECK(calls == 0);
 }

@@ -8,16 +8,9 @@
 // after four character times of host time, hvlab at once).
 #include "device_test_helpers.hpp"
 #include "devices/uart_16550.hpp"
+#include "qemu_runner.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace hvlab;
 using namespace hvlab::test;
@@ -91,51 +84,25 @@ std::vector<uint8_t> run_on_model(const std::vector<Step>& steps) {
     return reads;
 }
 
-std::vector<uint8_t> kernel_image(const std::vector<Step>& steps) {
-    const uint32_t magic = 0x1BADB002, flags = 1u << 16; // a.out kludge: flat image
-    const uint32_t header[8] = {
-        magic, flags, static_cast<uint32_t>(-(magic + flags)), 0x100000, 0x100000, 0, 0, 0x100020};
-    std::vector<uint8_t> img(0x100, 0);
-    std::memcpy(img.data(), header, sizeof header);
-    std::memcpy(img.data() + 0x20, kInterpreter.data(), kInterpreter.size());
+std::vector<uint8_t> kernel_body(const std::vector<Step>& steps) {
+    std::vector<uint8_t> body(0xE0, 0); // code at 0x100020, the script at 0x100100
+    std::copy(kInterpreter.begin(), kInterpreter.end(), body.begin());
     for (const Step& st : steps)
-        img.insert(img.end(), {st.op, st.reg, st.value});
-    img.push_back(End);
-    return img;
-}
-
-std::vector<uint8_t> run_on_qemu(const std::vector<uint8_t>& image) {
-    char dir_template[] = "/tmp/hvlab-uart-XXXXXX";
-    REQUIRE(mkdtemp(dir_template) != nullptr);
-    const std::filesystem::path dir(dir_template);
-    const auto kernel = (dir / "uart.bin").string(), out = (dir / "serial.out").string();
-    std::ofstream(kernel, std::ios::binary)
-        .write(reinterpret_cast<const char*>(image.data()),
-               static_cast<std::streamsize>(image.size()));
-    const std::string cmd = "timeout 60 qemu-system-x86_64 -m 64 -display none -monitor none "
-                            "-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 "
-                            "-serial file:" +
-                            out + " -serial null -kernel " + kernel + " </dev/null >/dev/null 2>&1";
-    const int rc = std::system(cmd.c_str());
-    std::ifstream in(out, std::ios::binary);
-    std::vector<uint8_t> got{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    std::filesystem::remove_all(dir);
-    INFO(cmd);
-    REQUIRE(WIFEXITED(rc));
-    REQUIRE(WEXITSTATUS(rc) == 33);
-    return got;
+        body.insert(body.end(), {st.op, st.reg, st.value});
+    body.push_back(End);
+    return body;
 }
 
 } // namespace
 
 TEST_CASE("UART register behaviour matches QEMU's 16550A", "[uart][qemu]") {
-    if (std::system("command -v qemu-system-x86_64 >/dev/null 2>&1") != 0) {
+    if (!have_qemu()) {
         WARN("qemu-system-x86_64 not installed: UART comparison skipped");
         return;
     }
     const auto steps = script();
     const auto ours = run_on_model(steps);
-    const auto qemu = run_on_qemu(kernel_image(steps));
+    const auto qemu = run_on_qemu(kernel_body(steps), "-serial null"); // COM2 is the subject
     REQUIRE(qemu.size() == ours.size());
     size_t read = 0;
     for (size_t i = 0; i < steps.size(); ++i) {
