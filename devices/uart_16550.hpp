@@ -6,7 +6,10 @@
 // once, so THRE and TEMT read 1 again right after the write. Input arrives through receive()
 // into the 16-byte RX FIFO. The interrupt output is the level of IIR's "interrupt pending", as
 // QEMU's serial model drives it (not gated by MCR.OUT2), so guests validated on QEMU behave the
-// same here.
+// same here. tests/devices/uart_qemu_oracle_test.cpp runs one register script on this model and
+// on QEMU's 16550A. The two documented differences: in loopback the MSR delta bits follow the
+// datasheet (QEMU never sets them), and data below the FIFO trigger level reports a character
+// timeout at once (the virtual line has no character time; QEMU waits four of them).
 #pragma once
 #include "devices/port_device.hpp"
 
