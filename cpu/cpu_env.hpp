@@ -27,6 +27,10 @@ class CpuEnv {
     virtual bool device_msr_read(uint32_t /*index*/, uint64_t& /*value*/) { return false; }
     virtual bool device_msr_write(uint32_t /*index*/, uint64_t /*value*/) { return false; }
 
+    // The guest wrote IA32_TIME_STAMP_COUNTER: a local APIC with an armed TSC deadline must
+    // re-arm against the new TSC (SDM Vol. 3A, TSC-Deadline Mode).
+    virtual void tsc_written() {}
+
     // CR8 is the local APIC's TPR[7:4] (SDM Vol. 3A, Interaction of Task Priorities between
     // CR8 and APIC). write_cr8 reports every valid MOV to CR8; MOV from CR8 asks cr8_read and
     // falls back to CpuState::cr8 when it returns false (no APIC).

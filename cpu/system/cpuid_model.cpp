@@ -41,6 +41,7 @@ constexpr FeatureBit kFeatures[] = {
     {1, 0, R::Ecx, 17, "PCID"},   // CR4.PCIDE, PCID-tagged TLB (mmu/tlb.hpp)
     {1, 0, R::Ecx, 22, "MOVBE"},
     {1, 0, R::Ecx, 23, "POPCNT"},
+    {1, 0, R::Ecx, 24, "TSC-Deadline"}, // LVT timer TSC-deadline mode, IA32_TSC_DEADLINE (LAPIC)
     // Leaf 7 subleaf 0 EBX
     {7, 0, R::Ebx, 0, "FSGSBASE"}, // RD/WR FS/GS BASE with CR4.FSGSBASE
     {7, 0, R::Ebx, 3, "BMI1"},

@@ -113,7 +113,11 @@ bool write_own(SystemContext& c, uint32_t index, uint64_t v, Fault& f) {
     CpuState& s = c.s;
     MsrState& m = s.msr;
     switch (index) {
-    case msr::kTsc: m.tsc_adjust = v - c.clock; f = kNoFault; return true;
+    case msr::kTsc:
+        m.tsc_adjust = v - c.clock;
+        c.env.tsc_written();
+        f = kNoFault;
+        return true;
     case msr::kApicBase: f = write_apic_base(c, v); return true;
     case msr::kFeatureControl: f = write_feature_control(m, v); return true;
     case msr::kSysenterCs: f = write_low32(m.sysenter_cs, v); return true;

@@ -43,7 +43,7 @@ TEST_CASE("CPUID feature bits: what hvlab implements, and VMX/x2APIC/XSAVE clear
                           (1u << 9) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 15) |
                           (1u << 16) | (1u << 17) | (1u << 24) | (1u << 25) | (1u << 26);
     CHECK(l1.edx == edx1);
-    CHECK(l1.ecx == ((1u << 13) | (1u << 17) | (1u << 22) | (1u << 23)));
+    CHECK(l1.ecx == ((1u << 13) | (1u << 17) | (1u << 22) | (1u << 23) | (1u << 24)));
     CHECK((l1.ecx & (1u << 5)) == 0);  // VMX
     CHECK((l1.ecx & (1u << 21)) == 0); // x2APIC
     CHECK((l1.ecx & (1u << 26)) == 0); // XSAVE

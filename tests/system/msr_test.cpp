@@ -83,6 +83,7 @@ TEST_CASE("IA32_TSC follows virtual time and writes set an offset", "[msr]") {
     REQUIRE_FALSE(read_msr(f.c, msr::kTsc, v));
     CHECK(v == 1010);
     CHECK(read_tsc(f.c) == 1010);
+    CHECK(f.env.tsc_writes == 1); // the LAPIC re-arms a TSC deadline
 }
 
 TEST_CASE("IA32_PAT accepts only valid memory types", "[msr]") {

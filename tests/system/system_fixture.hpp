@@ -55,6 +55,8 @@ struct RecordingEnv : cpu::CpuEnv {
     }
     void interrupt_delivered(uint8_t v, uint64_t) override { interrupts.push_back(v); }
     void cr8_written(uint64_t v) override { cr8_seen = v; }
+    void tsc_written() override { ++tsc_writes; }
+    unsigned tsc_writes = 0;
     void shutdown(const char* why) override {
         shut = true;
         log.push_back(why);
