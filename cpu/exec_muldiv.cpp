@@ -78,6 +78,9 @@ template <bool Signed> Fault exec_div(Exec& x, const DecodedInsn& d) {
         // Sign-extend the 2w-bit dividend.
         const I128 n = I128(dividend << (128 - 2 * w)) >> (128 - 2 * w);
         const I128 dv = int64_t(sext(src, size));
+        // The one quotient that does not fit even 128 bits: -2^127 / -1.
+        const I128 n_min = I128(U128(1) << 127);
+        if (dv == -1 && n == n_min) return fault(DE);
         const I128 qq = n / dv, rr = n % dv;
         const I128 lim = I128(1) << (w - 1);
         if (qq >= lim || qq < -lim) return fault(DE);

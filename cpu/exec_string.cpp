@@ -91,8 +91,10 @@ template <Str Op> uint64_t bulk_run(Exec& x, const DecodedInsn& d, uint64_t max_
         const uint64_t src_base = x.is64 && d.seg < FS ? 0 : x.s.seg[d.seg].base;
         elems = std::min<uint64_t>(elems, (0x1000 - ((src_base + si) & 0xFFF)) / n);
     }
+    if (elems < 2) return 0;
     // Stay inside the address-size wrap.
-    elems = std::min<uint64_t>(elems, (size_mask(d.addrsize) - di) / n + 1);
+    const uint64_t room = (size_mask(d.addrsize) - std::max(di, si)) / n; // after the first
+    if (room < elems - 1) elems = room + 1;
     if (elems < 2) return 0;
     const unsigned bytes = static_cast<unsigned>(elems * n);
     uint64_t dlin, slin = 0;

@@ -574,3 +574,17 @@ TEST_CASE("mov: LAHF/SAHF in 32-bit mode, and in 64-bit mode only as CPUID says"
     const bool advertised = cpuid(n.s(), 0x80000001, 0).ecx & 1;
     CHECK(run_fault(n, {0x9f}) == (advertised ? -1 : int(UD)));
 }
+
+TEST_CASE("muldiv: IDIV of -2^127 by -1 is #DE, not a host fault", "[cpu][negative]") {
+    CpuFixture m;
+    m.reg(RDX) = 0x8000000000000000ull, m.reg(RAX) = 0, m.reg(RCX) = ~0ull;
+    CHECK(run_fault(m, {0x48, 0xf7, 0xf9}) == DE); // idiv rcx
+    CpuFixture n;
+    n.reg(RDX) = ~0ull, n.reg(RAX) = 0x8000000000000000ull, n.reg(RCX) = ~0ull;
+    CHECK(run_fault(n, {0x48, 0xf7, 0xf9}) == DE); // -2^63 / -1 does not fit
+    CpuFixture k;
+    k.reg(RDX) = ~0ull, k.reg(RAX) = ~0ull - 6, k.reg(RCX) = 2; // -7 / 2
+    run_ok(k, {0x48, 0xf7, 0xf9});
+    CHECK(k.reg(RAX) == uint64_t(-3));
+    CHECK(k.reg(RDX) == uint64_t(-1));
+}
