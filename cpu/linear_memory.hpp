@@ -20,9 +20,9 @@ namespace hvlab::cpu {
 
 enum class AccessKind : uint8_t { Read, Write, Execute };
 
-// Who is asking: CPL-3 data/code accesses are user accesses; descriptor-table, TSS and
-// exception-delivery stack accesses are "implicit supervisor" accesses whatever the CPL
-// (SDM Vol. 3A, Access Rights).
+// Who is asking: CPL-3 data/code accesses are user accesses; GDT/LDT, IDT and TSS accesses
+// are "implicit supervisor" accesses whatever the CPL (SDM Vol. 3A, Access Rights). Stack
+// pushes during event delivery are ordinary (explicit) accesses at the new CPL.
 enum class Privilege : uint8_t { FromCpl, ImplicitSupervisor };
 
 inline mmu::Requester requester(const CpuState& s, Privilege who) {

@@ -164,7 +164,10 @@ Fault deliver_once(SystemContext& c, const Event& ev) {
     } else {
         if (Fault f = select_stack32(c, new_cpl, ext, n, sp)) return f;
     }
-    sp.who = new_cpl < 3 ? Privilege::ImplicitSupervisor : Privilege::FromCpl;
+    // The pushes are explicit accesses at the new CPL: the SDM's implicit supervisor accesses
+    // are those to the GDT/LDT, IDT and TSS (SDM Vol. 3A, Access Rights), so SMAP lets a
+    // ring-0 push reach a user page when RFLAGS.AC = 1.
+    sp.who = Privilege::FromCpl;
     const bool with_stack = s.long_mode_active() || new_cpl < s.cpl();
     if (Fault f = push_frame(c, ev, n, sp, gate_push_size(s, gate.d), with_stack)) return f;
     if (Fault f = mark_accessed(c, code)) return f;

@@ -248,3 +248,32 @@ TEST_CASE("a busy 16-bit TSS supplies SS0:SP0 at offsets 4 and 2", "[event]") {
     CHECK(f.s.seg[SS].selector == sel::kData0);
     CHECK(f.bus.read(Hpa(0x9000 - 8), 4) == 0x7000);
 }
+
+TEST_CASE("SMAP: delivery pushes are explicit accesses, table reads are implicit", "[event]") {
+    SystemFixture f;
+    install_all(f);
+    f.pt.map(0, 0, P | RW | PS, 2);     // GDT, IDT, TSS on a supervisor page
+    f.write64(kTssBase + 4, 0x30'0000); // RSP0 on a user page
+    f.s.cr4 |= cr4::SMAP;
+    f.mem.flush_all();
+    f.to_ring3();
+    SECTION("with RFLAGS.AC = 1 the ring-0 pushes may reach the user page") {
+        f.s.rflags |= rflags::AC;
+        REQUIRE(deliver_event(f.c, EventKind::Exception, GP, true, 0, 0x1000) ==
+                DeliveryOutcome::Delivered);
+        CHECK(f.s.gpr[RSP] == 0x30'0000 - 48);
+    }
+    SECTION("with AC = 0 every push faults: #PF, #PF again, #DF, shutdown") {
+        REQUIRE(deliver_event(f.c, EventKind::Exception, GP, true, 0, 0x1000) ==
+                DeliveryOutcome::Shutdown);
+        CHECK(f.s.cr2 == 0x30'0000 - 8);
+    }
+    SECTION("IDT reads are implicit: a user-page IDT faults even with AC = 1") {
+        f.pt.map(0, 0, P | RW | US | PS, 2);
+        f.mem.flush_all();
+        f.s.rflags |= rflags::AC;
+        REQUIRE(deliver_event(f.c, EventKind::Exception, GP, true, 0, 0x1000) ==
+                DeliveryOutcome::Shutdown);
+        CHECK(f.s.cr2 == kIdt + 16 * PF); // the last #PF: reading the #PF gate itself
+    }
+}
