@@ -21,6 +21,7 @@ struct Cpu::Impl {
     uint64_t fetch_lpage = ~uint64_t{0};
     uint64_t fetch_ppage = 0;
     uint8_t* fetch_host = nullptr;
+    uint64_t cs_base = 0, cs_limit = 0; // CS outside 64-bit mode, for the fetch fast path
 
     Impl(CpuState& s, LinearMemory& mem, CpuEnv& env, mmu::PhysBus& bus, uint64_t& clock)
         : x{s, mem, env, bus, clock} {}
@@ -209,6 +210,8 @@ bool Cpu::Impl::before_instruction(RunResult& r) {
         mode = s.mode();
         x.is64 = mode == CpuMode::Long64;
         x.ac_check = (s.cr0 & cr0::AM) && (s.rflags & rflags::AC) && s.cpl() == 3;
+        cs_base = s.seg[CS].base;
+        cs_limit = s.seg[CS].limit;
         x.flush_fast();
         fetch_lpage = ~uint64_t{0};
     }
@@ -303,11 +306,21 @@ RunResult Cpu::Impl::run_loop(uint64_t max_insns) {
         x.insn_rip = rip;
         const DecodedInsn* d = nullptr;
         Fault f;
-        // Fast path: 64-bit mode, same page as the last fetch, decoded before.
-        if (x.is64 && (rip >> 12) == fetch_lpage) [[likely]] {
-            const uint64_t pa = (fetch_ppage << 12) | (rip & 0xFFF);
-            DecodeCache::Entry& e = cache.slot(pa);
-            if (e.tag == DecodeCache::tag_of(pa, CpuMode::Long64)) d = &e.insn;
+        // Fast path: same page as the last fetch, decoded before (outside 64-bit mode also
+        // far enough from the CS limit that no byte of the instruction can cross it).
+        if (x.is64) [[likely]] {
+            if ((rip >> 12) == fetch_lpage) {
+                const uint64_t pa = (fetch_ppage << 12) | (rip & 0xFFF);
+                DecodeCache::Entry& e = cache.slot(pa);
+                if (e.tag == DecodeCache::tag_of(pa, CpuMode::Long64)) d = &e.insn;
+            }
+        } else if (rip + kMaxInsnLength - 1 <= cs_limit) {
+            const uint64_t lin = (rip + cs_base) & 0xFFFFFFFFull;
+            if ((lin >> 12) == fetch_lpage) {
+                const uint64_t pa = (fetch_ppage << 12) | (lin & 0xFFF);
+                DecodeCache::Entry& e = cache.slot(pa);
+                if (e.tag == DecodeCache::tag_of(pa, mode)) d = &e.insn;
+            }
         }
         if (!d) f = fetch(d);
         if (!f) {
