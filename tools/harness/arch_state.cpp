@@ -33,7 +33,7 @@ std::vector<std::string> diff_states(const ArchState& hv, const ArchState& uc, M
         out.push_back(hex_pair("rflags", hv.rflags & fm, uc.rflags & fm));
     for (unsigned i = 0; i < gpr_count(mode); ++i) {
         if (hv.xmm[i] == uc.xmm[i]) continue;
-        char name[16];
+        char name[32];
         std::snprintf(name, sizeof name, "xmm%u.lo", i);
         out.push_back(hex_pair(name, hv.xmm[i][0], uc.xmm[i][0]));
         std::snprintf(name, sizeof name, "xmm%u.hi", i);

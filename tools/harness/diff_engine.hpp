@@ -17,7 +17,7 @@ struct DiffOptions {
     uint64_t seed = 1;
     uint64_t count = 10'000;   // instructions to compare (random mode)
     bool directed = false;     // run every template with edge-value operands instead
-    unsigned directed_rounds = 4; // streams per template in directed mode
+    unsigned directed_rounds = 8; // streams per template in directed mode
     unsigned raw_percent = 15; // share of raw random instructions in random streams
     unsigned max_reports = 20; // mismatches kept in full
     bool verbose = false;

@@ -1,3 +1,4 @@
+// SDM rules cited here: Intel SDM, Dec 2023 (Order 325462-081).
 #include "tools/harness/insn_filter.hpp"
 
 #include <cstring>

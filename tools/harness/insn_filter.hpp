@@ -1,6 +1,6 @@
 // Instructions whose outcome Unicorn cannot tell us, so comparing would test Unicorn's
-// environment rather than hvlab's CPU. Each entry says why; tools/difftest/README.md and
-// tests/difftest/KNOWN_MISMATCHES.md list them for readers.
+// environment rather than hvlab's CPU. Each entry says why; tests/difftest/KNOWN_MISMATCHES.md
+// lists them for readers.
 #pragma once
 #include <capstone/capstone.h>
 

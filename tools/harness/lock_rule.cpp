@@ -65,20 +65,27 @@ bool unicorn_aborts_on(const uint8_t* b, size_t avail, Mode mode) {
     size_t i = 0;
     bool lock = false;
     while (i < avail && is_legacy_prefix(b[i])) lock |= b[i++] == 0xF0;
-    if (!lock) return false;
     if (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40) ++i;
+    if (i >= avail) return false;
+    const uint8_t op = b[i];
+    if (lock && (op == 0xA6 || op == 0xA7)) return true; // CMPS
     if (i + 1 >= avail) return false;
-    if (b[i] != 0x0F) {
-        // LOCK CMP with a memory operand.
-        const uint8_t op = b[i], modrm = b[i + 1];
-        const bool mem = (modrm >> 6) != 3;
-        const bool cmp = op == 0x38 || op == 0x39 || ((op >= 0x80 && op <= 0x83) && ((modrm >> 3) & 7) == 7);
-        return cmp && mem;
+    // FF /3, FF /5 (far CALL/JMP) with a register operand: with or without LOCK.
+    if (op == 0xFF && (b[i + 1] >> 6) == 3 && (((b[i + 1] >> 3) & 7) == 3 || ((b[i + 1] >> 3) & 7) == 5))
+        return true;
+    if (!lock) return false;
+    if (op != 0x0F) {
+        const uint8_t modrm = b[i + 1];
+        const unsigned digit = (modrm >> 3) & 7;
+        const bool reg = (modrm >> 6) == 3;
+        if ((op == 0x38 || op == 0x39) && !reg) return true;
+        return op >= 0x80 && op <= 0x83 && digit == 7 && !reg;
     }
     if (i + 2 >= avail) return false;
-    const uint8_t op = b[i + 1];
-    const bool bit_op = op == 0xA3 || op == 0xAB || op == 0xB3 || op == 0xBB || op == 0xBA;
-    return bit_op && (b[i + 2] >> 6) == 3;
+    const uint8_t op2 = b[i + 1], modrm = b[i + 2];
+    const bool reg = (modrm >> 6) == 3;
+    if (op2 == 0xA3 || op2 == 0xAB || op2 == 0xB3 || op2 == 0xBB) return reg;
+    return op2 == 0xBA && reg && ((modrm >> 3) & 7) >= 4;
 }
 
 } // namespace hvlab::tools

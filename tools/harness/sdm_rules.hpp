@@ -1,3 +1,4 @@
+// Intel SDM, Dec 2023 (Order 325462-081).
 // Rules the harness checks against the SDM directly, where Unicorn is known to be wrong or
 // where the SDM leaves the outcome open.
 #pragma once

@@ -37,6 +37,9 @@ struct Stream {
     uint64_t end_rip = 0;   // reaching this address on both sides ends the stream
     unsigned insn_count = 0;
     std::string origin;     // template names, for reports
+    // False if any byte offset of the code starts an encoding that aborts Unicorn
+    // (lock_rule.hpp): Unicorn may translate from any offset a branch or a misdecode reaches.
+    bool unicorn_safe = true;
 };
 
 } // namespace hvlab::tools

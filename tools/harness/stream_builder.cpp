@@ -1,7 +1,10 @@
+// SDM rules cited here: Intel SDM, Dec 2023 (Order 325462-081).
 #include "tools/harness/stream_builder.hpp"
 
 #include "tools/harness/guest_layout.hpp"
 #include "tools/harness/lock_rule.hpp"
+
+#include <algorithm>
 
 namespace hvlab::tools {
 
@@ -205,6 +208,9 @@ void StreamBuilder::layout_code(Stream& s) {
         std::copy(in.bytes.begin(), in.bytes.end(), s.code.begin() + (addr[i] - layout::kCode.base));
     }
     s.insn_count = static_cast<unsigned>(insns_.size());
+    const size_t used = s.end_rip - layout::kCode.base;
+    for (size_t i = 0; i < used && s.unicorn_safe; ++i)
+        s.unicorn_safe = !unicorn_aborts_on(&s.code[i], std::min<size_t>(15, s.code.size() - i), mode_);
 }
 
 Stream StreamBuilder::finish(std::string origin) {
