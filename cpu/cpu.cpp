@@ -142,7 +142,7 @@ Fault Cpu::Impl::fetch(const DecodedInsn*& out) {
         if (!x.bus.is_code_page(m.fetch_ppage)) {
             x.bus.mark_code_page(m.fetch_ppage);
             // Stores to this page must now take the slow path that notices code writes.
-            for (auto& w : x.wfast) w = Exec::PageEntry{};
+            x.wfast.flush();
         }
         e.tag = tag;
     }

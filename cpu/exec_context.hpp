@@ -60,13 +60,33 @@ struct Exec {
     bool tf_active = false;  // RFLAGS.TF at the start of this instruction: #DB after it
 
     // Fast path: linear page -> host pointer, for pages already translated for that access
-    // kind at the current paging state and CPL. Flushed whenever state_changed is set.
+    // kind at the current paging state and CPL. Flushed whenever state_changed is set. An
+    // entry's tag is the linear page address ORed with the table's generation (1..0xFFF), so a
+    // flush is one increment; tag 0 never matches.
     struct PageEntry {
-        uint64_t page = ~uint64_t{0};
-        uint8_t* host = nullptr;
+        uint64_t tag = 0;
+        uint8_t* host = nullptr; // host address of the page's first byte
     };
-    static constexpr unsigned kFastPages = 256;
-    std::array<PageEntry, kFastPages> rfast{}, wfast{};
+    struct FastPages {
+        static constexpr unsigned kEntries = 4096;
+        std::array<PageEntry, kEntries> e{};
+        uint64_t gen = 1;
+
+        uint64_t tag_of(uint64_t linear) const { return (linear & ~uint64_t{0xFFF}) | gen; }
+        const PageEntry& slot(uint64_t linear) const { return e[(linear >> 12) % kEntries]; }
+        bool hit(uint64_t linear) const { return slot(linear).tag == tag_of(linear); }
+        void fill(uint64_t linear, uint8_t* page_host) {
+            e[(linear >> 12) % kEntries] = {tag_of(linear), page_host};
+        }
+        void flush() {
+            gen = (gen + 1) & 0xFFF;
+            if (gen == 0) {
+                for (auto& x : e) x = PageEntry{};
+                gen = 1;
+            }
+        }
+    };
+    FastPages rfast, wfast;
     // Called when a page becomes a code page: stores to it must take the slow path.
     void (*code_page_written_hook)(void* cpu, uint64_t page) = nullptr;
     void* hook_arg = nullptr;
@@ -100,8 +120,8 @@ struct Exec {
         lf.op = LazyOp::None;
     }
     void flush_fast() {
-        for (auto& e : rfast) e = PageEntry{};
-        for (auto& e : wfast) e = PageEntry{};
+        rfast.flush();
+        wfast.flush();
     }
     // A system operation may have changed CPL, mode, paging or segments.
     void after_system_op() { state_changed = poll_events = attention = true; }
@@ -245,8 +265,8 @@ Fault read_linear_slow(Exec& x, uint64_t linear, void* dst, unsigned size);
 Fault write_linear_slow(Exec& x, uint64_t linear, const void* src, unsigned size);
 
 inline Fault read_linear(Exec& x, uint64_t linear, void* dst, unsigned size) {
-    const auto& e = x.rfast[(linear >> 12) % Exec::kFastPages];
-    if (e.page == (linear >> 12) && (linear & 0xFFF) + size <= 0x1000) {
+    const auto& e = x.rfast.slot(linear);
+    if (e.tag == x.rfast.tag_of(linear) && (linear & 0xFFF) + size <= 0x1000) {
         copy_small(dst, e.host + (linear & 0xFFF), size);
         return kNoFault;
     }
@@ -254,8 +274,8 @@ inline Fault read_linear(Exec& x, uint64_t linear, void* dst, unsigned size) {
 }
 
 inline Fault write_linear(Exec& x, uint64_t linear, const void* src, unsigned size) {
-    const auto& e = x.wfast[(linear >> 12) % Exec::kFastPages];
-    if (e.page == (linear >> 12) && (linear & 0xFFF) + size <= 0x1000) {
+    const auto& e = x.wfast.slot(linear);
+    if (e.tag == x.wfast.tag_of(linear) && (linear & 0xFFF) + size <= 0x1000) {
         copy_small(e.host + (linear & 0xFFF), src, size);
         return kNoFault;
     }

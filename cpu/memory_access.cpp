@@ -114,7 +114,7 @@ Fault read_linear_slow(Exec& x, uint64_t linear, void* dst, unsigned size) {
     Translation a = x.mem.translate(x.s, Gva(linear), AccessKind::Read);
     if (a.fault) return a.fault;
     if (first == size) {
-        if (a.host) x.rfast[(linear >> 12) % Exec::kFastPages] = {linear >> 12, a.host - off};
+        if (a.host) x.rfast.fill(linear, a.host - off);
         read_piece(x, a, dst, size);
         return kNoFault;
     }
@@ -133,7 +133,7 @@ Fault write_linear_slow(Exec& x, uint64_t linear, const void* src, unsigned size
     if (a.fault) return a.fault;
     if (first == size) {
         if (a.host && !x.bus.is_code_page(a.physical.value >> 12))
-            x.wfast[(linear >> 12) % Exec::kFastPages] = {linear >> 12, a.host - off};
+            x.wfast.fill(linear, a.host - off);
         write_piece(x, a, src, size);
         return kNoFault;
     }
@@ -146,20 +146,18 @@ Fault write_linear_slow(Exec& x, uint64_t linear, const void* src, unsigned size
 
 uint8_t* host_for_bulk(Exec& x, uint64_t linear, AccessKind kind) {
     auto& fast = kind == AccessKind::Write ? x.wfast : x.rfast;
-    const auto& e = fast[(linear >> 12) % Exec::kFastPages];
-    if (e.page == (linear >> 12)) return e.host + (linear & 0xFFF);
+    if (fast.hit(linear)) return fast.slot(linear).host + (linear & 0xFFF);
     const Translation t = x.mem.translate(x.s, Gva(linear), kind);
     if (t.fault || !t.host) return nullptr;
     if (kind == AccessKind::Write && x.bus.is_code_page(t.physical.value >> 12)) return nullptr;
-    fast[(linear >> 12) % Exec::kFastPages] = {linear >> 12, t.host - (linear & 0xFFF)};
+    fast.fill(linear, t.host - (linear & 0xFFF));
     return t.host;
 }
 
 Fault probe_write(Exec& x, unsigned seg, uint64_t offset, unsigned size) {
     uint64_t lin;
     if (Fault f = segment_linear(x, seg, offset, size, AccessKind::Write, lin)) return f;
-    const auto& e = x.wfast[(lin >> 12) % Exec::kFastPages];
-    if (e.page == (lin >> 12) && (lin & 0xFFF) + size <= 0x1000) return kNoFault;
+    if (x.wfast.hit(lin) && (lin & 0xFFF) + size <= 0x1000) return kNoFault;
     Translation a = x.mem.translate(x.s, Gva(lin), AccessKind::Write);
     if (a.fault) return a.fault;
     const unsigned off = lin & 0xFFF;
