@@ -298,6 +298,9 @@ bool Machine::cr8_read(uint64_t& value) {
     return true;
 }
 
+// A WRMSR to IA32_TSC moves the guest TSC; an armed TSC-deadline timer moves with it.
+void Machine::tsc_written() { devices_->lapic.tsc_written(); }
+
 void Machine::exception_delivered(uint8_t vector, bool has_error, uint32_t error, uint64_t rip) {
     Event e;
     e.type = EventType::Exception;

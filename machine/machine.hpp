@@ -78,6 +78,7 @@ class Machine : public cpu::CpuEnv, public mmu::BusObserver {
     bool device_msr_write(uint32_t index, uint64_t value) override;
     void cr8_written(uint64_t value) override;
     bool cr8_read(uint64_t& value) override;
+    void tsc_written() override;
     void exception_delivered(uint8_t vector, bool has_error, uint32_t error,
                              uint64_t rip) override;
     void interrupt_delivered(uint8_t vector, uint64_t rip) override;
