@@ -33,6 +33,7 @@ constexpr FeatureBit kFeatures[] = {
     {1, 0, R::Edx, 15, "CMOV"},  // CMOVcc (and FCMOV only if FPU, which is not advertised)
     {1, 0, R::Edx, 16, "PAT"},   // IA32_PAT with its valid-type check
     {1, 0, R::Edx, 17, "PSE-36"}, // 4 MiB pages reach physical bits 38:32 (MAXPHYADDR 39)
+    {1, 0, R::Edx, 19, "CLFSH"}, // CLFLUSH (cpu/exec_sse_control.cpp); line size in leaf 1 EBX
     {1, 0, R::Edx, 24, "FXSR"},  // FXSAVE/FXRSTOR, CR4.OSFXSR
     {1, 0, R::Edx, 25, "SSE"},
     {1, 0, R::Edx, 26, "SSE2"},
