@@ -1,6 +1,8 @@
 // SDM rules cited here: Intel SDM, Dec 2023 (Order 325462-081).
 #include "tools/harness/diff_engine.hpp"
 
+#include "common/bits.hpp"
+
 #include "tools/harness/disassembler.hpp"
 #include "tools/harness/flag_rules.hpp"
 #include "tools/harness/guest_layout.hpp"
@@ -88,7 +90,8 @@ struct DiffEngine::Impl {
     // Returns false when the stream must stop (fault, mismatch, not comparable).
     bool compare_step(const ArchState& pre, const cs_insn* insn, const uint8_t* code, Mismatch& m,
                       DiffReport& rep);
-    void check_sdm_fault(Mismatch& m, DiffReport& rep, const char* rule);
+    void check_sdm_fault(Mismatch& m, DiffReport& rep, const char* rule, int alt_vector = -1);
+    int alignment_alt_vector(const cs_insn& insn, const ArchState& pre) const;
     const char* unicorn_artifact(const ArchState& pre, const cs_insn* insn, const uint8_t* code,
                                  const StepOutcome& ou, const StepOutcome& oh);
     void check_bls_carry(const cs_insn& insn, const ArchState& pre, UndefinedParts& undef,
@@ -208,17 +211,29 @@ bool DiffEngine::Impl::compare_step(const ArchState& pre, const cs_insn* insn, c
 
 // Where the SDM demands a fault that Unicorn does not raise (lock_rule.hpp, sdm_rules.hpp),
 // the SDM is the reference: #UD for the LOCK rule, #GP(0) for SSE alignment.
-void DiffEngine::Impl::check_sdm_fault(Mismatch& m, DiffReport& rep, const char* rule) {
+void DiffEngine::Impl::check_sdm_fault(Mismatch& m, DiffReport& rep, const char* rule, int alt_vector) {
     const int vector = std::strcmp(rule, "LOCK") == 0 ? 6 : 13; // else #GP(0)
     const StepOutcome oh = hv.step();
     ++rep.compared;
     ++rep.sdm_checked[rule];
-    if (oh.kind == StepOutcome::Kind::Exception && oh.vector == vector) {
+    if (oh.kind == StepOutcome::Kind::Exception && (oh.vector == vector || oh.vector == alt_vector)) {
         ++rep.exceptions_matched;
         return;
     }
     m.diffs.push_back("outcome: hvlab=" + outcome_text(oh) + " SDM (" + rule + " rule)=exception #" +
                       std::to_string(vector));
+}
+
+// A misaligned operand whose address is also non-canonical: the SDM does not order #GP(0)
+// (alignment) against #SS(0) (non-canonical stack reference), so #SS is accepted too.
+int DiffEngine::Impl::alignment_alt_vector(const cs_insn& insn, const ArchState& pre) const {
+    uint64_t ea = 0;
+    unsigned size = 0;
+    if (mode != Mode::Long64 || !memory_offset(insn, pre, ea, size)) return -1;
+    uint64_t seg = 0;
+    if (insn.detail->x86.prefix[1] == X86_PREFIX_FS) seg = fs_base;
+    if (insn.detail->x86.prefix[1] == X86_PREFIX_GS) seg = gs_base;
+    return is_canonical48(seg + ea) ? -1 : 12;
 }
 
 // Outcomes that come from how Unicorn runs, not from the instruction.
@@ -320,7 +335,7 @@ const char* DiffEngine::Impl::skip_reason(const cs_insn* insn, const uint8_t* co
     if (pre.rflags & 0x100) return "RFLAGS.TF set: Unicorn does not deliver single-step #DB";
     if (!insn) return nullptr;
     if (const char* why = not_comparable_reason(*insn)) return why;
-    if (const char* why = features.missing_for(*insn)) return why;
+    if (const char* why = features.missing_for(*insn, mode == Mode::Long64)) return why;
     if (mode == Mode::Long64 && misplaced_rex(code, insn->size))
         return "REX before a legacy prefix: ignored per the SDM, applied by Unicorn 2.0.1";
     if (mode == Mode::Long64 && opsize_prefixed_near_branch(*insn, code))
@@ -365,7 +380,8 @@ void DiffEngine::Impl::run_stream(const Stream& s, uint64_t seed, uint64_t index
                          step, m.disasm.c_str(), m.bytes.c_str());
         bool go_on = false;
         if (code && lock_prefix_must_fault(code, avail, mode)) check_sdm_fault(m, rep, "LOCK");
-        else if (insn && sse_alignment_must_fault(*insn, pre)) check_sdm_fault(m, rep, "SSE alignment");
+        else if (insn && sse_alignment_must_fault(*insn, pre))
+            check_sdm_fault(m, rep, "SSE alignment", alignment_alt_vector(*insn, pre));
         else if (insn && mode == Mode::Protected32 && code_segment_write(*insn))
             check_sdm_fault(m, rep, "code-segment write");
         else go_on = compare_step(pre, insn, code, m, rep);

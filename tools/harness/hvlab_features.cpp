@@ -52,14 +52,14 @@ HvlabFeatures HvlabFeatures::query() {
     return f;
 }
 
-const char* HvlabFeatures::missing_for(const cs_insn& insn) const {
+const char* HvlabFeatures::missing_for(const cs_insn& insn, bool long64) const {
     switch (insn.id) {
     case X86_INS_LZCNT: return has(*this, &HvlabFeatures::ext_ecx, 5) ? nullptr : "LZCNT not advertised by hvlab";
     case X86_INS_TZCNT: return bmi1() ? nullptr : "BMI1 not advertised by hvlab";
     case X86_INS_CMPXCHG16B: return has(*this, &HvlabFeatures::leaf1_ecx, 13) ? nullptr : "CMPXCHG16B not advertised by hvlab";
     case X86_INS_LAHF:
     case X86_INS_SAHF:
-        return has(*this, &HvlabFeatures::ext_ecx, 0) || insn.detail->x86.addr_size != 8
+        return has(*this, &HvlabFeatures::ext_ecx, 0) || !long64
                    ? nullptr
                    : "LAHF/SAHF in 64-bit mode not advertised by hvlab";
     default: break;

@@ -14,7 +14,7 @@ struct HvlabFeatures {
     bool bmi1() const { return leaf7_ebx & (1u << 3); }
     bool bmi2() const { return leaf7_ebx & (1u << 8); }
     // nullptr if hvlab advertises what `insn` needs, else the reason not to compare it.
-    const char* missing_for(const cs_insn& insn) const;
+    const char* missing_for(const cs_insn& insn, bool long64) const;
 };
 
 } // namespace hvlab::tools

@@ -45,7 +45,7 @@ bool lock_prefix_must_fault(const uint8_t* b, size_t avail, Mode mode) {
     while (i < avail && is_legacy_prefix(b[i])) lock |= b[i++] == 0xF0;
     if (!lock) return false;
     if (i >= 11) return false; // long prefix runs: the 15-byte limit may come first
-    if (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40) ++i; // REX
+    while (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40) ++i; // REX (the last counts)
     if (i + 1 >= avail) return false;
     if (b[i] != 0x0F) {
         const uint8_t op = b[i], modrm = b[i + 1];
@@ -65,7 +65,7 @@ bool unicorn_aborts_on(const uint8_t* b, size_t avail, Mode mode) {
     size_t i = 0;
     bool lock = false;
     while (i < avail && is_legacy_prefix(b[i])) lock |= b[i++] == 0xF0;
-    if (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40) ++i;
+    while (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40) ++i;
     if (i >= avail) return false;
     const uint8_t op = b[i];
     if (lock && (op == 0xA6 || op == 0xA7)) return true; // CMPS

@@ -53,7 +53,7 @@ void emit_raw_insn(StreamBuilder& b, Disassembler& dis, const HvlabFeatures& fea
             b.emit(bytes); // unknown to Capstone: both sides must still agree (mostly #UD)
             return;
         }
-        if (not_comparable_reason(*insn) || features.missing_for(*insn)) continue;
+        if (not_comparable_reason(*insn) || features.missing_for(*insn, b.long64())) continue;
         bytes.resize(insn->size);
         if (b.rng().chance(70)) aim_memory_operand(b, *insn);
         b.emit(bytes);

@@ -4,6 +4,7 @@
 #include "tools/harness/flag_rules.hpp"
 
 #include <cstring>
+#include <string_view>
 
 namespace hvlab::tools {
 
@@ -84,9 +85,11 @@ uint64_t neg_flags(uint64_t result, unsigned size) {
 }
 
 bool misplaced_rex(const uint8_t* b, size_t avail) {
-    for (size_t i = 0; i + 1 < avail; ++i) {
-        if ((b[i] & 0xF0) == 0x40) return is_prefix(b[i + 1]);
-        if (!is_prefix(b[i])) return false;
+    bool rex = false;
+    for (size_t i = 0; i < avail; ++i) {
+        if ((b[i] & 0xF0) == 0x40) rex = true;
+        else if (is_prefix(b[i])) { if (rex) return true; }
+        else return false;
     }
     return false;
 }
@@ -117,14 +120,36 @@ const char* undefined_prefix_combination(const cs_insn& insn, const uint8_t* b) 
     }
     if (f2 && f3) return "both REPNE and REP prefixes (SDM: only one per group is useful)";
     if (opsize && (f2 || f3) && is_sse(insn)) return "66h with F2h/F3h on an SSE instruction";
+    // Capstone names the packed/no-prefix form although F2h/F3h is present: that opcode has no
+    // F2/F3 form (the opcode map cell is empty), Capstone and Unicorn ignore the prefix.
+    const std::string_view mn = insn.mnemonic;
+    const bool packed = mn.ends_with("ps") || mn.ends_with("pd") ||
+                        (mn.starts_with("p") && mn != "pshufhw" && mn != "pshuflw") || insn.id == X86_INS_MOVNTI;
+    if ((f2 || f3) && !opsize && (is_sse(insn) || insn.id == X86_INS_MOVNTI) && packed)
+        return "F2h/F3h on an SSE form that has none (Capstone and Unicorn ignore it)";
     return nullptr;
+}
+
+// Instructions whose first (memory) operand is only read.
+bool reads_only_first_operand(unsigned id) {
+    switch (id) {
+    case X86_INS_CMP: case X86_INS_TEST: case X86_INS_BT: case X86_INS_PUSH: case X86_INS_CALL:
+    case X86_INS_JMP: case X86_INS_NOP: case X86_INS_PREFETCHT0: case X86_INS_PREFETCHT1:
+    case X86_INS_PREFETCHT2: case X86_INS_PREFETCHNTA: case X86_INS_PREFETCHW: case X86_INS_PREFETCH:
+    case X86_INS_CLFLUSH: case X86_INS_LDMXCSR: case X86_INS_UCOMISS: case X86_INS_COMISS:
+    case X86_INS_UCOMISD: case X86_INS_COMISD: return true;
+    default: return false;
+    }
 }
 
 bool code_segment_write(const cs_insn& insn) {
     const cs_x86& x = insn.detail->x86;
     for (unsigned i = 0; i < x.op_count; ++i) {
         const cs_x86_op& op = x.operands[i];
-        if (op.type == X86_OP_MEM && op.mem.segment == X86_REG_CS && (op.access & CS_AC_WRITE)) return true;
+        if (op.type != X86_OP_MEM || op.mem.segment != X86_REG_CS) continue;
+        // Capstone 4 does not fill in `access` for every instruction: also take a memory
+        // first operand as written unless the instruction only reads it.
+        if ((op.access & CS_AC_WRITE) || (i == 0 && !reads_only_first_operand(insn.id))) return true;
     }
     return false;
 }

@@ -90,6 +90,10 @@ void UnicornRunner::write_regs(const ArchState& a, uint64_t fs_base, uint64_t gs
     }
     for (unsigned i = 0; i < gpr_count(mode_); ++i)
         uc_reg_write(uc_, UC_X86_REG_XMM0 + static_cast<int>(i), a.xmm[i].data());
+    // The architected reset value (SDM Vol. 1, "MXCSR Control and Status Register"), as in
+    // hvlab's FpuState; a restored Unicorn context holds 0.
+    const uint32_t mxcsr = 0x1F80;
+    uc_reg_write(uc_, UC_X86_REG_MXCSR, &mxcsr);
 }
 
 void UnicornRunner::load(const Stream& s) {
