@@ -51,9 +51,11 @@ constexpr FeatureBit kFeatures[] = {
     {7, 0, R::Ebx, 10, "INVPCID"},
     {7, 0, R::Ebx, 19, "ADX"},
     {7, 0, R::Ebx, 20, "SMAP"},    // CR4.SMAP, STAC/CLAC
+    {7, 0, R::Ecx, 22, "RDPID"},   // RDPID reads IA32_TSC_AUX (cpu/exec_misc.cpp)
     // Leaf 6 EAX
     {6, 0, R::Eax, 2, "ARAT"},     // the LAPIC timer runs on virtual time in every state
     // Leaf 0x80000001
+    {0x8000'0001, 0, R::Ecx, 0, "LAHF-SAHF"}, // LAHF/SAHF in 64-bit mode (cpu/exec_mov.cpp)
     {0x8000'0001, 0, R::Ecx, 5, "LZCNT"},     // ABM: LZCNT
     {0x8000'0001, 0, R::Edx, 11, "SYSCALL"},  // SYSCALL/SYSRET (64-bit mode)
     {0x8000'0001, 0, R::Edx, 20, "NX"},       // EFER.NXE and XD; cleared by MISC_ENABLE.XD
