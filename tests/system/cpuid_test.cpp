@@ -41,7 +41,8 @@ TEST_CASE("CPUID feature bits: what hvlab implements, and VMX/x2APIC/XSAVE clear
     auto e1 = cpuid(s, 0x8000'0001, 0);
     const uint32_t edx1 = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) |
                           (1u << 9) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 15) |
-                          (1u << 16) | (1u << 17) | (1u << 24) | (1u << 25) | (1u << 26);
+                          (1u << 16) | (1u << 17) | (1u << 19) | (1u << 24) | (1u << 25) |
+                          (1u << 26);
     CHECK(l1.edx == edx1);
     CHECK(l1.ecx == ((1u << 13) | (1u << 17) | (1u << 22) | (1u << 23) | (1u << 24)));
     CHECK((l1.ecx & (1u << 5)) == 0);  // VMX
@@ -50,7 +51,8 @@ TEST_CASE("CPUID feature bits: what hvlab implements, and VMX/x2APIC/XSAVE clear
     CHECK(l7.ebx == ((1u << 0) | (1u << 3) | (1u << 7) | (1u << 8) | (1u << 10) | (1u << 19) |
                      (1u << 20)));
     CHECK(e1.edx == ((1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29)));
-    CHECK(e1.ecx == (1u << 5));
+    CHECK(e1.ecx == ((1u << 0) | (1u << 5))); // LAHF-SAHF, LZCNT
+    CHECK(l7.ecx == (1u << 22));               // RDPID
     CHECK(cpuid(s, 7, 1).ebx == 0);
     CHECK(cpuid(s, 0xD, 0).eax == 0);
     CHECK(cpuid(s, 0xA, 0).eax == 0);
