@@ -1,7 +1,7 @@
 // SSE/SSE2 floating point: ADD/SUB/MUL/DIV/MIN/MAX/SQRT in the PS/PD/SS/SD forms,
 // CMPPS/CMPPD/CMPSS/CMPSD, UCOMISS/UCOMISD/COMISS/COMISD, and the conversions CVTSI2SS/SD,
 // CVT(T)SS2SI/CVT(T)SD2SI, CVTSS2SD/CVTSD2SS, CVTDQ2PS, CVT(T)PS2DQ, CVTDQ2PD, CVT(T)PD2DQ,
-// CVTPS2PD, CVTPD2PS.
+// CVTPS2PD, CVTPD2PS, and the approximations RCPPS/RCPSS/RSQRTPS/RSQRTSS.
 // Intel SDM, Dec 2023 (Order 325462-081), Vol. 1, "SIMD Floating-Point Exceptions" and "Rules for
 // Handling NaNs" ("Operand and Result Handling of NaNs" table); Vol. 2, each instruction page.
 //
@@ -185,6 +185,52 @@ template <class F, unsigned Lanes, Op O> Fault exec_fp_arith(Exec& x, const Deco
         set_lane<U<F>>(r, i,
                        fp_lane<F>(O, lane<U<F>>(r, i), lane<U<F>>(src, i), x.s.fpu.mxcsr, flags));
     if (Fault f = commit_flags(x, flags)) return f;
+    xmm(x, d.reg) = r;
+    return kNoFault;
+}
+
+// RCPPS/RCPSS and RSQRTPS/RSQRTSS (SDM Vol. 2B, RCPPS, RSQRTPS): approximations with relative
+// error <= 1.5 * 2^-12 and no SIMD floating-point exceptions. hvlab returns the correctly
+// rounded 1/x and 1/sqrt(x) (as QEMU does), which lies within that bound; the special cases
+// follow the SDM: +-0 and denormals (treated as 0) give +-inf, +-inf gives +-0, a negative
+// operand of RSQRT gives the QNaN indefinite, NaNs are returned quieted, and tiny RCP results
+// are flushed to 0 with the operand's sign. MXCSR (DAZ, RC, flags) plays no part.
+uint32_t rcp_lane(uint32_t u) {
+    const uint32_t sign = u & Bits<float>::kSign;
+    if (is_nan<float>(u)) return u | Bits<float>::kQuiet;
+    if ((u & ~Bits<float>::kSign) == 0 || is_denormal<float>(u)) return sign | 0x7F80'0000;
+    const volatile float a = from_bits<float>(u);
+    if (std::isinf(a)) return sign;
+    const volatile float r = 1.0f / a;
+    const uint32_t ur = to_bits<float>(r);
+    return is_denormal<float>(ur) ? sign : ur;
+}
+
+uint32_t rsqrt_lane(uint32_t u) {
+    const uint32_t sign = u & Bits<float>::kSign;
+    if (is_nan<float>(u)) return u | Bits<float>::kQuiet;
+    if ((u & ~Bits<float>::kSign) == 0 || is_denormal<float>(u)) return sign | 0x7F80'0000;
+    if (sign) return Bits<float>::kDefaultNaN;
+    const volatile float a = from_bits<float>(u);
+    if (std::isinf(a)) return 0;
+    const volatile float root = std::sqrt(static_cast<float>(a));
+    const volatile float r = 1.0f / root;
+    return to_bits<float>(r);
+}
+
+template <unsigned Lanes, uint32_t (*Approx)(uint32_t)>
+Fault exec_fp_approx(Exec& x, const DecodedInsn& d) {
+    if (Fault f = sse_check(x)) return f;
+    Xmm src;
+    if constexpr (Lanes == 1) {
+        uint64_t v;
+        if (Fault f = read_xmm_rm_low(x, d, 4, v)) return f;
+        src = Xmm{v, 0};
+    } else if (Fault f = read_xmm_rm(x, d, Align::A16, src)) {
+        return f;
+    }
+    Xmm r = Lanes == 1 ? xmm(x, d.reg) : src;
+    for (unsigned i = 0; i < Lanes; ++i) set_lane<uint32_t>(r, i, Approx(lane<uint32_t>(src, i)));
     xmm(x, d.reg) = r;
     return kNoFault;
 }
@@ -441,6 +487,10 @@ constexpr uint32_t S32 = rowf::Size32;
 const OpcodeRow kRows[] = {
     // map       op    pfx      ext      mnemonic    operands   flags handler
     HVLAB_FP_ROWS(0x51, "sqrt", Op::Sqrt),
+    {Map::Two, 0x52, Pfx::NP, kAnyExt, "rsqrtps", "Vps,Wps", 0, exec_fp_approx<4, rsqrt_lane>},
+    {Map::Two, 0x52, Pfx::F3, kAnyExt, "rsqrtss", "Vss,Wss", 0, exec_fp_approx<1, rsqrt_lane>},
+    {Map::Two, 0x53, Pfx::NP, kAnyExt, "rcpps", "Vps,Wps", 0, exec_fp_approx<4, rcp_lane>},
+    {Map::Two, 0x53, Pfx::F3, kAnyExt, "rcpss", "Vss,Wss", 0, exec_fp_approx<1, rcp_lane>},
     HVLAB_FP_ROWS(0x58, "add", Op::Add),
     HVLAB_FP_ROWS(0x59, "mul", Op::Mul),
     HVLAB_FP_ROWS(0x5C, "sub", Op::Sub),
