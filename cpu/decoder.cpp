@@ -338,6 +338,15 @@ Status decode(const uint8_t* bytes, size_t avail, CpuMode mode, DecodedInsn& d) 
     const RowInfo* chosen = nullptr;
     for (const RowInfo& ri : OpcodeMap::get().rows(map, op)) {
         if (!prefix_matches(ri.row->pfx, mp)) continue;
+        // In the three-byte maps F2/F3 are always mandatory prefixes, never REP: a row valid
+        // with "any" prefix (MOVBE: NP or 66 only) does not take them. F2 0F 38 F0/F1 is CRC32
+        // (SDM Vol. 2D, Table A-4; "MOVBE", "CRC32").
+        if (ri.row->pfx == Pfx::Any && (map == Map::Three38 || map == Map::Three3A) &&
+            (mp == Pfx::F2 || mp == Pfx::F3))
+            continue;
+        // F3 90 is PAUSE, but with REX.B 90 is XCHG r8, rAX (SDM "NOP", "XCHG": only 90 without
+        // REX.B is the NOP alias); F3 is then an ignored REP prefix.
+        if (map == Map::One && op == 0x90 && ri.row->pfx == Pfx::F3 && (p.rex & 0x01)) continue;
         if (ri.modrm && !have_modrm) {
             if (!c.next(modrm)) return c.error;
             have_modrm = true;
@@ -395,14 +404,98 @@ const char* const kCmovcc[16] = {"cmovo",  "cmovno", "cmovb",  "cmovae", "cmove"
                                  "cmovbe", "cmova",  "cmovs",  "cmovns", "cmovp", "cmovnp",
                                  "cmovl",  "cmovge", "cmovle", "cmovg"};
 
+// CMPPS/CMPPD/CMPSS/CMPSD with an immediate 0..7: the pseudo-op Capstone (and the SDM's
+// "CMPPS" page, "Pseudo-Op" table) spells, e.g. CMPLTPS for CMPPS with imm8 = 1.
+const char* const kCmpPs[8] = {"cmpeqps", "cmpltps", "cmpleps", "cmpunordps",
+                               "cmpneqps", "cmpnltps", "cmpnleps", "cmpordps"};
+const char* const kCmpPd[8] = {"cmpeqpd", "cmpltpd", "cmplepd", "cmpunordpd",
+                               "cmpneqpd", "cmpnltpd", "cmpnlepd", "cmpordpd"};
+const char* const kCmpSs[8] = {"cmpeqss", "cmpltss", "cmpless", "cmpunordss",
+                               "cmpneqss", "cmpnltss", "cmpnless", "cmpordss"};
+const char* const kCmpSd[8] = {"cmpeqsd", "cmpltsd", "cmplesd", "cmpunordsd",
+                               "cmpneqsd", "cmpnltsd", "cmpnlesd", "cmpordsd"};
+
+// By operand size 2 / 4 / 8 (index 0 / 1 / 2).
+const char* by_size(const DecodedInsn& d, const char* w, const char* dw, const char* q) {
+    return d.opsize == 2 ? w : d.opsize == 8 ? q : dw;
+}
+
+// The spelling of the decoded form: the row mnemonic, refined by the decoded operand size,
+// address size, REX bits and ModRM.reg where Capstone 4 (and the SDM) spell the forms apart.
+// For tools only (decode_info); the interpreter never calls it.
 const char* mnemonic_of(const DecodedInsn& d) {
-    if (!(d.row->flags & rowf::PlusCC)) return d.row->mnemonic;
-    const std::string_view m = d.row->mnemonic;
-    const unsigned cc = d.opcode & 0xF;
-    if (m == "jcc") return kJcc[cc];
-    if (m == "setcc") return kSetcc[cc];
-    if (m == "cmovcc") return kCmovcc[cc];
-    return d.row->mnemonic;
+    const OpcodeRow& r = *d.row;
+    const std::string_view m = r.mnemonic;
+    if (r.flags & rowf::PlusCC) {
+        const unsigned cc = d.opcode & 0xF;
+        if (m == "jcc") return kJcc[cc];
+        if (m == "setcc") return kSetcc[cc];
+        if (m == "cmovcc") return kCmovcc[cc];
+        return r.mnemonic;
+    }
+    const bool rex_w = (d.rex & 0x08) != 0;
+    if (r.map == Map::One) {
+        switch (d.opcode) {
+        case 0x90: // 90 is NOP unless REX.B selects r8 (SDM "NOP", "XCHG"); F3 90 is PAUSE
+            if (m == "xchg" && !(d.rex & 0x01)) return "nop";
+            return r.mnemonic;
+        case 0x98: return by_size(d, "cbw", "cwde", "cdqe");
+        case 0x99: return by_size(d, "cwd", "cdq", "cqo");
+        case 0x9C: return by_size(d, "pushf", "pushfd", "pushfq");
+        case 0x9D: return by_size(d, "popf", "popfd", "popfq");
+        case 0x60: return by_size(d, "pushaw", "pushal", "pushal");
+        case 0x61: return by_size(d, "popaw", "popal", "popal");
+        case 0xCF: return by_size(d, "iret", "iretd", "iretq");
+        case 0xCA: case 0xCB: return d.opsize == 8 ? "retfq" : "retf";
+        case 0xA5: return by_size(d, "movsw", "movsd", "movsq");
+        case 0xA7: return by_size(d, "cmpsw", "cmpsd", "cmpsq");
+        case 0xAB: return by_size(d, "stosw", "stosd", "stosq");
+        case 0xAD: return by_size(d, "lodsw", "lodsd", "lodsq");
+        case 0xAF: return by_size(d, "scasw", "scasd", "scasq");
+        case 0x6D: return d.opsize == 2 ? "insw" : "insd";
+        case 0x6F: return d.opsize == 2 ? "outsw" : "outsd";
+        case 0xE3: return d.addrsize == 2 ? "jcxz" : d.addrsize == 4 ? "jecxz" : "jrcxz";
+        default: return r.mnemonic;
+        }
+    }
+    if (r.map == Map::Two) {
+        switch (d.opcode) {
+        case 0x18: // PREFETCHh by ModRM.reg; /4../7 are reserved NOPs (SDM "PREFETCHh")
+            if (m != "prefetch") return r.mnemonic;
+            switch (d.reg & 7) {
+            case 0: return "prefetchnta";
+            case 1: return "prefetcht0";
+            case 2: return "prefetcht1";
+            case 3: return "prefetcht2";
+            default: return "nop";
+            }
+        case 0xC2: {
+            const unsigned imm = d.imm & 0xFF;
+            if (imm >= 8) return r.mnemonic;
+            if (m == "cmpps") return kCmpPs[imm];
+            if (m == "cmppd") return kCmpPd[imm];
+            if (m == "cmpss") return kCmpSs[imm];
+            if (m == "cmpsd") return kCmpSd[imm];
+            return r.mnemonic;
+        }
+        case 0xC7:
+            if (m == "cmpxchg8b" && rex_w) return "cmpxchg16b";
+            return r.mnemonic;
+        case 0xAE:
+            if (!rex_w) return r.mnemonic;
+            if (m == "fxsave") return "fxsave64";
+            if (m == "fxrstor") return "fxrstor64";
+            if (m == "xsave") return "xsave64";
+            if (m == "xrstor") return "xrstor64";
+            if (m == "xsaveopt") return "xsaveopt64";
+            return r.mnemonic;
+        case 0x6E: case 0x7E:
+            if (m == "movd" && rex_w) return "movq";
+            return r.mnemonic;
+        default: return r.mnemonic;
+        }
+    }
+    return r.mnemonic;
 }
 
 } // namespace

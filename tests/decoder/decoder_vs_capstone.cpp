@@ -100,6 +100,65 @@ const char* capstone_exclusion(const uint8_t* b, CpuMode mode) {
     return nullptr;
 }
 
+// The prefixes as the spelling exclusions need them: which legacy prefixes occur, whether a 67h
+// or F3h is followed by another legacy prefix, and the REX byte next to the opcode (0 if none).
+struct PrefixFacts {
+    bool p66 = false, p67 = false, pf3 = false, any_rep = false;
+    bool p66_not_last = false, p67_not_last = false, pf3_not_last = false;
+    uint8_t rex = 0;
+    bool any_rex_w = false; // some REX among the prefixes, even one that is ignored, has W
+    size_t opcode = 0;
+};
+
+PrefixFacts prefix_facts(const uint8_t* b, CpuMode mode) {
+    PrefixFacts f;
+    size_t i = 0;
+    while (i < 14 && (is_legacy_prefix(b[i]) || (mode == CpuMode::Long64 && (b[i] & 0xF0) == 0x40))) {
+        if (!is_legacy_prefix(b[i])) {
+            f.rex = b[i++];
+            f.any_rex_w |= (f.rex & 0x08) != 0;
+            continue;
+        }
+        f.rex = 0; // a REX followed by a legacy prefix is ignored
+        if (f.p66) f.p66_not_last = true;
+        if (f.p67) f.p67_not_last = true;
+        if (f.pf3) f.pf3_not_last = true;
+        f.p66 |= b[i] == 0x66;
+        f.p67 |= b[i] == 0x67;
+        f.pf3 |= b[i] == 0xF3;
+        f.any_rep |= b[i] == 0xF2 || b[i] == 0xF3;
+        ++i;
+    }
+    f.opcode = i;
+    return f;
+}
+
+// Capstone 4 decodes these with the right length but spells them wrongly per the SDM
+// (CAPSTONE_EXCLUSIONS.md, items 6-11): the mnemonic is not compared, the length still is.
+const char* capstone_spelling_exclusion(const uint8_t* b, CpuMode mode) {
+    const PrefixFacts f = prefix_facts(b, mode);
+    const bool long64 = mode == CpuMode::Long64;
+    const bool rex_w = (f.rex & 0x08) != 0, rex_b = (f.rex & 0x01) != 0;
+    const uint8_t op = b[f.opcode];
+    const bool map0f = op == 0x0F && b[f.opcode + 1] != 0x38 && b[f.opcode + 1] != 0x3A;
+    const uint8_t op2 = b[f.opcode + 1];
+    const bool sized_by_66 = op == 0x9C || op == 0x9D || op == 0x6D || op == 0x6F;
+    if (long64 && f.p67 && (rex_w || (op == 0xE3 && f.any_rex_w)) && !f.p66 &&
+        (sized_by_66 || op == 0xE3 ||
+         (map0f && !f.any_rep &&
+          ((op2 >= 0x10 && op2 <= 0x17) || (op2 >= 0x28 && op2 <= 0x2F) || (op2 >= 0x50 && op2 <= 0x5F) ||
+           op2 == 0xC2 || op2 == 0xC6))))
+        return "6: 67h with REX.W taken as 66h";
+    if (long64 && f.p66 && rex_w && sized_by_66) return "7: 66h wins over REX.W";
+    if (f.p66_not_last && (op == 0x98 || op == 0x99)) return "8: CBW/CWD with 66h not next to the opcode";
+    if (op == 0xE3 && f.p67_not_last) return "9: JCXZ/JECXZ with 67h not next to the opcode";
+    if (long64 && op == 0x90 && f.p66 && rex_b && !f.pf3) return "10: 66h REX.B 90 taken as NOP";
+    if (op == 0x90 && f.pf3 && !f.p66 && (f.pf3_not_last || (f.rex && !rex_b)))
+        return "11: PAUSE with F3h not next to the opcode or with REX";
+    if (long64 && f.pf3 && rex_w && map0f && op2 == 0x7E) return "12: F3 REX.W 0F 7E taken as MMX MOVD";
+    return nullptr;
+}
+
 // Capstone's own spellings that are not Intel mnemonics.
 std::string intel_name(const std::string& capstone) {
     if (capstone == "movabs") return "mov";
@@ -109,15 +168,21 @@ std::string intel_name(const std::string& capstone) {
 
 struct Tally {
     uint64_t total = 0, both = 0, neither = 0, only_hvlab = 0, only_capstone = 0, excluded = 0;
-    uint64_t length_mismatch = 0, mnemonic_mismatch = 0;
+    uint64_t length_mismatch = 0, mnemonic_mismatch = 0, spelling_excluded = 0;
     std::map<std::string, uint64_t> only_capstone_by_mnemonic;
     std::vector<std::string> examples;
 
     std::map<std::string, uint64_t> seen;
+    std::map<std::string, uint64_t> mnemonic_pairs; // "hvlab/capstone" -> count
+    std::map<std::string, uint64_t> spelling_by_reason; // "item (hvlab/capstone)" -> count
 
     // One example per (kind, hvlab mnemonic, Capstone mnemonic), at most 20 per kind.
     void example(const char* what, const uint8_t* b, const DecodeInfo& d, const cs_insn* c) {
-        if (seen[std::string(what) + d.mnemonic + "/" + c->mnemonic]++ || seen[what]++ >= 20) return;
+        static const uint64_t limit = [] {
+            const char* e = std::getenv("HVLAB_DECODER_EXAMPLES");
+            return e && *e ? std::strtoull(e, nullptr, 0) : 20;
+        }();
+        if (seen[std::string(what) + d.mnemonic + "/" + c->mnemonic]++ || seen[what]++ >= limit) return;
         char buf[256];
         int n = std::snprintf(buf, sizeof buf, "%s: [", what);
         for (unsigned i = 0; i < 15; ++i) n += std::snprintf(buf + n, sizeof buf - n, "%02x ", b[i]);
@@ -164,7 +229,14 @@ class Checker {
             return;
         }
         if (d.mnemonic[0] && intel_name(base_mnemonic(insn_->mnemonic)) != d.mnemonic) {
+            if (const char* why = capstone_spelling_exclusion(b, mode_)) {
+                ++t.spelling_excluded;
+                ++t.spelling_by_reason[std::string(why) + " (" + d.mnemonic + "/" +
+                                       base_mnemonic(insn_->mnemonic) + ")"];
+                return;
+            }
             ++t.mnemonic_mismatch;
+            ++t.mnemonic_pairs[std::string(d.mnemonic) + "/" + base_mnemonic(insn_->mnemonic)];
             t.example("mnemonic", b, d, insn_);
         }
     }
@@ -189,18 +261,27 @@ void random_sequence(Rng& rng, uint8_t* b, bool long64) {
 
 void report(const char* what, const Tally& t) {
     std::printf("[decoder] %s: %llu sequences, both decode %llu, neither %llu, only hvlab %llu, only "
-                "Capstone %llu, excluded %llu, length mismatches %llu, mnemonic mismatches %llu\n",
+                "Capstone %llu, excluded %llu, length mismatches %llu, mnemonic mismatches %llu (Capstone misspellings "
+                "not compared %llu)\n",
                 what, static_cast<unsigned long long>(t.total), static_cast<unsigned long long>(t.both),
                 static_cast<unsigned long long>(t.neither), static_cast<unsigned long long>(t.only_hvlab),
                 static_cast<unsigned long long>(t.only_capstone), static_cast<unsigned long long>(t.excluded),
                 static_cast<unsigned long long>(t.length_mismatch),
-                static_cast<unsigned long long>(t.mnemonic_mismatch));
+                static_cast<unsigned long long>(t.mnemonic_mismatch),
+                static_cast<unsigned long long>(t.spelling_excluded));
     std::vector<std::pair<uint64_t, std::string>> top;
     for (const auto& [m, n] : t.only_capstone_by_mnemonic) top.push_back({n, m});
     std::sort(top.rbegin(), top.rend());
     std::string line = "  hvlab #UD where Capstone decodes (top): ";
     for (size_t i = 0; i < top.size() && i < 20; ++i) line += top[i].second + "=" + std::to_string(top[i].first) + " ";
     std::printf("%s\n", line.c_str());
+    if (!t.mnemonic_pairs.empty()) {
+        std::string pairs = "  mnemonic mismatches (hvlab/capstone=count): ";
+        for (const auto& [m, n] : t.mnemonic_pairs) pairs += m + "=" + std::to_string(n) + " ";
+        std::printf("%s\n", pairs.c_str());
+    }
+    for (const auto& [why, n] : t.spelling_by_reason)
+        std::printf("  not compared, Capstone misspelling %s: %llu\n", why.c_str(), static_cast<unsigned long long>(n));
     for (const std::string& e : t.examples) std::printf("  %s\n", e.c_str());
     std::fflush(stdout);
 }
