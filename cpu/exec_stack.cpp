@@ -115,7 +115,8 @@ Fault exec_popf(Exec& x, const DecodedInsn& d) {
 }
 
 // ENTER imm16, imm8: nesting level modulo 32. Every value is read and the whole frame checked
-// before anything is written (SDM Vol. 2A, ENTER, "Operation").
+// before anything is written (SDM Vol. 2A, ENTER, "Operation"), with the result of the SDM's
+// sequential push/read order.
 Fault exec_enter(Exec& x, const DecodedInsn& d) {
     const unsigned n = d.opsize;
     const uint64_t m = size_mask(stack_addr_size(x));
@@ -131,6 +132,20 @@ Fault exec_enter(Exec& x, const DecodedInsn& d) {
         for (unsigned i = 1; i < level; ++i) {
             bp = (bp - n) & m;
             if (Fault f = read_mem(x, SS, bp, n, vals[count])) return f;
+            // The SDM's pushes happen in order, so a frame pointer read from a slot this ENTER
+            // has already pushed (e.g. RBP = RSP: [RBP - n] is the RBP just pushed) sees the
+            // pushed value. Nothing is written yet: overlay the pending writes byte by byte.
+            // (Verified on the host: enter 0x58, 2 with RBP = RSP copies the pushed RBP.)
+            for (unsigned k = 0; k < n; ++k) {
+                const uint64_t a = (bp + k) & m;
+                for (unsigned j = 0; j < count; ++j) {
+                    const uint64_t off = (a - (sp0 - (j + 1) * n)) & m;
+                    if (off >= n) continue;
+                    const uint64_t byte = (vals[j] >> (8 * off)) & 0xFF;
+                    vals[count] = (vals[count] & ~(0xFFull << (8 * k))) | (byte << (8 * k));
+                    break;
+                }
+            }
             ++count;
         }
         vals[count++] = frame_temp;

@@ -171,6 +171,21 @@ TEST_CASE("stack: ENTER with nesting and LEAVE", "[cpu][stack]") {
     CHECK(n.peek_val<uint64_t>(CpuFixture::kStackTop - 32) == CpuFixture::kStackTop - 8);
 }
 
+// Regression (difftest, 64-bit stream 21910): the SDM pushes RBP before reading the outer frame
+// pointers, so with RBP = RSP the first one read is the RBP just pushed (verified on the host:
+// enter 0x58, 2 with RBP = RSP and a stale 0xdcdc.. at [RSP-8] stores the pushed RBP).
+TEST_CASE("stack: ENTER nesting reads see the values ENTER pushed itself", "[cpu][stack]") {
+    CpuFixture m;
+    m.reg(RBP) = CpuFixture::kStackTop;
+    m.poke_val<uint64_t>(CpuFixture::kStackTop - 8, 0xDCDCDCDCDCDCDCDCull); // stale
+    run_ok(m, {0xc8, 0x58, 0x00, 0x02}); // enter 0x58, 2
+    CHECK(m.peek_val<uint64_t>(CpuFixture::kStackTop - 8) == CpuFixture::kStackTop);
+    CHECK(m.peek_val<uint64_t>(CpuFixture::kStackTop - 16) == CpuFixture::kStackTop);
+    CHECK(m.peek_val<uint64_t>(CpuFixture::kStackTop - 24) == CpuFixture::kStackTop - 8);
+    CHECK(m.reg(RBP) == CpuFixture::kStackTop - 8);
+    CHECK(m.reg(RSP) == CpuFixture::kStackTop - 24 - 0x58);
+}
+
 TEST_CASE("control: CALL/RET near, RET imm16, indirect JMP/CALL", "[cpu][branch]") {
     CpuFixture m;
     // call +5 (to the mov); hlt; mov eax, 7; ret  -> returns to hlt

@@ -46,7 +46,10 @@ StepOutcome HvlabRunner::step() {
     if (first_vector_ >= 0) {
         o.kind = StepOutcome::Kind::Exception;
         o.vector = first_vector_;
-    } else if (rip >= stubs && rip < stubs + 256 * layout::kStubSize) {
+    } else if (rip >= stubs && rip < stubs + 256 * layout::kStubSize && (rip - stubs) % layout::kStubSize == 0) {
+        // Only a stub's first byte is an exception entry: a branch can land inside the stub
+        // area (32-bit mode, a taken `66 0F 81 rel16` truncates EIP to 16 bits, SDM "Jcc":
+        // "EIP <- EIP AND 0000FFFFH"), which is not an exception.
         o.kind = StepOutcome::Kind::Exception;
         o.vector = static_cast<int>((rip - stubs) / layout::kStubSize);
     }

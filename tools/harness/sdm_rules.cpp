@@ -27,6 +27,11 @@ bool alignment_exempt(unsigned id) {
     case X86_INS_MOVUPS: case X86_INS_MOVUPD: case X86_INS_MOVDQU: case X86_INS_LDDQU:
     case X86_INS_PCMPESTRI: case X86_INS_PCMPESTRM: case X86_INS_PCMPISTRI:
     case X86_INS_PCMPISTRM: return true;
+    // Scalar compares: COMISS/UCOMISS xmm, m32 and COMISD/UCOMISD xmm, m64 (SDM Vol. 2,
+    // "COMISS", "COMISD": no alignment rule for the scalar operand). Capstone 4 reports the
+    // memory operand as 16 bytes (xmmword), which made this rule demand #GP wrongly.
+    case X86_INS_COMISS: case X86_INS_UCOMISS: case X86_INS_COMISD:
+    case X86_INS_UCOMISD: return true;
     default: return false;
     }
 }
@@ -59,6 +64,35 @@ bool memory_offset(const cs_insn& insn, const ArchState& pre, uint64_t& offset, 
         return true;
     }
     return false;
+}
+
+bool unicorn_rip_relative_imm8(const cs_insn& insn) {
+    if (insn.id != X86_INS_SHLD && insn.id != X86_INS_SHRD && insn.id != X86_INS_RORX) return false;
+    const cs_x86& x = insn.detail->x86;
+    bool rip = false, imm = false;
+    for (unsigned i = 0; i < x.op_count; ++i) {
+        if (x.operands[i].type == X86_OP_MEM && x.operands[i].mem.base == X86_REG_RIP) rip = true;
+        if (x.operands[i].type == X86_OP_IMM) imm = true;
+    }
+    return rip && imm;
+}
+
+bool legacy_cmp_high_predicate(const cs_insn& insn, const uint8_t* bytes) {
+    const cs_x86& x = insn.detail->x86;
+    return x.opcode[0] == 0x0F && x.opcode[1] == 0xC2 && insn.size >= 1 && bytes[insn.size - 1] > 7 &&
+           insn.mnemonic[0] == 'c';
+}
+
+bool mmx_form(const cs_insn& insn) {
+    const cs_x86& x = insn.detail->x86;
+    if (x.opcode[0] != 0x0F || x.prefix[2] == 0x66 || x.prefix[0] == X86_PREFIX_REP ||
+        x.prefix[0] == X86_PREFIX_REPNE)
+        return false;
+    const uint8_t op = x.opcode[1];
+    if (op == 0x38) return x.opcode[2] <= 0x0B || (x.opcode[2] >= 0x1C && x.opcode[2] <= 0x1E);
+    if (op == 0x3A) return x.opcode[2] == 0x0F;
+    if (op == 0x6C || op == 0x6D || op == 0xD6 || op == 0xE6 || op == 0xF0) return false; // no MMX form
+    return (op >= 0x60 && op <= 0x76) || op == 0x7E || op == 0x7F || (op >= 0xD1 && op <= 0xFE);
 }
 
 bool sse_alignment_must_fault(const cs_insn& insn, const ArchState& pre) {
@@ -98,10 +132,31 @@ bool opsize_prefixed_near_branch(const cs_insn& insn, const uint8_t* b) {
     bool relative = false;
     for (unsigned i = 0; i < insn.detail->groups_count; ++i)
         relative |= insn.detail->groups[i] == X86_GRP_BRANCH_RELATIVE;
-    if (!relative) return false;
+    const uint8_t op = insn.detail->x86.opcode[0];
+    const bool near_ret = insn.id == X86_INS_RET && (op == 0xC3 || op == 0xC2);
+    if (!relative && !near_ret) return false;
     for (size_t i = 0; i < insn.size && is_prefix(b[i]); ++i)
         if (b[i] == 0x66) return true;
     return false;
+}
+
+bool opsize_prefixed_enter(const cs_insn& insn, const uint8_t* b) {
+    if (insn.id != X86_INS_ENTER) return false;
+    for (size_t i = 0; i < insn.size && is_prefix(b[i]); ++i)
+        if (b[i] == 0x66) return true;
+    return false;
+}
+
+bool mov_imm_with_rex_r(const cs_insn& insn) {
+    const cs_x86& x = insn.detail->x86;
+    return (x.opcode[0] == 0xC6 || x.opcode[0] == 0xC7) && (x.rex & 4) && ((x.modrm >> 3) & 7) == 0;
+}
+
+bool segment_move_unknown_to_capstone(const uint8_t* b, size_t avail, bool long_mode) {
+    size_t i = 0;
+    while (i < avail && is_prefix(b[i])) ++i;
+    if (long_mode && i < avail && (b[i] & 0xF0) == 0x40) ++i;
+    return i < avail && (b[i] == 0x8C || b[i] == 0x8E);
 }
 
 const char* undefined_prefix_combination(const cs_insn& insn, const uint8_t* b) {

@@ -38,9 +38,12 @@ uint64_t neg_flags(uint64_t result, unsigned size);
 // imm64). True if `bytes` contain such a misplaced REX.
 bool misplaced_rex(const uint8_t* bytes, size_t avail);
 
-// A near relative branch with a 66h prefix in 64-bit mode: Intel ignores the prefix (the rel16
-// forms are "N.S." in 64-bit mode, SDM Vol. 2, Jcc/JMP/CALL), Capstone 4 and Unicorn decode a
-// rel16 (the AMD behaviour).
+// A near relative branch or a near RET (C3, C2 iw) with a 66h prefix in 64-bit mode: Intel
+// ignores the prefix (the rel16 forms are "N.S." in 64-bit mode, SDM Vol. 2, Jcc/JMP/CALL; near
+// RET's operand size is 64 bits in 64-bit mode, SDM "RET"), Capstone 4 and Unicorn use 16 bits
+// (the AMD behaviour). Verified on the (Intel) host: `66 C3` popped a 64-bit return address.
+// hvlab follows Intel (a 64-bit pop; observed as #GP for a non-canonical popped value where
+// Unicorn popped 16 bits).
 bool opsize_prefixed_near_branch(const cs_insn& insn, const uint8_t* bytes);
 
 // 32-bit protected mode: a write through a CS override is #GP(0), a code segment is never
@@ -48,6 +51,50 @@ bool opsize_prefixed_near_branch(const cs_insn& insn, const uint8_t* bytes);
 // e.g. MOV; Vol. 3A, "Segment Descriptor Types"). Unicorn 2.0.1 does not check segment
 // rights and performs the write.
 bool code_segment_write(const cs_insn& insn);
+
+// SHLD/SHRD r/m, r, imm8 and RORX r, r/m, imm8 with a RIP-relative memory operand (64-bit
+// mode): the SDM computes RIP-relative addresses from the address of the NEXT instruction,
+// i.e. after the immediate ("RIP-Relative Addressing", SDM Vol. 2, 2.2.1.6). Unicorn 2.0.1
+// leaves the imm8 out for these three (observed: `44 0F A4 25 db 19 01 00 27` at 0x40001E,
+// shld [rip+0x119db], r12d, 0x27, wrote at 0x411A01 instead of 0x411A02; likewise
+// `48 0F AC 15 ..` shrd and `C4 E3 7B F0 0D ..` rorx). hvlab uses the SDM address (its decoder
+// adds the immediate length before resolving RIP-relative operands). Such instructions are
+// skipped. True if `insn` is one of them.
+bool unicorn_rip_relative_imm8(const cs_insn& insn);
+
+// ENTER with 66h in 64-bit mode: the host (Intel) writes only BP (verified: `66 C8 00 00 00`
+// with RBP = 0x1122334455667788 left RBP = 0x11223344556630xx), as hvlab does; Unicorn 2.0.1
+// writes all of RBP (observed: `67 66 45 C8 E4 72 40` gave RBP = 0x420F5E). The SDM's
+// pseudo-code ("IF StackSize = 64 THEN RBP <- FrameTemp") disagrees with the host; the
+// combination is skipped rather than judged.
+bool opsize_prefixed_enter(const cs_insn& insn, const uint8_t* bytes);
+
+// MOV r/m8, imm8 / MOV r/m, imm (C6 /0, C7 /0) with REX.R = 1: ModRM.reg is an opcode
+// extension, which REX.R does not change ("REX Prefixes", SDM Vol. 2: REX.R extends ModRM.reg
+// only where it names a register). Verified on the host: `44 C6 00 CE` stored 0xCE. Unicorn
+// 2.0.1 raises #UD (observed: `44 C6 82 ..`). Skipped.
+bool mov_imm_with_rex_r(const cs_insn& insn);
+
+// MOV r/m, Sreg (8C) and MOV Sreg, r/m (8E) that Capstone 4 cannot decode (observed: `4D 8C E4`,
+// mov r12, fs with REX.WRB). Segment selectors differ by design (Unicorn has no GDT; the
+// MOV-from-Sreg filter in insn_filter.cpp covers the forms Capstone decodes). Skipped.
+bool segment_move_unknown_to_capstone(const uint8_t* bytes, size_t avail, bool long_mode);
+
+// Legacy-SSE CMPPS/CMPPD/CMPSS/CMPSD (0F C2 /r ib) with imm8 > 7: only imm8[2:0] select the
+// predicate, bits 7:3 are reserved (SDM Vol. 2, "CMPPS": "for 128-bit legacy SSE version ...
+// bits 2:0 of the immediate define the type of comparison"). The real host CPU executes them
+// (verified: `0F C2 D5 D8` = cmpps xmm2, xmm5, 0xD8 compared for equality, `F3 0F C2 D5 D9`
+// for less-than); Unicorn 2.0.1 raises #UD (QEMU rejects predicates >= 8 without VEX).
+// Such instructions are skipped. `bytes` are the instruction's bytes.
+bool legacy_cmp_high_predicate(const cs_insn& insn, const uint8_t* bytes);
+
+// An MMX-register form of a 0F-map opcode: no 66h (and no F2h/F3h) on 0F 60-76, 7E, 7F,
+// D1-FE (except 6C, 6D, D6, E6, F0, which have no MMX form), 0F 38 00-0B/1C-1E, 0F 3A 0F. hvlab advertises no MMX, so these are #UD on
+// hvlab and outside its CPU model (MMX state is not compared). Capstone 4 names such an
+// instruction with XMM operands when REX.W is present (e.g. `48 0F 74 C2` shown as
+// pcmpeqb xmm0, xmm2; Unicorn runs it as pcmpeqb mm0, mm2), so the MMX-register filter in
+// insn_filter.cpp misses it. Such instructions are skipped.
+bool mmx_form(const cs_insn& insn);
 
 // RET imm16: "RSP <- RSP + SRC" after the pop, at the stack-address size (SDM Vol. 2, RET).
 // Unicorn 2.0.1 adds the immediate modulo 2^16 (observed: ESP 0x421098, RET 0xF611 ->

@@ -136,7 +136,10 @@ StepOutcome UnicornRunner::step() {
     intno_ = -1;
     unmapped_ = unmapped_fetch_ = false;
     const uint64_t rip = read_rip();
-    const uc_err e = uc_emu_start(uc_, rip, 0, 0, 1);
+    // `until` must differ from the start address: uc_emu_start(0, 0, ...) returns at once
+    // without executing (observed: a JMP to address 0 was followed by a "retired" step at
+    // RIP 0 where hvlab rightly raised #PF). The count of 1 ends the run anyway.
+    const uc_err e = uc_emu_start(uc_, rip, rip == 0 ? 1 : 0, 0, 1);
     StepOutcome o;
     const uint64_t now = read_rip();
     if (unmapped_ && unmapped_fetch_ && now != rip) {
