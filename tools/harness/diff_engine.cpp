@@ -57,6 +57,19 @@ bool is_rep(const cs_insn* insn) {
     return p == X86_PREFIX_REP || p == X86_PREFIX_REPNE;
 }
 
+// Prefixes, then an SSE mandatory prefix (66/F2/F3) among them and the 0F escape.
+bool sse_escape(const uint8_t* b) {
+    bool mandatory = false;
+    size_t i = 0;
+    for (; i < 14; ++i) {
+        const uint8_t p = b[i];
+        if (p == 0x66 || p == 0xF2 || p == 0xF3) mandatory = true;
+        else if (!(p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E || p == 0x64 || p == 0x65 || p == 0x67 || (p & 0xF0) == 0x40))
+            break;
+    }
+    return mandatory && b[i] == 0x0F;
+}
+
 bool is_branch(const cs_insn* insn) {
     if (!insn) return false;
     for (unsigned i = 0; i < insn->detail->groups_count; ++i) {
@@ -90,13 +103,15 @@ struct DiffEngine::Impl {
     // Returns false when the stream must stop (fault, mismatch, not comparable).
     bool compare_step(const ArchState& pre, const cs_insn* insn, const uint8_t* code, Mismatch& m,
                       DiffReport& rep);
-    void check_sdm_fault(Mismatch& m, DiffReport& rep, const char* rule, int alt_vector = -1);
+    void check_sdm_fault(Mismatch& m, DiffReport& rep, const char* rule, const ArchState& pre, int alt_vector = -1);
+    bool delivery_not_comparable(const StepOutcome& oh, const ArchState& pre, DiffReport& rep) const;
     int alignment_alt_vector(const cs_insn& insn, const ArchState& pre) const;
     const char* unicorn_artifact(const ArchState& pre, const cs_insn* insn, const uint8_t* code,
                                  const StepOutcome& ou, const StepOutcome& oh);
     void check_bls_carry(const cs_insn& insn, const ArchState& pre, UndefinedParts& undef,
                          Mismatch& m, DiffReport& rep);
     void adopt_undefined(const UndefinedParts& undef);
+    bool rcp_rsqrt_tiny(const cs_insn& insn, const ArchState& pre);
     bool ldmxcsr_reserved(const cs_insn& insn, const ArchState& pre);
     bool operand_value(const cs_insn& insn, const ArchState& pre, unsigned i, uint64_t& v);
     void check_bmi_sdm(const cs_insn& insn, const ArchState& pre, UndefinedParts& undef, Mismatch& m,
@@ -165,6 +180,7 @@ bool DiffEngine::Impl::compare_step(const ArchState& pre, const cs_insn* insn, c
     const bool rep_prefix = is_rep(insn);
     const StepOutcome ou = step_whole(uc, pre.rip, rep_prefix);
     const StepOutcome oh = step_whole(hv, pre.rip, rep_prefix);
+    if (delivery_not_comparable(oh, pre, rep)) return false;
     if (const char* why = unicorn_artifact(pre, insn, code, ou, oh)) {
         ++rep.skipped;
         ++rep.skip_reasons[why];
@@ -181,6 +197,15 @@ bool DiffEngine::Impl::compare_step(const ArchState& pre, const cs_insn* insn, c
         ++rep.skip_reasons["unknown to Capstone, and only one emulator raises #UD"];
         return false;
     }
+    if (!insn && code && oh.kind == StepOutcome::Kind::Exception && oh.vector == 13 &&
+        ou.kind == StepOutcome::Kind::Exception && ou.vector == 14 && sse_escape(code)) {
+        // An SSE encoding Capstone 4 cannot decode (observed: `F2 67 0F E6 94 ..`, CVTPD2DQ
+        // with a misaligned, unmapped m128): hvlab's #GP(0) is the alignment rule, which
+        // Unicorn never checks (U5), and without Capstone the harness cannot apply that rule.
+        ++rep.skipped;
+        ++rep.skip_reasons["SSE encoding unknown to Capstone: hvlab #GP (alignment), Unicorn #PF (no alignment check)"];
+        return false;
+    }
     ++rep.compared;
     if (ou.kind != StepOutcome::Kind::Retired || oh.kind != StepOutcome::Kind::Retired) {
         if (ou.kind == StepOutcome::Kind::Exception && oh.kind == StepOutcome::Kind::Exception &&
@@ -189,6 +214,11 @@ bool DiffEngine::Impl::compare_step(const ArchState& pre, const cs_insn* insn, c
             return false;
         }
         m.diffs.push_back("outcome: hvlab=" + outcome_text(oh) + " unicorn=" + outcome_text(ou));
+        return false;
+    }
+    if (insn && rcp_rsqrt_tiny(*insn, pre)) {
+        ++rep.skipped;
+        ++rep.skip_reasons["RCPPS/RCPSS/RSQRTPS/RSQRTSS with a denormal input or a tiny result: SDM flushes, Unicorn 2.0.1 does not"];
         return false;
     }
     if (insn && (insn->id == X86_INS_BLSI || insn->id == X86_INS_BLSMSK || insn->id == X86_INS_BLSR))
@@ -218,9 +248,23 @@ bool DiffEngine::Impl::compare_step(const ArchState& pre, const cs_insn* insn, c
 
 // Where the SDM demands a fault that Unicorn does not raise (lock_rule.hpp, sdm_rules.hpp),
 // the SDM is the reference: #UD for the LOCK rule, #GP(0) for SSE alignment.
-void DiffEngine::Impl::check_sdm_fault(Mismatch& m, DiffReport& rep, const char* rule, int alt_vector) {
+// 32-bit mode with ESP < 16: delivering any exception pushes a frame that would wrap past the
+// 4-GiB limit of the flat stack segment, which is #SS (SDM Vol. 3A, "Limit Checking"), then #DF,
+// then a triple fault: hvlab shuts down. Unicorn delivers no exceptions, so only the delivery
+// differs; the instruction's own outcome cannot be read from hvlab. Counted as skipped.
+bool DiffEngine::Impl::delivery_not_comparable(const StepOutcome& oh, const ArchState& pre, DiffReport& rep) const {
+    if (oh.kind != StepOutcome::Kind::Shutdown || mode != Mode::Protected32 || (pre.gpr[4] & 0xFFFF'FFFF) >= 16)
+        return false;
+    ++rep.skipped;
+    ++rep.skip_reasons["32-bit, ESP < 16: hvlab cannot push the exception frame (#SS, #DF, triple fault)"];
+    return true;
+}
+
+void DiffEngine::Impl::check_sdm_fault(Mismatch& m, DiffReport& rep, const char* rule, const ArchState& pre,
+                                       int alt_vector) {
     const int vector = std::strcmp(rule, "LOCK") == 0 ? 6 : 13; // else #GP(0)
     const StepOutcome oh = hv.step();
+    if (delivery_not_comparable(oh, pre, rep)) return;
     ++rep.compared;
     ++rep.sdm_checked[rule];
     if (oh.kind == StepOutcome::Kind::Exception && (oh.vector == vector || oh.vector == alt_vector)) {
@@ -328,6 +372,49 @@ bool DiffEngine::Impl::ldmxcsr_reserved(const cs_insn& insn, const ArchState& pr
     return read_hv(insn, pre, v, size) && size == 4 && (v & ~uint64_t{0xFFFF}) != 0;
 }
 
+// RCPPS/RCPSS/RSQRTPS/RSQRTSS: "Tiny results ... are always flushed to 0.0, with the sign of
+// the operand", and denormal inputs are treated as zeros of the same sign (SDM Vol. 2, "RCPPS",
+// "RSQRTPS"; hvlab does both). Unicorn 2.0.1 computes the exact quotient with denormals
+// (observed: `0F 53 E2` gave 0xFE818672 for a denormal lane where the SDM gives -inf; `0F 53
+// BC ..` gave the denormal 0x0028D3D9 where the SDM gives 0). Such inputs are skipped: a lane
+// with a denormal source, or for RCP a finite source with |x| >= 2^126 (result tiny or at the
+// boundary). Other lanes are compared as usual (Unicorn's exact result is what hvlab computes).
+bool DiffEngine::Impl::rcp_rsqrt_tiny(const cs_insn& insn, const ArchState& pre) {
+    const bool rcp = insn.id == X86_INS_RCPPS || insn.id == X86_INS_RCPSS;
+    if (!rcp && insn.id != X86_INS_RSQRTPS && insn.id != X86_INS_RSQRTSS) return false;
+    const bool scalar = insn.id == X86_INS_RCPSS || insn.id == X86_INS_RSQRTSS;
+    const cs_x86& x = insn.detail->x86;
+    if (x.op_count < 2) return false;
+    uint32_t lanes[4] = {};
+    const unsigned n = scalar ? 1 : 4;
+    if (x.operands[1].type == X86_OP_REG) {
+        const int r = static_cast<int>(x.operands[1].reg) - X86_REG_XMM0;
+        if (r < 0 || r > 15) return false;
+        for (unsigned i = 0; i < n; ++i)
+            lanes[i] = static_cast<uint32_t>(pre.xmm[static_cast<unsigned>(r)][i / 2] >> (32 * (i % 2)));
+    } else {
+        uint64_t ea = 0;
+        unsigned size = 0;
+        if (!memory_offset(insn, pre, ea, size)) return false;
+        uint64_t seg = 0;
+        if (x.prefix[1] == X86_PREFIX_FS) seg = fs_base;
+        if (x.prefix[1] == X86_PREFIX_GS) seg = gs_base;
+        for (unsigned b = 0; b < 4 * n; ++b) {
+            const uint64_t a = seg + ea + b;
+            if (!layout::kData.contains(a) && !layout::kStack.contains(a) && !layout::kCode.contains(a)) return false;
+            const uint8_t* page = hv.page(a & ~(layout::kPage - 1));
+            if (!page) return false;
+            lanes[b / 4] |= uint32_t{page[a & (layout::kPage - 1)]} << (8 * (b % 4));
+        }
+    }
+    for (unsigned i = 0; i < n; ++i) {
+        const uint32_t e = (lanes[i] >> 23) & 0xFF, mant = lanes[i] & 0x7FFFFF;
+        if (e == 0 && mant != 0) return true;
+        if (rcp && e >= 253 && e != 255) return true;
+    }
+    return false;
+}
+
 // Value of register or memory operand i (zero-extended to its size), from the state before.
 bool DiffEngine::Impl::operand_value(const cs_insn& insn, const ArchState& pre, unsigned i, uint64_t& v) {
     const cs_x86& x = insn.detail->x86;
@@ -433,6 +520,8 @@ const char* DiffEngine::Impl::skip_reason(const cs_insn* insn, const uint8_t* co
         return nullptr;
     }
     if (const char* why = not_comparable_reason(*insn)) return why;
+    if (prefix_not_allowed(*insn))
+        return "undefined prefix/form (NP MOVNTI with 66/F2/F3, MOVLPD/MOVHPD register form): Unicorn 2.0.1 runs it";
     if (mode == Mode::Long64 && mov_imm_with_rex_r(*insn))
         return "C6/C7 /0 with REX.R: hardware runs MOV, Unicorn 2.0.1 raises #UD";
     if (mode == Mode::Long64 && opsize_prefixed_enter(*insn, code))
@@ -493,13 +582,13 @@ void DiffEngine::Impl::run_stream(const Stream& s, uint64_t seed, uint64_t index
             std::fprintf(stderr, "stream %llu step %u: %s [%s]\n", static_cast<unsigned long long>(index),
                          step, m.disasm.c_str(), m.bytes.c_str());
         bool go_on = false;
-        if (code && lock_prefix_must_fault(code, avail, mode)) check_sdm_fault(m, rep, "LOCK");
+        if (code && lock_prefix_must_fault(code, avail, mode)) check_sdm_fault(m, rep, "LOCK", pre);
         else if (insn && sse_alignment_must_fault(*insn, pre))
-            check_sdm_fault(m, rep, "SSE alignment", alignment_alt_vector(*insn, pre));
+            check_sdm_fault(m, rep, "SSE alignment", pre, alignment_alt_vector(*insn, pre));
         else if (insn && insn->id == X86_INS_LDMXCSR && ldmxcsr_reserved(*insn, pre))
-            check_sdm_fault(m, rep, "LDMXCSR reserved bits");
+            check_sdm_fault(m, rep, "LDMXCSR reserved bits", pre);
         else if (insn && mode == Mode::Protected32 && code_segment_write(*insn))
-            check_sdm_fault(m, rep, "code-segment write");
+            check_sdm_fault(m, rep, "code-segment write", pre);
         else go_on = compare_step(pre, insn, code, m, rep);
         if (!m.diffs.empty()) {
             ++rep.mismatches;

@@ -97,6 +97,11 @@ bool mmx_form(const cs_insn& insn) {
 
 bool sse_alignment_must_fault(const cs_insn& insn, const ArchState& pre) {
     if (!is_sse(insn) || alignment_exempt(insn.id)) return false;
+    // 0F 5A without 66h is CVTPS2PD xmm, xmm/m64 (no alignment rule); Capstone 4 names it
+    // cvtpd2ps with an xmmword operand when REX.W is present (observed: `4D 0F 5A 8F ..`).
+    if (insn.detail->x86.opcode[0] == 0x0F && insn.detail->x86.opcode[1] == 0x5A &&
+        insn.detail->x86.prefix[2] != 0x66)
+        return false;
     uint64_t ea = 0;
     unsigned size = 0;
     // Segment bases (0, FS and GS bases) are multiples of 16: the offset decides.
@@ -147,6 +152,15 @@ bool opsize_prefixed_enter(const cs_insn& insn, const uint8_t* b) {
     return false;
 }
 
+bool prefix_not_allowed(const cs_insn& insn) {
+    const cs_x86& x = insn.detail->x86;
+    if (x.opcode[0] != 0x0F) return false;
+    const uint8_t op = x.opcode[1];
+    if (op == 0xC3) return x.prefix[2] == 0x66 || x.prefix[0] == X86_PREFIX_REP || x.prefix[0] == X86_PREFIX_REPNE;
+    const bool register_form = (x.modrm >> 6) == 3;
+    return (op == 0x12 || op == 0x13 || op == 0x16 || op == 0x17) && x.prefix[2] == 0x66 && register_form;
+}
+
 bool mov_imm_with_rex_r(const cs_insn& insn) {
     const cs_x86& x = insn.detail->x86;
     return (x.opcode[0] == 0xC6 || x.opcode[0] == 0xC7) && (x.rex & 4) && ((x.modrm >> 3) & 7) == 0;
@@ -192,7 +206,9 @@ bool reads_only_first_operand(unsigned id) {
     case X86_INS_JMP: case X86_INS_NOP: case X86_INS_PREFETCHT0: case X86_INS_PREFETCHT1:
     case X86_INS_PREFETCHT2: case X86_INS_PREFETCHNTA: case X86_INS_PREFETCHW: case X86_INS_PREFETCH:
     case X86_INS_CLFLUSH: case X86_INS_LDMXCSR: case X86_INS_UCOMISS: case X86_INS_COMISS:
-    case X86_INS_UCOMISD: case X86_INS_COMISD: return true;
+    case X86_INS_UCOMISD: case X86_INS_COMISD:
+    // CMPS reads both operands; a CS-overridden source is a read of a readable code segment.
+    case X86_INS_CMPSB: case X86_INS_CMPSW: case X86_INS_CMPSD: case X86_INS_CMPSQ: return true;
     default: return false;
     }
 }

@@ -69,6 +69,13 @@ bool unicorn_rip_relative_imm8(const cs_insn& insn);
 // combination is skipped rather than judged.
 bool opsize_prefixed_enter(const cs_insn& insn, const uint8_t* bytes);
 
+// Encodings the SDM does not define but Unicorn 2.0.1 executes (hvlab raises #UD):
+// MOVNTI with 66h/F2h/F3h (it is "NP 0F C3 /r": "use of 66/F2/F3 prefixes ... not allowed",
+// SDM Vol. 2, 3.1.1.2; observed `66 0F C3 5C D9 50` executed by Unicorn), and the register
+// forms of MOVLPD/MOVHPD (66 0F 12/13/16/17 with ModRM.mod = 11: only m64 forms exist,
+// "MOVHPD xmm1, m64"; observed `67 66 66 0F 16 C8` run by Unicorn as MOVLHPS). Skipped.
+bool prefix_not_allowed(const cs_insn& insn);
+
 // MOV r/m8, imm8 / MOV r/m, imm (C6 /0, C7 /0) with REX.R = 1: ModRM.reg is an opcode
 // extension, which REX.R does not change ("REX Prefixes", SDM Vol. 2: REX.R extends ModRM.reg
 // only where it names a register). Verified on the host: `44 C6 00 CE` stored 0xCE. Unicorn

@@ -167,6 +167,23 @@ StepOutcome UnicornRunner::step() {
         }
         return o;
     }
+    if (e == UC_ERR_OK && intno_ < 0 && now == rip) {
+        bool mapped = false;
+        for (const layout::Region& r : layout::kRegions) mapped |= r.contains(rip);
+        if (!mapped) {
+            // Unicorn returned without executing anything at an unmapped RIP (observed after
+            // a JMP to 0: no fetch hook, no error). The only architected outcome is a fetch
+            // fault: #PF in long mode (hvlab maps exactly the same pages).
+            if (mode_ == Mode::Protected32) {
+                o.kind = StepOutcome::Kind::NotComparable;
+                o.note = "Unicorn: access outside the mapped regions (hvlab's bus reads all ones)";
+            } else {
+                o.kind = StepOutcome::Kind::Exception;
+                o.vector = is_canonical48(rip) ? 14 : 13;
+            }
+            return o;
+        }
+    }
     if (e == UC_ERR_INSN_INVALID) {
         o.kind = StepOutcome::Kind::Exception;
         o.vector = 6;
