@@ -395,6 +395,26 @@ template <class F> Fault exec_cvtsi2fp(Exec& x, const DecodedInsn& d) {
     return kNoFault;
 }
 
+// CVTPI2PS xmm, m64 and CVTPI2PD xmm, m64: two packed doublewords from memory. Only the
+// memory forms exist here: with an MMX-register source they are MMX instructions, and hvlab
+// advertises no MMX, so those rows are absent (#UD). The memory forms touch no MMX state (SDM
+// Vol. 2A, CVTPI2PS: the x87-to-MMX transition happens only for an MMX register operand).
+// CVTPI2PS rounds by MXCSR.RC and writes only the low quadword; CVTPI2PD is exact and writes
+// the whole register.
+template <class F> Fault exec_cvtpi2fp(Exec& x, const DecodedInsn& d) {
+    if (Fault f = sse_check(x)) return f;
+    uint64_t v;
+    if (Fault f = read_xmm_rm_low(x, d, 8, v)) return f;
+    uint32_t flags = 0;
+    const U<F> lo = int_to_fp<F>(static_cast<int32_t>(v), x.s.fpu.mxcsr, flags);
+    const U<F> hi = int_to_fp<F>(static_cast<int32_t>(v >> 32), x.s.fpu.mxcsr, flags);
+    if (Fault f = commit_flags(x, flags)) return f;
+    Xmm& r = xmm(x, d.reg);
+    set_lane<U<F>>(r, 0, lo);
+    set_lane<U<F>>(r, 1, hi);
+    return kNoFault;
+}
+
 // CVT(T)SS2SI/CVT(T)SD2SI r32/64, xmm/m32/64.
 template <class F, bool Truncate> Fault exec_cvtfp2si(Exec& x, const DecodedInsn& d) {
     if (Fault f = sse_check(x)) return f;
@@ -505,6 +525,8 @@ const OpcodeRow kRows[] = {
     {Map::Two, 0x2E, Pfx::P66, kAnyExt, "ucomisd", "Vsd,Wsd", 0, exec_comis<double, false>},
     {Map::Two, 0x2F, Pfx::NP, kAnyExt, "comiss", "Vss,Wss", 0, exec_comis<float, true>},
     {Map::Two, 0x2F, Pfx::P66, kAnyExt, "comisd", "Vsd,Wsd", 0, exec_comis<double, true>},
+    {Map::Two, 0x2A, Pfx::NP, kMemOnly, "cvtpi2ps", "Vps,Mq", 0, exec_cvtpi2fp<float>},
+    {Map::Two, 0x2A, Pfx::P66, kMemOnly, "cvtpi2pd", "Vpd,Mq", 0, exec_cvtpi2fp<double>},
     {Map::Two, 0x2A, Pfx::F3, kAnyExt, "cvtsi2ss", "Vss,Ey", S32, exec_cvtsi2fp<float>},
     {Map::Two, 0x2A, Pfx::F2, kAnyExt, "cvtsi2sd", "Vsd,Ey", S32, exec_cvtsi2fp<double>},
     {Map::Two, 0x2C, Pfx::F3, kAnyExt, "cvttss2si", "Gy,Wss", S32, exec_cvtfp2si<float, true>},

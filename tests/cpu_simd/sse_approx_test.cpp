@@ -75,3 +75,20 @@ TEST_CASE("sse approx: RCPSS/RSQRTSS write lane 0 and keep lanes 1-3", "[sse][fl
     CHECK(lane(r.x(1), 0) == flt(0.5f));
     CHECK(lane(r.x(1), 2) == 0x33333333u);
 }
+
+TEST_CASE("sse convert: CVTPI2PS/CVTPI2PD from memory; their MMX-register forms are #UD",
+          "[sse][float]") {
+    SimdRig r;
+    r.poke_x(SimdRig::kData, pair(static_cast<uint32_t>(-3), 16777217u), 0);
+    r.s().gpr[RAX] = SimdRig::kData;
+    r.set_x(0, 0x1111111111111111ull, 0x2222222222222222ull);
+    REQUIRE(r.exec({0x0f, 0x2a, 0x00}) == kRetired); // cvtpi2ps xmm0, [rax]
+    CHECK(lane(r.x(0), 0) == flt(-3.0f));
+    CHECK(lane(r.x(0), 1) == flt(16777216.0f));    // 2^24 + 1 rounds to nearest even
+    CHECK(r.x(0).hi == 0x2222222222222222ull);     // the high quadword is kept
+    CHECK((r.s().fpu.mxcsr & 0x20) == 0x20);       // PE: the conversion was inexact
+    REQUIRE(r.exec({0x66, 0x0f, 0x2a, 0x00}) == kRetired); // cvtpi2pd xmm0, [rax]
+    CHECK(r.x(0).lo == std::bit_cast<uint64_t>(-3.0));
+    CHECK(r.x(0).hi == std::bit_cast<uint64_t>(16777217.0));
+    CHECK(r.exec({0x0f, 0x2a, 0xc1}) == UD); // cvtpi2ps xmm0, mm1: MMX is not advertised
+}
