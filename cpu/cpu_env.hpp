@@ -2,8 +2,10 @@
 // (ARCHITECTURE.md, Layers). machine/ implements it; cpu/ never includes a device header.
 #pragma once
 #include "cpu/fault.hpp"
+#include "cpu/vmx/vmx_cpu_state.hpp"
 
 #include <cstdint>
+#include <string_view>
 
 namespace hvlab::cpu {
 
@@ -44,6 +46,16 @@ class CpuEnv {
     // The processor entered the shutdown state (triple fault, SDM Vol. 3A, Double Fault
     // Exception (#DF)).
     virtual void shutdown(const char* /*why*/) {}
+
+    // VMX (ARCHITECTURE.md, Observability). vm_entered: a VMLAUNCH/VMRESUME reached non-root
+    // operation at guest_rip. vm_entry_failed: the named check that failed (check_id, SDM
+    // section, offending values) and the one-line diagnostic; `result` is the VM-instruction
+    // error (7, 8) for VMfailValid or the full exit reason (bit 31 set) for a failure exit.
+    // vm_exited: after the exit, with the guest RIP it saved.
+    virtual void vm_entered(bool /*launch*/, uint64_t /*guest_rip*/) {}
+    virtual void vm_entry_failed(std::string_view /*check_id*/, std::string_view /*section*/,
+                                 std::string_view /*diagnostic*/, uint32_t /*result*/) {}
+    virtual void vm_exited(const vmx::ExitInfo& /*info*/, uint64_t /*guest_rip*/) {}
 };
 
 } // namespace hvlab::cpu

@@ -2,6 +2,8 @@
 // Vol. 3A, System Architecture Overview). Plain data: the interpreter, the system layer, the
 // VMX layer, snapshots and the inspector all read and write this one struct.
 #pragma once
+#include "cpu/vmx/vmx_cpu_state.hpp"
+
 #include <array>
 #include <cstdint>
 
@@ -126,6 +128,9 @@ struct CpuState {
     bool sti_shadow = false;    // blocking by STI: interrupts held for one instruction
     bool movss_shadow = false;  // blocking by MOV SS / POP SS
     bool nmi_blocked = false;   // set on NMI delivery, cleared by IRET
+
+    // VMX operation and the current VMCS (cpu/vmx/vmx_cpu_state.hpp).
+    vmx::VmxCpuState vmx;
 
     uint8_t cpl() const { return seg[CS].dpl(); } // CPL = CS.DPL outside real mode
     bool long_mode_active() const { return efer & efer::LMA; }

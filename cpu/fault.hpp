@@ -30,6 +30,14 @@ constexpr Fault fault_ec(uint8_t vector, uint32_t error_code) {
 constexpr Fault page_fault(uint64_t linear, uint32_t error_code) {
     return Fault{PF, true, error_code, linear};
 }
+// Not an exception: "this instruction or access causes a VM exit" (VMX non-root operation).
+// The details are in CpuState::vmx.pending_exit (or, for EPT, LinearMemory::take_ept_exit);
+// the run loop restores RIP to the instruction, as for a fault, and performs the VM exit
+// instead of delivering anything through the IDT (cpu/vmx/vm_exit.hpp).
+inline constexpr uint8_t kVmExitVector = 0xFE;
+constexpr Fault vm_exit_fault() { return Fault{kVmExitVector, false, 0, 0}; }
+constexpr bool is_vm_exit(const Fault& f) { return f.vector == kVmExitVector; }
+
 // Whether the exception pushes an error code (SDM Vol. 3A, Exception and Interrupt Reference).
 constexpr bool vector_has_error_code(uint8_t v) {
     return v == DF || v == TS || v == NP || v == SS_ || v == GP || v == PF || v == AC || v == CP;

@@ -75,6 +75,29 @@ class LinearMemory {
     void set_address_space(uint16_t vpid, uint64_t ept_root);
     const mmu::Tlb& tlb() const { return tlb_; }
 
+    // --- VMX: EPT and VPID (SDM Vol. 3C, "EPT" and "VPID"). CONTRACT between VM entry/exit
+    // and INVEPT/INVVPID (cpu/vmx/, cpu/exec_vmx*.cpp) and the EPT implementation (mmu/ept_*,
+    // cpu/linear_memory*.cpp). ---------------------------------------------------------------
+    // VM entry calls it with the guest's VPID (0 if "enable VPID" is 0) and EPTP (ept_enabled
+    // false if "enable EPT" is 0); VM exit calls it with (0, false, 0). Tags TLB entries with
+    // the VPID and EPT root; it flushes nothing by itself (VPID 0 flushing is the caller's
+    // job, as the SDM's "VPID" rules say).
+    void set_guest_context(uint16_t vpid, bool ept_enabled, uint64_t eptp);
+    // While EPT is on, every guest-physical address (including each guest paging-structure
+    // entry: the 2D walk) goes through EPT. When EPT refuses an access, translate/read/write
+    // return vm_exit_fault() and keep the exit's details (EPT violation with qualification
+    // bits and guest-physical/linear addresses, or EPT misconfiguration) for the run loop,
+    // which takes them here. Returns false if no EPT exit is pending.
+    bool take_ept_exit(vmx::ExitInfo& out);
+    // A guest-physical access the processor makes itself in non-root operation (e.g. PAE
+    // PDPTE loads, the VMCS link region is not one). Identity when EPT is off.
+    Fault guest_physical_to_host(Gpa gpa, AccessKind kind, Hpa& out);
+    // INVEPT and INVVPID after their operand checks: type 1 single-context (eptp) or 2
+    // global for INVEPT; types 0..3 for INVVPID (SDM Vol. 3C, "Invalidation of Cached
+    // Mappings"; Vol. 2B, INVEPT/INVVPID).
+    void invept(unsigned type, uint64_t eptp);
+    void invvpid(unsigned type, uint16_t vpid, Gva linear);
+
   private:
     Translation translate_slow(const CpuState& s, Gva linear, AccessKind kind, Privilege who);
     Translation translate_unpaged(Gva linear, AccessKind kind);
