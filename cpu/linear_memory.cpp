@@ -16,7 +16,9 @@ namespace hvlab::cpu {
 struct LinearMemory::Impl {};
 
 LinearMemory::LinearMemory(mmu::PhysBus& bus) : bus_(bus), impl_(new Impl) {}
-LinearMemory::~LinearMemory() { delete impl_; }
+LinearMemory::~LinearMemory() {
+    delete impl_;
+}
 
 namespace {
 
@@ -60,14 +62,12 @@ Translation LinearMemory::translate_slow(const CpuState& s, Gva linear, AccessKi
     e.page_size = w.page_size;
     tlb_.insert(e);
     uint8_t* host = e.host;
-    if (kind == AccessKind::Write && host && bus_.is_code_page(e.frame.value >> 12))
-        host = nullptr;
+    if (kind == AccessKind::Write && host && bus_.is_code_page(e.frame.value >> 12)) host = nullptr;
     const uint64_t off = linear.value & 0xFFF;
     return Translation{kNoFault, e.frame + off, host ? host + off : nullptr};
 }
 
-mmu::WalkRecord LinearMemory::walk(const CpuState& s, Gva linear, AccessKind kind,
-                                   Privilege who) {
+mmu::WalkRecord LinearMemory::walk(const CpuState& s, Gva linear, AccessKind kind, Privilege who) {
     return mmu::walk(bus_, paging_context(s), linear.value, access_request(s, kind, who),
                      {.set_accessed_dirty = false, .check_rights = true});
 }
@@ -80,7 +80,9 @@ void LinearMemory::set_address_space(uint16_t vpid, uint64_t ept_root) {
 namespace {
 
 // Largest bus access size (8, 4, 2, 1) not exceeding n.
-unsigned chunk_size(unsigned n) { return n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1; }
+unsigned chunk_size(unsigned n) {
+    return n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
+}
 
 void load_piece(mmu::PhysBus& bus, const Translation& t, uint8_t* dst, unsigned n) {
     if (t.host) return void(std::memcpy(dst, t.host, n));
@@ -110,8 +112,8 @@ void store_piece(mmu::PhysBus& bus, const Translation& t, const uint8_t* src, un
 
 } // namespace
 
-Fault LinearMemory::read(const CpuState& s, Gva linear, void* dst, unsigned size,
-                         Privilege who, AccessKind kind) {
+Fault LinearMemory::read(const CpuState& s, Gva linear, void* dst, unsigned size, Privilege who,
+                         AccessKind kind) {
     const unsigned first = std::min<unsigned>(size, 0x1000 - (linear.value & 0xFFF));
     const Translation a = translate(s, linear, kind, who);
     if (a.fault) return a.fault;
@@ -173,7 +175,9 @@ void LinearMemory::cr3_written(const CpuState& s, bool no_flush) {
     if (!no_flush) tlb_.invalidate_pcid(t, t.pcid);
 }
 
-void LinearMemory::paging_mode_changed() { tlb_.invalidate_space(space_); }
+void LinearMemory::paging_mode_changed() {
+    tlb_.invalidate_space(space_);
+}
 
 // SDM Vol. 2B, INVPCID: type 0 individual address, 1 single context, 2 all contexts including
 // globals, 3 all contexts except globals. The caller has already checked the operands (#GP).
@@ -187,6 +191,53 @@ void LinearMemory::invpcid(const CpuState& s, unsigned type, uint16_t pcid, Gva 
     }
 }
 
-void LinearMemory::flush_all() { tlb_.flush_all(); }
+void LinearMemory::flush_all() {
+    tlb_.flush_all();
+}
+
+namespace {
+
+// The TLB's EPT tag: the EPT PML4 address (EP4TA, EPTP bits 51:12) with bit 0 set so that a
+// PML4 at host-physical 0 is still distinct from "EPT off" (tag 0).
+uint64_t ept_tag(uint64_t eptp) {
+    return (eptp & 0x000F'FFFF'FFFF'F000ull) | 1;
+}
+
+} // namespace
+
+// SDM Vol. 3C, "VPID": translations made in non-root operation are tagged with the VPID (and,
+// with EPT, the EP4TA), so VM entry and exit flush nothing here.
+void LinearMemory::set_guest_context(uint16_t vpid, bool ept_enabled, uint64_t eptp) {
+    space_.vpid = vpid;
+    space_.ept_root = ept_enabled ? ept_tag(eptp) : 0;
+}
+
+bool LinearMemory::take_ept_exit(vmx::ExitInfo&) {
+    return false;
+}
+
+Fault LinearMemory::guest_physical_to_host(Gpa gpa, AccessKind, Hpa& out) {
+    out = Hpa(gpa.value);
+    return kNoFault;
+}
+
+// SDM Vol. 3C, "Invalidation of Cached Mappings": INVEPT invalidates guest-physical and
+// combined mappings of one EP4TA (type 1) or of all (type 2), whatever their VPID.
+void LinearMemory::invept(unsigned type, uint64_t eptp) {
+    if (type == 1) return tlb_.invalidate_ept_root(ept_tag(eptp));
+    if (type == 2) return tlb_.invalidate_all_ept();
+}
+
+// SDM Vol. 3C, "Invalidation of Cached Mappings"; Vol. 2B, INVVPID: linear and combined
+// mappings of the VPID, for every EP4TA and PCID.
+void LinearMemory::invvpid(unsigned type, uint16_t vpid, Gva linear) {
+    switch (type) {
+    case 0: return tlb_.invalidate_vpid_address(linear.value, vpid);
+    case 1: return tlb_.invalidate_vpid(vpid, false);
+    case 2: return tlb_.invalidate_all_nonzero_vpids();
+    case 3: return tlb_.invalidate_vpid(vpid, true);
+    default: return;
+    }
+}
 
 } // namespace hvlab::cpu

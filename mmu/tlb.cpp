@@ -50,6 +50,27 @@ void Tlb::invalidate_space(const TlbTag& space) {
     drop_if([&](const TlbEntry& e) { return e.matches_space(space); });
 }
 
+void Tlb::invalidate_vpid_address(uint64_t linear, uint16_t vpid) {
+    drop_if([&](const TlbEntry& e) { return e.covers(linear) && e.tag.vpid == vpid; });
+}
+
+void Tlb::invalidate_vpid(uint16_t vpid, bool keep_global) {
+    drop_if([&](const TlbEntry& e) { return e.tag.vpid == vpid && !(keep_global && e.global); });
+}
+
+void Tlb::invalidate_all_nonzero_vpids() {
+    drop_if([](const TlbEntry& e) { return e.tag.vpid != 0; });
+}
+
+// ept_root 0 tags linear mappings (EPT off): INVEPT does not touch them.
+void Tlb::invalidate_ept_root(uint64_t ept_root) {
+    drop_if([&](const TlbEntry& e) { return e.tag.ept_root == ept_root; });
+}
+
+void Tlb::invalidate_all_ept() {
+    drop_if([](const TlbEntry& e) { return e.tag.ept_root != 0; });
+}
+
 void Tlb::flush_all() {
     drop_if([](const TlbEntry&) { return true; });
 }

@@ -33,10 +33,10 @@ struct TlbEntry {
     static constexpr uint64_t kInvalid = ~uint64_t{0};
     uint64_t vpn = kInvalid; // linear >> 12
     TlbTag tag;
-    bool global = false;   // matches every PCID of its VPID/EPT root
-    bool dirty = false;    // D was set in the leaf: writes may hit without a walk
-    uint32_t allowed = 0;  // access classes (mmu/access_rights.hpp) this entry permits
-    Hpa frame{};           // physical base of this 4 KiB slice
+    bool global = false;     // matches every PCID of its VPID/EPT root
+    bool dirty = false;      // D was set in the leaf: writes may hit without a walk
+    uint32_t allowed = 0;    // access classes (mmu/access_rights.hpp) this entry permits
+    Hpa frame{};             // physical base of this 4 KiB slice
     uint8_t* host = nullptr; // host pointer to the frame when it is plain RAM
     uint64_t page_base = 0, page_size = 0x1000; // linear range of the whole page
 
@@ -73,6 +73,16 @@ class Tlb {
     void invalidate_non_global(const TlbTag& space);
     // INVPCID type 2, CR4.PGE/PCIDE changes, CR0.PG changes: everything of the space.
     void invalidate_space(const TlbTag& space);
+    // INVVPID (SDM Vol. 3C, "Invalidation of Cached Mappings"): entries of one VPID, for every
+    // EPT root and PCID. Type 0 (one address, globals included), type 1 (everything), type 3
+    // (everything but global entries).
+    void invalidate_vpid_address(uint64_t linear, uint16_t vpid);
+    void invalidate_vpid(uint16_t vpid, bool keep_global);
+    // INVVPID type 2: every VPID except 0000H.
+    void invalidate_all_nonzero_vpids();
+    // INVEPT: entries built through one EPT root (type 1) or through any (type 2), every VPID.
+    void invalidate_ept_root(uint64_t ept_root);
+    void invalidate_all_ept();
     void flush_all();
 
     unsigned count_valid() const; // for tests and the inspector
