@@ -3,6 +3,10 @@
 # expected-status) under qemu-system-x86_64 -kernel, the reference, and then under
 # `hvlab run` when that works; each side must print exactly expected.txt on the serial port and
 # exit with the expected status. The per-ROM work is roms/tools/rom-check.
+# Exceptions (where QEMU 7.2's TCG departs from the SDM; expected.txt keeps the SDM's line):
+# roms/<rom>/qemu-differs lists the cases QEMU's output may differ on, each with its reason,
+# and roms/<rom>/qemu-skip marks a ROM QEMU cannot run at all (e.g. TCG has no PCID);
+# roms/<rom>/qemu-cpu adds the -cpu features (SMEP, SMAP, 1 GiB pages) that qemu64 lacks.
 # Usage: bash qemu_roms.sh <path-to-hvlab-binary> <source-dir>.
 # Exit: 0 pass, 1 fail (the lines starting with FAIL say which side), 77 QEMU not installed.
 set -u
