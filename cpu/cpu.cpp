@@ -7,6 +7,7 @@
 #include "cpu/decoder.hpp"
 #include "cpu/exec_context.hpp"
 #include "cpu/system.hpp"
+#include "cpu/vmx/vm_exit.hpp"
 
 #include <algorithm>
 
@@ -161,6 +162,21 @@ bool deliver_fault(Exec& x, uint64_t clock, const Fault& f) {
     x.after_system_op();
     return deliver_event(c, EventKind::Exception, f.vector, f.has_error_code, f.error_code,
                          x.insn_rip) == DeliveryOutcome::Delivered;
+}
+
+// The instruction at x.insn_rip (or an EPT access it made) causes a VM exit: like a fault, it
+// does not retire and RIP is restored to it; then the exit is performed (SDM Vol. 3C, "VM
+// Exits"). EPT exits keep their details in LinearMemory, the others in s.vmx.pending_exit.
+// Returns false if the exit ended in a VMX abort (shutdown).
+bool perform_instruction_vm_exit(Exec& x, uint64_t clock) {
+    x.materialize_flags();
+    x.s.rip = x.insn_rip;
+    vmx::ExitInfo info;
+    if (!x.mem.take_ept_exit(info)) info = x.s.vmx.pending_exit;
+    SystemContext c{x.s, x.mem, x.env, clock};
+    x.after_system_op();
+    vmx::perform_vm_exit(c, info);
+    return x.s.activity != CpuState::Activity::Shutdown;
 }
 
 // NMI, then maskable interrupts, at an instruction boundary (SDM Vol. 3A, "Priority Among
@@ -328,6 +344,19 @@ RunResult Cpu::Impl::run_loop(uint64_t max_insns) {
             f = d->handler(x, *d);
         }
         if (f) [[unlikely]] {
+            if (is_vm_exit(f)) {
+                // A VM exit counts as one step of virtual time and of the budget, so that
+                // step() stops at the host RIP and a guest that exits on every instruction
+                // still advances the clock (timers, preemption timer).
+                const bool ok = perform_instruction_vm_exit(x, x.clock);
+                ++r.retired;
+                ++x.clock;
+                if (!ok) {
+                    r.reason = StopReason::Shutdown;
+                    return r;
+                }
+                continue;
+            }
             if (!deliver_fault(x, x.clock, f)) {
                 s.activity = CpuState::Activity::Shutdown;
                 r.reason = StopReason::Shutdown;

@@ -36,7 +36,9 @@ class Cpu {
     const CpuState& state() const { return state_; }
     LinearMemory& memory() { return mem_; }
 
-    // Virtual time: retired instructions, plus whatever the machine skips while halted.
+    // Virtual time: retired instructions, plus whatever the machine skips while halted. A VM
+    // exit caused by an instruction counts as one step (the instruction itself does not
+    // retire), both here and in RunResult::retired.
     uint64_t clock() const { return clock_; }
     void set_clock(uint64_t t) { clock_ = t; }
 
