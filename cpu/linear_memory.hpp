@@ -10,9 +10,11 @@
 #include "cpu/cpu_state.hpp"
 #include "cpu/fault.hpp"
 #include "cpu/linear_memory_paging.hpp"
+#include "mmu/ept_walk.hpp"
 #include "mmu/page_walk.hpp"
 #include "mmu/phys_bus.hpp"
 #include "mmu/tlb.hpp"
+#include "mmu/walk_2d.hpp"
 
 #include <cstdint>
 
@@ -31,7 +33,7 @@ inline mmu::Requester requester(const CpuState& s, Privilege who) {
 }
 
 struct Translation {
-    Fault fault;          // raised => no translation (#PF with cr2 and error code set)
+    Fault fault; // raised => no translation (#PF with cr2 and error code set)
     Hpa physical{};
     uint8_t* host = nullptr; // non-null when physical is plain RAM (valid to the page end)
 };
@@ -60,11 +62,11 @@ class LinearMemory {
     bool peek(const CpuState& s, Gva linear, void* dst, unsigned size);
 
     // TLB maintenance (SDM Vol. 3A, Invalidation of TLBs and Paging-Structure Caches).
-    void invlpg(const CpuState& s, Gva linear);          // INVLPG: all PCIDs, incl. global
-    void cr3_written(const CpuState& s, bool no_flush);  // MOV CR3 (no_flush = bit 63 w/ PCIDE)
-    void paging_mode_changed();                          // CR0.PG/WP, CR4.PGE/PAE/PSE/PCIDE/SMEP/SMAP, EFER.NXE/LMA
+    void invlpg(const CpuState& s, Gva linear);         // INVLPG: all PCIDs, incl. global
+    void cr3_written(const CpuState& s, bool no_flush); // MOV CR3 (no_flush = bit 63 w/ PCIDE)
+    void paging_mode_changed(); // CR0.PG/WP, CR4.PGE/PAE/PSE/PCIDE/SMEP/SMAP, EFER.NXE/LMA
     void invpcid(const CpuState& s, unsigned type, uint16_t pcid, Gva linear);
-    void flush_all();                                    // including global entries
+    void flush_all(); // including global entries
 
     // --- Additions by the system layer (cpu/linear_memory.cpp) ---------------------------
     // The side-effect-free walk for the inspector's page-walk view and for tests: no A/D
@@ -98,9 +100,27 @@ class LinearMemory {
     void invept(unsigned type, uint64_t eptp);
     void invvpid(unsigned type, uint16_t vpid, Gva linear);
 
+    // --- Additions by the EPT implementation (ept helper) ----------------------------------
+    // The side-effect-free 2D walk for the inspector's page-walk panel and tests: the guest
+    // walk and, under EPT, the EPT walk of every guest-physical address it uses. No A/D
+    // updates, no TLB fill, no exit recorded. Outside EPT it is the plain walk.
+    mmu::Walk2dRecord walk_2d(const CpuState& s, Gva linear, AccessKind kind = AccessKind::Read,
+                              Privilege who = Privilege::FromCpl);
+    bool ept_active() const; // set_guest_context enabled EPT
+    uint64_t eptp() const;   // the EPTP given to set_guest_context (0 when EPT is off)
+
   private:
     Translation translate_slow(const CpuState& s, Gva linear, AccessKind kind, Privilege who);
     Translation translate_unpaged(Gva linear, AccessKind kind);
+    Translation translate_through_ept(const CpuState& s, Gva linear, AccessKind kind,
+                                      Privilege who);
+    Translation fill_tlb(const CpuState& s, Gva linear, AccessKind kind, const mmu::WalkRecord& w,
+                         const mmu::EptWalkRecord* ept);
+    void record_ept_exit(const mmu::EptWalkRecord& w, bool linear_valid, uint64_t linear,
+                         bool translated_linear);
+    bool peek_translate(const CpuState& s, uint64_t linear, Hpa& out);
+    static bool guest_table_access(void* self, const mmu::GpaAccess& a, Hpa& out);
+    struct TableAccess;
     mmu::TlbTag tag(const CpuState& s) const {
         mmu::TlbTag t = space_;
         t.pcid = (s.cr4 & cr4::PCIDE) ? s.cr3 & 0xFFF : 0;
@@ -127,8 +147,8 @@ inline Translation LinearMemory::translate(const CpuState& s, Gva linear, Access
                                            Privilege who) {
     if (!(s.cr0 & cr0::PG)) return translate_unpaged(linear, kind);
     if (mmu::TlbEntry* e = tlb_.lookup(linear.value, tag(s))) {
-        const unsigned cls = mmu::access_class(static_cast<mmu::Access>(kind),
-                                               requester(s, who), s.rflags & rflags::AC);
+        const unsigned cls = mmu::access_class(static_cast<mmu::Access>(kind), requester(s, who),
+                                               s.rflags & rflags::AC);
         const bool write = kind == AccessKind::Write;
         if ((e->allowed >> cls & 1) && (!write || e->dirty)) {
             const uint64_t off = linear.value & 0xFFF;

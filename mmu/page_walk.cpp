@@ -19,8 +19,8 @@ namespace hvlab::mmu {
 
 namespace {
 
-constexpr uint64_t kP = bit(0), kRW = bit(1), kUS = bit(2), kA = bit(5), kD = bit(6),
-                   kPS = bit(7), kG = bit(8), kXD = bit(63);
+constexpr uint64_t kP = bit(0), kRW = bit(1), kUS = bit(2), kA = bit(5), kD = bit(6), kPS = bit(7),
+                   kG = bit(8), kXD = bit(63);
 constexpr uint64_t kFrame4K = mask_bits(kMaxPhysAddrBits - 1, 12);
 constexpr uint64_t kAboveMaxPhys = mask_bits(51, kMaxPhysAddrBits); // 4-level reserved
 constexpr uint64_t kAboveMaxPhysPae = mask_bits(62, kMaxPhysAddrBits);
@@ -66,14 +66,11 @@ uint64_t reserved_mask(const PagingContext& c, PagingMode m, unsigned level, uin
     return r;
 }
 
-uint64_t leaf_physical(PagingMode m, unsigned level, uint64_t e, uint64_t linear,
-                       uint64_t size) {
+uint64_t leaf_physical(PagingMode m, unsigned level, uint64_t e, uint64_t linear, uint64_t size) {
     if (m == PagingMode::Bits32 && level == 2)
         return (e & 0xFFC0'0000) | (bits(e, 20, 13) << 32) | (linear & (size - 1));
     return (e & kFrame4K & ~(size - 1)) | (linear & (size - 1));
 }
-
-uint64_t read_entry(PhysBus& bus, Gpa a, unsigned bytes) { return bus.read(Hpa(a.value), bytes); }
 
 void accumulate(PageRights& r, PagingMode m, uint64_t e, bool nxe) {
     r.user = r.user && (e & kUS);
@@ -82,31 +79,46 @@ void accumulate(PageRights& r, PagingMode m, uint64_t e, bool nxe) {
 }
 
 // A/D updates happen only for an access that succeeds (as Bochs and QEMU do), so a faulting
-// access leaves the tables unchanged. PDPTE registers have no A bit.
-void set_accessed_dirty(PhysBus& bus, WalkRecord& w, unsigned bytes, bool write) {
+// access leaves the tables unchanged. PDPTE registers have no A bit. Under EPT the updates are
+// guest-physical writes (SDM Vol. 3C, "EPT Violations"): every one is translated before the
+// first is stored, so a refused one leaves the tables unchanged too. Returns the refused step,
+// or -1.
+int set_accessed_dirty(PhysBus& bus, WalkRecord& w, unsigned bytes, bool write,
+                       const GpaTranslator* gpa) {
+    std::array<uint64_t, 4> updated{};
+    std::array<Hpa, 4> where{};
+    for (unsigned i = 0; i < w.depth; ++i) {
+        const WalkStep& st = w.steps[i];
+        updated[i] = st.entry;
+        if (st.from_register) continue;
+        updated[i] |= kA;
+        if (i + 1 == w.depth && write) updated[i] |= kD;
+        where[i] = st.entry_host;
+        if (gpa && updated[i] != st.entry &&
+            !gpa->translate(gpa->self, GpaAccess{st.entry_addr, i, true}, where[i]))
+            return static_cast<int>(i);
+    }
     for (unsigned i = 0; i < w.depth; ++i) {
         WalkStep& st = w.steps[i];
-        if (st.from_register) continue;
-        uint64_t e = st.entry | kA;
-        if (i + 1 == w.depth && write) e |= kD;
-        if (e != st.entry) bus.write(Hpa(st.entry_addr.value), bytes, e);
-        st.entry = e;
+        if (updated[i] != st.entry) bus.write(where[i], bytes, updated[i]);
+        st.entry = updated[i];
     }
     w.dirty = w.steps[w.depth - 1].entry & kD;
+    return -1;
 }
 
 void stop_walk(WalkRecord& w, const PagingContext& c, AccessRequest req, WalkStop why,
                unsigned level) {
     w.stop = why;
     w.stop_level = level;
-    w.error_code = page_fault_error_code(c, req, why != WalkStop::NotPresent,
-                                         why == WalkStop::Reserved);
+    w.error_code =
+        page_fault_error_code(c, req, why != WalkStop::NotPresent, why == WalkStop::Reserved);
 }
 
 } // namespace
 
 WalkRecord walk(PhysBus& bus, const PagingContext& c, uint64_t linear, AccessRequest req,
-                WalkOptions opt) {
+                WalkOptions opt, const GpaTranslator* gpa) {
     WalkRecord w;
     w.mode = c.mode();
     w.linear = linear;
@@ -129,7 +141,14 @@ WalkRecord walk(PhysBus& bus, const PagingContext& c, uint64_t linear, AccessReq
             st.from_register = true;
         } else {
             st.entry_addr = Gpa(table + g.entry_bytes * index);
-            st.entry = read_entry(bus, st.entry_addr, g.entry_bytes);
+            st.entry_host = Hpa(st.entry_addr.value);
+            if (gpa && !gpa->translate(gpa->self, GpaAccess{st.entry_addr, w.depth - 1, false},
+                                       st.entry_host)) {
+                w.stop = WalkStop::GpaRefused;
+                w.stop_level = level;
+                return w;
+            }
+            st.entry = bus.read(st.entry_host, g.entry_bytes);
         }
         if (!(st.entry & kP)) return stop_walk(w, c, req, WalkStop::NotPresent, level), w;
         if (st.entry & reserved_mask(c, w.mode, level, st.entry))
@@ -147,16 +166,28 @@ WalkRecord walk(PhysBus& bus, const PagingContext& c, uint64_t linear, AccessReq
     }
     if (opt.check_rights && !access_allowed(c, w.rights, req))
         return stop_walk(w, c, req, WalkStop::Denied, w.stop_level), w;
-    if (opt.set_accessed_dirty) set_accessed_dirty(bus, w, g.entry_bytes, req.kind == Access::Write);
+    if (opt.set_accessed_dirty) {
+        const int refused =
+            set_accessed_dirty(bus, w, g.entry_bytes, req.kind == Access::Write, gpa);
+        if (refused >= 0) {
+            w.stop = WalkStop::GpaRefused;
+            w.stop_level = w.steps[refused].level;
+        }
+    }
     return w;
 }
 
 // PDPTE register format: bit 0 P; bits 2:1, 8:5 and 63:MAXPHYADDR reserved.
 bool load_pae_pdptes(PhysBus& bus, uint64_t cr3, std::array<uint64_t, 4>& out) {
-    constexpr uint64_t kReserved = mask_bits(2, 1) | mask_bits(8, 5) | mask_bits(63, kMaxPhysAddrBits);
+    return load_pae_pdptes_at(bus, Hpa(cr3 & 0xFFFF'FFE0), out);
+}
+
+bool load_pae_pdptes_at(PhysBus& bus, Hpa pdpt, std::array<uint64_t, 4>& out) {
+    constexpr uint64_t kReserved =
+        mask_bits(2, 1) | mask_bits(8, 5) | mask_bits(63, kMaxPhysAddrBits);
     std::array<uint64_t, 4> v{};
     for (unsigned i = 0; i < 4; ++i) {
-        v[i] = bus.read(Hpa((cr3 & 0xFFFF'FFE0) + 8 * i), 8);
+        v[i] = bus.read(pdpt + 8 * i, 8);
         if ((v[i] & kP) && (v[i] & kReserved)) return false;
     }
     out = v;

@@ -20,6 +20,7 @@ struct WalkStep {
     Gpa entry_addr{};
     uint64_t entry = 0;
     bool from_register = false; // PAE PDPTE register, not read from memory
+    Hpa entry_host{};           // where entry_addr is in host-physical memory (EPT: 2D walk)
 };
 
 enum class WalkStop : uint8_t {
@@ -27,6 +28,7 @@ enum class WalkStop : uint8_t {
     NotPresent, // P = 0 at stop_level
     Reserved,   // a reserved bit is set at stop_level
     Denied,     // leaf reached but the rights forbid the access
+    GpaRefused, // the GpaTranslator refused the access to the entry at stop_level (EPT exit)
 };
 
 struct WalkRecord {
@@ -54,14 +56,32 @@ struct WalkOptions {
     bool check_rights = true;       // false: report only not-present / reserved
 };
 
+// The 2D walk's hook (SDM Vol. 3C, "Guest-Physical Address Translation"): under EPT every
+// access the walker makes to a guest paging-structure entry uses a guest-physical address that
+// must be translated first. One indirect call per entry access, none per byte; without a
+// translator, guest-physical equals host-physical.
+struct GpaAccess {
+    Gpa gpa{};
+    unsigned step = 0;  // index into WalkRecord::steps
+    bool write = false; // false: reading the entry; true: writing its A/D flags
+};
+struct GpaTranslator {
+    // Returns false to stop the walk (the translator keeps the reason, e.g. an EPT violation).
+    bool (*translate)(void* self, const GpaAccess& access, Hpa& out) = nullptr;
+    void* self = nullptr;
+};
+
 // Walks ctx's paging structures for linear. With paging off, returns linear as physical.
-// No EPT yet: guest-physical equals host-physical, so entries are read from bus directly.
+// Entries are read from guest-physical memory through gpa (host-physical = guest-physical
+// when gpa is null).
 WalkRecord walk(PhysBus& bus, const PagingContext& ctx, uint64_t linear, AccessRequest req,
-                WalkOptions opt = {});
+                WalkOptions opt = {}, const GpaTranslator* gpa = nullptr);
 
 // PAE PDPTE register loading (MOV CR3, or CR0/CR4 writes that enter or change PAE paging):
 // reads the four PDPTEs at CR3[31:5]. Returns false if a present one has a reserved bit set,
 // which is a #GP(0) of the MOV (SDM Vol. 3A, PDPTE Registers).
 bool load_pae_pdptes(PhysBus& bus, uint64_t cr3, std::array<uint64_t, 4>& out);
+// The same from the host-physical address of the 32-byte PDPT (under EPT: CR3[31:5] translated).
+bool load_pae_pdptes_at(PhysBus& bus, Hpa pdpt, std::array<uint64_t, 4>& out);
 
 } // namespace hvlab::mmu

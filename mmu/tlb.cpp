@@ -21,33 +21,38 @@ void Tlb::insert(const TlbEntry& e) {
     s.next_victim = (s.next_victim + 1) % kWays;
 }
 
+// The architectural invalidations below (INVLPG, MOV CR3, INVPCID, CR0/CR4 changes) act on the
+// current VPID only, but on its entries of every EPT root (SDM Vol. 3C, "Operations that
+// Invalidate Cached Mappings": "only for the current VPID (but, for combined mappings, all
+// EP4TAs)"), so they compare the VPID and not the EPT root.
+//
 // SDM Vol. 2B, INVLPG: "invalidates any TLB entries that are for a page number corresponding
 // to the linear address and that are associated with the current PCID. It also invalidates any
 // global TLB entries with that page number, regardless of PCID."
 void Tlb::invalidate_page(uint64_t linear, const TlbTag& t) {
     drop_if([&](const TlbEntry& e) {
-        return e.covers(linear) && e.matches_space(t) && (e.global || e.tag.pcid == t.pcid);
+        return e.covers(linear) && e.tag.vpid == t.vpid && (e.global || e.tag.pcid == t.pcid);
     });
 }
 
 void Tlb::invalidate_address_in_pcid(uint64_t linear, const TlbTag& space, uint16_t pcid) {
     drop_if([&](const TlbEntry& e) {
-        return e.covers(linear) && e.matches_space(space) && !e.global && e.tag.pcid == pcid;
+        return e.covers(linear) && e.tag.vpid == space.vpid && !e.global && e.tag.pcid == pcid;
     });
 }
 
 void Tlb::invalidate_pcid(const TlbTag& space, uint16_t pcid) {
     drop_if([&](const TlbEntry& e) {
-        return e.matches_space(space) && !e.global && e.tag.pcid == pcid;
+        return e.tag.vpid == space.vpid && !e.global && e.tag.pcid == pcid;
     });
 }
 
 void Tlb::invalidate_non_global(const TlbTag& space) {
-    drop_if([&](const TlbEntry& e) { return e.matches_space(space) && !e.global; });
+    drop_if([&](const TlbEntry& e) { return e.tag.vpid == space.vpid && !e.global; });
 }
 
 void Tlb::invalidate_space(const TlbTag& space) {
-    drop_if([&](const TlbEntry& e) { return e.matches_space(space); });
+    drop_if([&](const TlbEntry& e) { return e.tag.vpid == space.vpid; });
 }
 
 void Tlb::invalidate_vpid_address(uint64_t linear, uint16_t vpid) {

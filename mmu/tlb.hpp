@@ -63,6 +63,7 @@ class Tlb {
     }
     void insert(const TlbEntry& e);
 
+    // The next five act on the VPID of their tag, for every EPT root.
     // INVLPG: entries covering linear in the current PCID, and global ones in any PCID.
     void invalidate_page(uint64_t linear, const TlbTag& t);
     // INVPCID type 0: non-global entries covering linear tagged with pcid.

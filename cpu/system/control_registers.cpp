@@ -25,8 +25,13 @@ bool pae_paging(uint64_t cr0v, uint64_t cr4v, uint64_t eferv) {
     return (cr0v & cr0::PG) && (cr4v & cr4::PAE) && !(eferv & efer::LME);
 }
 
+// Under EPT the PDPT's guest-physical address goes through EPT first (an EPT exit is
+// vm_exit_fault(); SDM Vol. 3C, "EPT Violations").
 Fault load_pdptes(SystemContext& c, uint64_t cr3v, std::array<uint64_t, 4>& out) {
-    return mmu::load_pae_pdptes(c.mem.bus(), cr3v, out) ? kNoFault : kGp0;
+    Hpa pdpt;
+    if (Fault f = c.mem.guest_physical_to_host(Gpa(cr3v & 0xFFFF'FFE0), AccessKind::Read, pdpt))
+        return f;
+    return mmu::load_pae_pdptes_at(c.mem.bus(), pdpt, out) ? kNoFault : kGp0;
 }
 
 Fault check_cr0(const CpuState& s, uint64_t v) {
