@@ -59,6 +59,9 @@ vmx_enter:
     movl $HOST_RSP, %eax
     vmwrite %rsp, %rax
     leaq vmx_exit_stub(%rip), %rdx
+    movq vmx_host_rip_override(%rip), %rcx
+    testq %rcx, %rcx
+    cmovnzq %rcx, %rdx
     movl $HOST_RIP, %eax
     vmwrite %rdx, %rax
     cmpl $1, %esi

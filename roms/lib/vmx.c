@@ -17,6 +17,7 @@ __attribute__((aligned(4096))) uint8_t guest_stack[16384];
 __attribute__((aligned(4096))) uint8_t guest_idt[4096];
 __attribute__((aligned(16))) uint8_t vmx_tss[104];
 struct guest_regs guest;
+uint64_t vmx_host_rip_override;
 int vmx_cases, vmx_failures;
 
 /* ---- Outcomes ------------------------------------------------------------------------- */
@@ -404,7 +405,7 @@ void vmcs_build(uint8_t* region, void (*rip)(void)) {
     vmwrite(HOST_FS_BASE, rdmsr(MSR_IA32_FS_BASE));
     vmwrite(HOST_GS_BASE, rdmsr(MSR_IA32_GS_BASE));
     vmwrite(HOST_TR_BASE, (uint64_t)(uintptr_t)vmx_tss);
-    vmwrite(HOST_GDTR_BASE, g.base);
+    vmwrite(HOST_GDTR_BASE, (uint64_t)(uintptr_t)vmx_gdt);
     vmwrite(HOST_IDTR_BASE, i.base);
     vmwrite(HOST_IA32_SYSENTER_CS, rdmsr(MSR_IA32_SYSENTER_CS));
     vmwrite(HOST_IA32_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
@@ -443,10 +444,12 @@ void vmcs_build(uint8_t* region, void (*rip)(void)) {
     vmwrite(GUEST_TR_BASE, (uint64_t)(uintptr_t)vmx_tss);
     vmwrite(GUEST_TR_LIMIT, sizeof(vmx_tss) - 1);
     vmwrite(GUEST_TR_AR_BYTES, 0x8B); /* P, busy 64-bit TSS */
-    vmwrite(GUEST_GDTR_BASE, g.base);
-    vmwrite(GUEST_GDTR_LIMIT, g.limit);
+    /* The limits are the tables' own: after a VM exit SGDT/SIDT read FFFFH ("Loading Host
+     * Segment and Descriptor-Table Registers"). lib/trap.c's IDT has 32 gates. */
+    vmwrite(GUEST_GDTR_BASE, (uint64_t)(uintptr_t)vmx_gdt);
+    vmwrite(GUEST_GDTR_LIMIT, sizeof(vmx_gdt) - 1);
     vmwrite(GUEST_IDTR_BASE, i.base);
-    vmwrite(GUEST_IDTR_LIMIT, i.limit);
+    vmwrite(GUEST_IDTR_LIMIT, 32 * 16 - 1);
     vmwrite(GUEST_IA32_DEBUGCTL, 0);
     vmwrite(GUEST_IA32_PAT, pat);
     vmwrite(GUEST_IA32_EFER, efer);

@@ -426,6 +426,9 @@ enum vmx_entry_mode { VMX_LAUNCH = 0, VMX_RESUME = 1, VMX_LAUNCH_AFTER_MOV_SS = 
  * exit (including a VM-entry failure exit, whose reason has bit 31 set), or the RFLAGS of a
  * VMLAUNCH/VMRESUME that failed (never 0: bit 1 is always set). */
 uint64_t vmx_enter(struct guest_regs* regs, enum vmx_entry_mode mode);
+/* Nonzero: vmx_enter writes this HOST_RIP instead of its exit stub (for host-state checks;
+ * an entry that then succeeds or exits would not come back). */
+extern uint64_t vmx_host_rip_override;
 
 /* VMCLEAR + VMPTRLD of `region` (revision written first), then every field of a valid
  * 64-bit guest that starts at `rip` with RSP at the top of guest_stack, runs on the host's
