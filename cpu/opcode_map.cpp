@@ -14,7 +14,7 @@ namespace {
 std::span<const OpcodeRow> (*const kTables[])() = {
     alu_rows, mov_rows, stack_rows, branch_rows, shift_rows, muldiv_rows, misc_rows,
     bit_rows, string_rows, system_rows, atomic_rows, io_rows, legacy_rows,
-    sse_rows, x87_rows, bmi_rows,
+    sse_rows, x87_rows, bmi_rows, vmx_rows,
 };
 
 Imm imm_kind(std::string_view t) {

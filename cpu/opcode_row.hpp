@@ -81,5 +81,6 @@ std::span<const OpcodeRow> legacy_rows(); // BCD, BOUND, ARPL (outside 64-bit mo
 std::span<const OpcodeRow> sse_rows(); // SSE/SSE2 (cpu/exec_sse_*.cpp)
 std::span<const OpcodeRow> x87_rows(); // x87 control state, FXSAVE/FXRSTOR
 std::span<const OpcodeRow> bmi_rows(); // BMI1/BMI2, ADX
+std::span<const OpcodeRow> vmx_rows(); // VMX instructions (cpu/exec_vmx.cpp)
 
 } // namespace hvlab::cpu

@@ -5,6 +5,7 @@
 #include "common/bits.hpp"
 #include "cpu/system.hpp"
 #include "cpu/system/cpu_model.hpp"
+#include "cpu/vmx/capabilities.hpp"
 #include "mmu/page_walk.hpp"
 
 namespace hvlab::cpu {
@@ -17,7 +18,9 @@ constexpr Fault kGp0 = fault_ec(GP, 0);
 constexpr uint64_t kCr0Defined = cr0::PE | cr0::MP | cr0::EM | cr0::TS | cr0::ET | cr0::NE |
                                  cr0::WP | cr0::AM | cr0::NW | cr0::CD | cr0::PG;
 
-bool in_64bit_mode(const CpuState& s) { return s.mode() == CpuMode::Long64; }
+bool in_64bit_mode(const CpuState& s) {
+    return s.mode() == CpuMode::Long64;
+}
 
 // PAE paging (not IA-32e) loads the PDPTE registers whenever CR3 is written or PAE paging is
 // entered or reconfigured (SDM Vol. 3A, PDPTE Registers). A reserved bit is #GP(0).
@@ -34,8 +37,17 @@ Fault load_pdptes(SystemContext& c, uint64_t cr3v, std::array<uint64_t, 4>& out)
     return mmu::load_pae_pdptes_at(c.mem.bus(), pdpt, out) ? kNoFault : kGp0;
 }
 
+// In VMX operation, setting a CR0/CR4 bit that IA32_VMX_CR*_FIXED1 reports 0 or clearing one
+// that FIXED0 reports 1 is #GP(0) (SDM Vol. 3C, "Restrictions on VMX Operation").
+bool violates_vmx_fixed_bits(const CpuState& s, uint64_t v, uint64_t fixed0, uint64_t fixed1) {
+    return s.vmx.operation && vmx::fixed_bit_violations(v, fixed0, fixed1);
+}
+
 Fault check_cr0(const CpuState& s, uint64_t v) {
     if (v >> 32) return kGp0;
+    const auto& caps = vmx::hvlab_vmx_capabilities();
+    if (violates_vmx_fixed_bits(s, (v & kCr0Defined) | cr0::ET, caps.cr0_fixed0, caps.cr0_fixed1))
+        return kGp0;
     if ((v & cr0::PG) && !(v & cr0::PE)) return kGp0;
     if ((v & cr0::NW) && !(v & cr0::CD)) return kGp0;
     const bool enabling_pg = (v & cr0::PG) && !(s.cr0 & cr0::PG);
@@ -98,6 +110,8 @@ namespace {
 
 Fault check_cr4(const CpuState& s, uint64_t v) {
     if (v & ~model::kCr4Supported) return kGp0;
+    const auto& caps = vmx::hvlab_vmx_capabilities();
+    if (violates_vmx_fixed_bits(s, v, caps.cr4_fixed0, caps.cr4_fixed1)) return kGp0;
     if (s.long_mode_active() && !(v & cr4::PAE)) return kGp0;
     if ((v & cr4::PCIDE) && !(s.cr4 & cr4::PCIDE)) {
         // SDM Vol. 2B, MOV CR: setting PCIDE needs IA-32e mode and CR3[11:0] = 0.
@@ -108,8 +122,7 @@ Fault check_cr4(const CpuState& s, uint64_t v) {
 
 // CR4 bits whose change flushes the whole TLB, global entries included. PCIDE is handled
 // separately: only 1 -> 0 flushes.
-constexpr uint64_t kCr4FlushBits =
-    cr4::PGE | cr4::PAE | cr4::PSE | cr4::SMEP | cr4::SMAP;
+constexpr uint64_t kCr4FlushBits = cr4::PGE | cr4::PAE | cr4::PSE | cr4::SMEP | cr4::SMAP;
 
 } // namespace
 
@@ -118,7 +131,8 @@ Fault write_cr4(SystemContext& c, uint64_t value) {
     if (Fault f = check_cr4(s, value)) return f;
     std::array<uint64_t, 4> pdptes = s.pdpte;
     const uint64_t changed = s.cr4 ^ value;
-    if (pae_paging(s.cr0, value, s.efer) && (changed & (cr4::PAE | cr4::PGE | cr4::PSE | cr4::SMEP)))
+    if (pae_paging(s.cr0, value, s.efer) &&
+        (changed & (cr4::PAE | cr4::PGE | cr4::PSE | cr4::SMEP)))
         if (Fault f = load_pdptes(c, s.cr3, pdptes)) return f;
     const bool pcid_off = (changed & cr4::PCIDE) && !(value & cr4::PCIDE);
     s.cr4 = value;

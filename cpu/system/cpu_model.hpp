@@ -11,12 +11,12 @@ namespace hvlab::cpu::model {
 
 inline constexpr unsigned kMaxPhysAddrBits = mmu::kMaxPhysAddrBits; // 39
 inline constexpr unsigned kLinearAddrBits = mmu::kLinearAddrBits;   // 48
-inline constexpr bool kVmx = false;  // VT-x arrives with a later issue
+inline constexpr bool kVmx = true;   // VT-x: VMX operation, CR4.VMXE, IA32_VMX_* MSRs (cpu/vmx/)
 inline constexpr bool kXsave = false; // no XSAVE: CR4.OSXSAVE is reserved, XSETBV is #UD
 
 // CR4 bits the model supports; setting any other bit is #GP(0) (SDM Vol. 3A, Control
-// Registers: "reserved bits"). VME/PVI (no virtual-8086), MCE, UMIP, LA57, VMXE, SMXE,
-// OSXSAVE and PKE are absent because CPUID does not advertise them.
+// Registers: "reserved bits"). VME/PVI (no virtual-8086), MCE, UMIP, LA57, SMXE, OSXSAVE and
+// PKE are absent because CPUID does not advertise them.
 inline constexpr uint64_t kCr4Supported =
     cr4::TSD | cr4::PSE | cr4::PAE | cr4::PGE | cr4::PCE | cr4::OSFXSR | cr4::OSXMMEXCPT |
     cr4::FSGSBASE | cr4::PCIDE | cr4::SMEP | cr4::SMAP | (kVmx ? cr4::VMXE : 0);

@@ -37,7 +37,8 @@ constexpr FeatureBit kFeatures[] = {
     {1, 0, R::Edx, 24, "FXSR"},  // FXSAVE/FXRSTOR, CR4.OSFXSR
     {1, 0, R::Edx, 25, "SSE"},
     {1, 0, R::Edx, 26, "SSE2"},
-    // Leaf 1 ECX (VMX, bit 5, stays 0 until the VT-x issue; x2APIC, bit 21, is 0)
+    // Leaf 1 ECX (x2APIC, bit 21, is 0)
+    {1, 0, R::Ecx, 5, "VMX"},     // VMX instructions, VM entry/exit, EPT, VPID (cpu/vmx/)
     {1, 0, R::Ecx, 13, "CMPXCHG16B"},
     {1, 0, R::Ecx, 17, "PCID"},   // CR4.PCIDE, PCID-tagged TLB (mmu/tlb.hpp)
     {1, 0, R::Ecx, 22, "MOVBE"},

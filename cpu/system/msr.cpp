@@ -6,6 +6,7 @@
 #include "cpu/system.hpp"
 #include "cpu/system/cpu_model.hpp"
 #include "cpu/system/msr_index.hpp"
+#include "cpu/vmx/capabilities.hpp"
 
 namespace hvlab::cpu {
 
@@ -73,7 +74,14 @@ bool read_own(const SystemContext& c, uint32_t index, uint64_t& v) {
     case msr::kGsBase: v = s.seg[GS].base; return true;
     case msr::kKernelGsBase: v = m.kernel_gs_base; return true;
     case msr::kTscAux: v = m.tsc_aux; return true;
-    default: return false;
+    default:
+        // The read-only VMX capability MSRs 480H-490H exist with CPUID.1:ECX.VMX = 1
+        // (SDM Vol. 3D, "VMX Capability Reporting Facility").
+        if (model::kVmx && vmx::is_capability_msr(index)) {
+            v = vmx::read_capability_msr(index);
+            return true;
+        }
+        return false;
     }
 }
 
