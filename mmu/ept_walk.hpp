@@ -16,9 +16,10 @@
 
 namespace hvlab::mmu {
 
-// hvlab supports execute-only EPT translations (bits 2:0 = 100b). IA32_VMX_EPT_VPID_CAP bit 0
-// reports this constant (cpu/vmx/capabilities.cpp), so the walker and the MSR cannot disagree.
-inline constexpr bool kEptExecuteOnly = true;
+// Execute-only EPT translations (bits 2:0 = 100b) are not supported: such an entry is an EPT
+// misconfiguration. IA32_VMX_EPT_VPID_CAP bit 0 reports this constant
+// (cpu/vmx/capabilities.cpp), so the walker and the MSR cannot disagree.
+inline constexpr bool kEptExecuteOnly = false;
 
 // Memory-type encodings (SDM Vol. 3A, "Memory Types That Can Be Encoded With PAT"; EPT uses the
 // same numbers, without UC-).

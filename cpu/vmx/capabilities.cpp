@@ -8,6 +8,7 @@
 #include "cpu/vmx/controls.hpp"
 #include "cpu/vmx/vmcs_fields.hpp"
 #include "cpu/vmx/vmcs_store.hpp"
+#include "mmu/ept_walk.hpp"
 
 namespace hvlab::cpu::vmx {
 namespace {
@@ -96,6 +97,7 @@ VmxCapabilities build() {
     c.vmcs_enum = uint64_t{highest_field_index()} << 1;
 
     EptVpidCap& e = c.ept_vpid;
+    e.execute_only = mmu::kEptExecuteOnly; // the EPT walker's rule (mmu/ept_walk.hpp)
     e.page_walk_length_4 = e.memory_type_uc = e.memory_type_wb = true;
     e.pde_2mb_pages = e.pdpte_1gb_pages = true;
     e.invept = e.invept_single_context = e.invept_all_context = true;
