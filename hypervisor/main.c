@@ -44,12 +44,19 @@ static void fail(const char* what) {
     debug_exit(HV_EXIT_SETUP_FAILED);
 }
 
-/* Guest RAM comes after everything the boot loader placed: this image and the modules. */
+/* Guest RAM comes after everything the boot loader placed: this image, the boot
+ * information, the modules and their command lines. */
 static uint64_t first_free_address(const struct mb_info* mbi) {
     uint64_t end = (uint64_t)(uintptr_t)__bss_end;
+    uint64_t info_end = (uint64_t)(uintptr_t)mbi + sizeof(*mbi);
+    if (info_end > end) end = info_end;
     for (uint32_t i = 0; i < mb_module_count(mbi); i++) {
         const struct mb_module* m = mb_module(mbi, i);
+        uint64_t cmd_end = m->cmdline + strlen((const char*)(uintptr_t)m->cmdline) + 1;
+        uint64_t table_end = (uint64_t)(uintptr_t)(m + 1);
         if (m->mod_end > end) end = m->mod_end;
+        if (cmd_end > end) end = cmd_end;
+        if (table_end > end) end = table_end;
     }
     return end;
 }
@@ -78,9 +85,10 @@ static void create_guests(const struct mb_info* mbi, const struct host_tables* h
         ept_build(g);
         vmcs_setup(g, host);
         guest_count++;
-        printf("hv: guest %s: %lu KiB at host 0x%lx, entry 0x%lx, \"%s\"\n", g->name,
+        /* hvlab run --stats names its per-VMCS table from this line (ui/cli/run_stats.cpp). */
+        printf("hv: guest %s: %lu KiB at host 0x%lx, VMCS 0x%lx, entry 0x%lx, \"%s\"\n", g->name,
                (unsigned long)(g->ram_size >> 10), (unsigned long)g->ram_host,
-               (unsigned long)g->entry, g->cmdline);
+               (unsigned long)(uintptr_t)g->vmcs, (unsigned long)g->entry, g->cmdline);
     }
 }
 
