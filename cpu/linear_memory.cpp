@@ -34,6 +34,7 @@ struct LinearMemory::Impl {
 // The guest_table_access context of one 2D walk.
 struct LinearMemory::TableAccess {
     LinearMemory& mem;
+    const CpuState& s;
     uint64_t linear;
     bool side_effects;         // false: inspector walk (no A/D, no exit recorded)
     mmu::Walk2dRecord* record; // non-null: keep every EPT walk for the inspector
@@ -50,20 +51,27 @@ mmu::AccessRequest access_request(const CpuState& s, AccessKind kind, Privilege 
     return {static_cast<mmu::Access>(kind), requester(s, who)};
 }
 
+// Bit 12 of an EPT-violation qualification: the access belongs to an IRET that unblocked NMIs
+// (SDM Vol. 3C, "Exit Qualification for EPT Violations"). It is undefined while an event is
+// being delivered (IDT-vectoring information valid); hvlab writes 0 there, as for exceptions.
+bool nmi_unblocking(const CpuState& s) {
+    return s.vmx.nmi_unblocked_by_iret && !(s.vmx.idt_vectoring_info >> 31);
+}
+
 uint64_t wrap_linear(const CpuState& s, uint64_t a) {
     return s.long_mode_active() ? a : a & 0xFFFF'FFFF;
 }
 
 } // namespace
 
-Translation LinearMemory::translate_unpaged(Gva linear, AccessKind kind) {
+Translation LinearMemory::translate_unpaged(const CpuState& s, Gva linear, AccessKind kind) {
     // SDM Vol. 3C, "Guest-Physical Address Translation": with CR0.PG = 0 the linear address is
     // a guest-physical address, translated through EPT (and not cached in the TLB here).
     if (impl_->ept) {
         const mmu::EptWalkRecord w =
             mmu::ept_walk(bus_, impl_->eptp, Gpa(linear.value), {static_cast<mmu::Access>(kind)});
         if (!w.ok()) {
-            record_ept_exit(w, true, linear.value, true);
+            record_ept_exit(w, true, linear.value, true, nmi_unblocking(s));
             return Translation{vm_exit_fault(), Hpa{}, nullptr};
         }
         uint8_t* host = bus_.ram_ptr(w.physical);
@@ -97,7 +105,7 @@ Translation LinearMemory::translate_slow(const CpuState& s, Gva linear, AccessKi
 // guest rights are checked (#PF), then the final guest-physical address goes through EPT.
 Translation LinearMemory::translate_through_ept(const CpuState& s, Gva linear, AccessKind kind,
                                                 Privilege who) {
-    TableAccess ta{*this, linear.value, true, nullptr};
+    TableAccess ta{*this, s, linear.value, true, nullptr};
     const mmu::GpaTranslator through_ept{&guest_table_access, &ta};
     const mmu::WalkRecord w = mmu::walk(bus_, paging_context(s), linear.value,
                                         access_request(s, kind, who), {}, &through_ept);
@@ -116,7 +124,7 @@ Translation LinearMemory::translate_through_ept(const CpuState& s, Gva linear, A
         mmu::ept_walk(bus_, impl_->eptp, w.physical, {static_cast<mmu::Access>(kind)});
     if (!e.ok()) {
         tlb_.invalidate_page(linear.value, t);
-        record_ept_exit(e, true, linear.value, true);
+        record_ept_exit(e, true, linear.value, true, nmi_unblocking(s));
         return Translation{vm_exit_fault(), Hpa{}, nullptr};
     }
     return fill_tlb(s, linear, kind, w, &e);
@@ -183,7 +191,8 @@ bool LinearMemory::guest_table_access(void* self, const mmu::GpaAccess& a, Hpa& 
     }
     if (!w.ok()) {
         // Bit 8 = 0: the access was to a guest paging-structure entry.
-        if (ta.side_effects) ta.mem.record_ept_exit(w, true, ta.linear, false);
+        if (ta.side_effects)
+            ta.mem.record_ept_exit(w, true, ta.linear, false, nmi_unblocking(ta.s));
         return false;
     }
     out = w.physical;
@@ -194,7 +203,7 @@ bool LinearMemory::guest_table_access(void* self, const mmu::GpaAccess& a, Hpa& 
 // EPT Violations/Misconfigurations": the guest-physical address of the access, the
 // guest-linear address when bit 7 is set.
 void LinearMemory::record_ept_exit(const mmu::EptWalkRecord& w, bool linear_valid, uint64_t linear,
-                                   bool translated_linear) {
+                                   bool translated_linear, bool nmi_unblocked) {
     vmx::ExitInfo x;
     x.guest_physical = w.gpa.value;
     if (w.stop == mmu::EptStop::Misconfigured) {
@@ -211,6 +220,7 @@ void LinearMemory::record_ept_exit(const mmu::EptWalkRecord& w, bool linear_vali
         q.executable = w.rights.execute;
         q.linear_address_valid = linear_valid;
         q.translated_linear_access = translated_linear;
+        q.nmi_unblocking = nmi_unblocked;
         x.qualification = q.encode();
         if (linear_valid) x.guest_linear = linear;
     }
@@ -247,7 +257,7 @@ mmu::Walk2dRecord LinearMemory::walk_2d(const CpuState& s, Gva linear, AccessKin
         return r;
     }
     r.ept = true;
-    TableAccess ta{*this, linear.value, false, &r};
+    TableAccess ta{*this, s, linear.value, false, &r};
     const mmu::GpaTranslator through_ept{&guest_table_access, &ta};
     r.guest = mmu::walk(bus_, paging_context(s), linear.value, req, opt, &through_ept);
     if (!r.guest.reached_leaf()) return r;
@@ -347,7 +357,7 @@ bool LinearMemory::peek_translate(const CpuState& s, uint64_t linear, Hpa& out) 
         out = Hpa(w.physical.value);
         return w.ok();
     }
-    TableAccess ta{*this, linear, false, nullptr};
+    TableAccess ta{*this, s, linear, false, nullptr};
     const mmu::GpaTranslator through_ept{&guest_table_access, &ta};
     const mmu::WalkRecord w = mmu::walk(bus_, paging_context(s), linear, req, opt, &through_ept);
     if (!w.ok()) return false;
@@ -448,7 +458,7 @@ Fault LinearMemory::guest_physical_to_host(Gpa gpa, AccessKind kind, Hpa& out) {
     const mmu::EptWalkRecord w =
         mmu::ept_walk(bus_, impl_->eptp, gpa, {static_cast<mmu::Access>(kind)});
     if (!w.ok()) {
-        record_ept_exit(w, false, 0, false);
+        record_ept_exit(w, false, 0, false, false);
         return vm_exit_fault();
     }
     out = w.physical;

@@ -111,13 +111,13 @@ class LinearMemory {
 
   private:
     Translation translate_slow(const CpuState& s, Gva linear, AccessKind kind, Privilege who);
-    Translation translate_unpaged(Gva linear, AccessKind kind);
+    Translation translate_unpaged(const CpuState& s, Gva linear, AccessKind kind);
     Translation translate_through_ept(const CpuState& s, Gva linear, AccessKind kind,
                                       Privilege who);
     Translation fill_tlb(const CpuState& s, Gva linear, AccessKind kind, const mmu::WalkRecord& w,
                          const mmu::EptWalkRecord* ept);
     void record_ept_exit(const mmu::EptWalkRecord& w, bool linear_valid, uint64_t linear,
-                         bool translated_linear);
+                         bool translated_linear, bool nmi_unblocked);
     bool peek_translate(const CpuState& s, uint64_t linear, Hpa& out);
     static bool guest_table_access(void* self, const mmu::GpaAccess& a, Hpa& out);
     struct TableAccess;
@@ -145,7 +145,7 @@ class LinearMemory {
 // report the write for self-modifying code (PhysBus::notify_code_write).
 inline Translation LinearMemory::translate(const CpuState& s, Gva linear, AccessKind kind,
                                            Privilege who) {
-    if (!(s.cr0 & cr0::PG)) return translate_unpaged(linear, kind);
+    if (!(s.cr0 & cr0::PG)) return translate_unpaged(s, linear, kind);
     if (mmu::TlbEntry* e = tlb_.lookup(linear.value, tag(s))) {
         const unsigned cls = mmu::access_class(static_cast<mmu::Access>(kind), requester(s, who),
                                                s.rflags & rflags::AC);

@@ -283,3 +283,18 @@ TEST_CASE("CR0.PG = 0 under EPT: the linear address is guest-physical", "[ept]")
     REQUIRE(cpu::is_vm_exit(g.mem.translate(g.s, Gva(kDataGpa), AccessKind::Read).fault));
     CHECK(take_exit(g.mem).qualification == (kQRead | kQLinearValid | kQTranslation));
 }
+
+TEST_CASE("EPT violation of an IRET that unblocked NMIs sets qualification bit 12", "[ept]") {
+    EptGuest g(P | RW | US | A | D, 0);
+    g.enter();
+    g.s.vmx.nmi_unblocked_by_iret = true;
+    cpu::Fault f;
+    g.read64(kLinear, &f);
+    REQUIRE(cpu::is_vm_exit(f));
+    CHECK(take_exit(g.mem).qualification == (0x1000 | kQRead | kQLinearValid | kQTranslation));
+    // Undefined while an event is being delivered: hvlab writes 0.
+    g.s.vmx.idt_vectoring_info = 0x8000'0B0E;
+    g.read64(kLinear, &f);
+    REQUIRE(cpu::is_vm_exit(f));
+    CHECK(take_exit(g.mem).qualification == (kQRead | kQLinearValid | kQTranslation));
+}
