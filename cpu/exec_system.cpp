@@ -34,7 +34,9 @@ Fault exec_mov_from_cr(Exec& x, const DecodedInsn& d) {
     case 4: v = x.s.cr4; break;
     case 8:
         if (!x.is64) return fault(UD);
-        v = x.s.cr8;
+        // CR8 reads the local APIC's TPR[7:4], also after MMIO writes of TPR (SDM Vol. 3A,
+        // "Interaction of Task Priorities between CR8 and APIC").
+        if (!x.env.cr8_read(v)) v = x.s.cr8;
         break;
     default: return fault(UD);
     }
