@@ -290,10 +290,20 @@ __asm__(".pushsection .text.user, \"ax\"\n"
         "  movq %rax, 0x40002008\n movq %rsp, 0x40002010\n pushfq\n popq 0x40002018\n int $0x80\n"
         "u_call: call *%rdi\n movq %rax, 0x40002000\n int $0x80\n"
         "u_stac: stac\n int $0x80\n"
+        "u_rdmsr: movl %edi, %ecx\n rdmsr\n int $0x80\n"
+        "u_hlt: hlt\n int $0x80\n"
+        "u_cli: cli\n int $0x80\n"
+        "u_inb: inb $0x80, %al\n int $0x80\n"
+        "u_load_ds: movl %edi, %ds\n int $0x80\n"
+        "u_lcall: rex64 lcall *(%rdi)\n int $0x80\n"
+        "u_swapgs: swapgs\n int $0x80\n"
+        "u_lar: larl %edi, %eax\n setz %cl\n movq %rax, 0x40002000\n movb %cl, 0x40002008\n"
+        "  int $0x80\n"
         ".balign 4096\n"
         ".popsection\n");
 extern const uint8_t user_page[], u_read[], u_write[], u_fetch[], u_syscall[], u_int[], u_segs[],
-    u_call[], u_stac[];
+    u_call[], u_stac[], u_rdmsr[], u_hlt[], u_cli[], u_inb[],
+    u_load_ds[], u_lcall[], u_swapgs[], u_lar[];
 #define USER_FN(sym) (USER_CODE + (uint64_t)((uintptr_t)(sym) - (uintptr_t)user_page))
 
 __attribute__((aligned(4096))) uint8_t user_stack_page[4096];
