@@ -7,6 +7,7 @@
 #include "cpu/decoder.hpp"
 #include "cpu/exec_context.hpp"
 #include "cpu/system.hpp"
+#include "cpu/vmx/nonroot_events.hpp"
 #include "cpu/vmx/vm_exit.hpp"
 
 #include <algorithm>
@@ -34,7 +35,9 @@ struct Cpu::Impl {
     bool before_instruction(RunResult& r);
     bool after_instruction(RunResult& r);
     void refresh_attention();
+    bool vmx_boundary(RunResult& r);
     Cpu* owner = nullptr;
+    uint64_t run_limit = 0; // max_insns of the current run()
 };
 
 namespace {
@@ -154,14 +157,24 @@ namespace {
 
 // Delivers a fault raised by the instruction at x.insn_rip (RIP is restored to it first, so the
 // handler returns to the faulting instruction). Returns false on shutdown.
+// In VMX non-root operation the fault may cause a VM exit instead (exception bitmap), and the
+// monitor trap flag makes an MTF VM exit pending once the fault has been delivered (SDM Vol.
+// 3C, "Monitor Trap Flag"). CR2 is loaded by the delivery of a #PF (SDM Vol. 3A, "Page-Fault
+// Exception (#PF)"), not when the #PF exits.
 bool deliver_fault(Exec& x, uint64_t clock, const Fault& f) {
     x.materialize_flags();
     x.s.rip = x.insn_rip;
-    if (f.vector == PF) x.s.cr2 = f.cr2; // SDM Vol. 3A, "Page-Fault Exception (#PF)"
     SystemContext c{x.s, x.mem, x.env, clock};
     x.after_system_op();
-    return deliver_event(c, EventKind::Exception, f.vector, f.has_error_code, f.error_code,
-                         x.insn_rip) == DeliveryOutcome::Delivered;
+    const DeliveryOutcome o = cpu::deliver_fault(c, f, x.insn_rip);
+    x.s.vmx.nmi_unblocked_by_iret = false;
+    if (o == DeliveryOutcome::VmExit) {
+        vmx::perform_pending_exit(c);
+        return x.s.activity != CpuState::Activity::Shutdown;
+    }
+    if (o == DeliveryOutcome::Delivered && x.s.vmx.non_root && x.s.vmx.proc.monitor_trap_flag())
+        x.s.vmx.mtf_pending = true;
+    return o == DeliveryOutcome::Delivered;
 }
 
 // The instruction at x.insn_rip (or an EPT access it made) causes a VM exit: like a fault, it
@@ -216,6 +229,44 @@ RunResult Cpu::run(uint64_t max_insns) {
     return r;
 }
 
+// VMX non-root operation at an instruction boundary: the exits and events in priority order
+// (cpu/vmx/nonroot_events.hpp), then the HLT state, in which the VMX-preemption timer keeps
+// counting: the halted guest skips virtual time up to its deadline within this run's budget
+// (the machine bounds the budget by its next timer, so no device event is passed over).
+// Returns false if run() must return `r`.
+bool Cpu::Impl::vmx_boundary(RunResult& r) {
+    CpuState& s = x.s;
+    const bool poll = x.poll_events;
+    x.poll_events = false;
+    x.materialize_flags();
+    SystemContext c{s, x.mem, x.env, x.clock};
+    switch (vmx::boundary_events(c, poll)) {
+    case vmx::BoundaryOutcome::Shutdown:
+        s.activity = CpuState::Activity::Shutdown;
+        r.reason = StopReason::Shutdown;
+        return false;
+    case vmx::BoundaryOutcome::Exited:
+    case vmx::BoundaryOutcome::Delivered:
+        x.after_system_op();
+        return before_instruction(r); // at the host or the handler: new mode, maybe more events
+    case vmx::BoundaryOutcome::None: break;
+    }
+    if (s.activity != CpuState::Activity::Hlt) return true;
+    x.poll_events = true;
+    if (s.vmx.preemption_armed) {
+        const uint64_t room = run_limit - r.retired;
+        if (s.vmx.preemption_deadline - x.clock <= room) {
+            x.clock = s.vmx.preemption_deadline;
+            return before_instruction(r);
+        }
+        x.clock += room;
+        r.reason = StopReason::Budget;
+        return false;
+    }
+    r.reason = StopReason::Halted;
+    return false;
+}
+
 // Work between instructions: re-derive the mode after a system operation, and deliver NMI or
 // interrupts when something could have raised one (run() entry, a device access, a system
 // operation, a change of IF or of the shadows). Returns false if run() must return `r`.
@@ -231,7 +282,9 @@ bool Cpu::Impl::before_instruction(RunResult& r) {
         x.flush_fast();
         fetch_lpage = ~uint64_t{0};
     }
-    if (x.poll_events) {
+    if (s.vmx.non_root && (x.poll_events || vmx::boundary_watch(s))) [[unlikely]] {
+        if (!vmx_boundary(r)) return false;
+    } else if (x.poll_events) {
         x.poll_events = false;
         const int ev = deliver_pending_event(x, x.clock);
         if (ev < 0) {
@@ -256,6 +309,7 @@ bool Cpu::Impl::before_instruction(RunResult& r) {
 // requests. Returns false if run() must return `r`.
 bool Cpu::Impl::after_instruction(RunResult& r) {
     CpuState& s = x.s;
+    s.vmx.nmi_unblocked_by_iret = false;
     if (x.shutdown) {
         x.shutdown = false;
         s.activity = CpuState::Activity::Shutdown;
@@ -270,15 +324,31 @@ bool Cpu::Impl::after_instruction(RunResult& r) {
         (x.inhibit_is_sti ? s.sti_shadow : s.movss_shadow) = true;
         x.inhibit_next = false;
     }
-    if (x.tf_active) {
-        // Single-step trap after the instruction (SDM Vol. 3A, "Single-Step Exception
-        // Condition"). The pushed RIP is the next instruction.
-        s.dr[6] |= 1u << 14; // DR6.BS
+    if (s.vmx.non_root && s.vmx.proc.monitor_trap_flag()) [[unlikely]] {
+        // The MTF VM exit after the instruction, before its single-step trap; after HLT the
+        // guest is saved in the HLT state (SDM Vol. 3C, "Monitor Trap Flag").
+        if (x.halt) s.activity = CpuState::Activity::Hlt;
+        x.halt = false;
         x.materialize_flags();
         SystemContext c{s, x.mem, x.env, x.clock};
         x.after_system_op();
-        if (deliver_event(c, EventKind::Exception, DB, false, 0, s.rip) !=
-            DeliveryOutcome::Delivered) {
+        vmx::mtf_exit(c, x.tf_active);
+        x.tf_active = false;
+    }
+    if (x.tf_active) {
+        // Single-step trap after the instruction (SDM Vol. 3A, "Single-Step Exception
+        // Condition"). The pushed RIP is the next instruction. In VMX non-root operation the
+        // exception bitmap may turn it into a VM exit, which leaves DR6 alone.
+        x.materialize_flags();
+        SystemContext c{s, x.mem, x.env, x.clock};
+        x.after_system_op();
+        DeliveryOutcome o = DeliveryOutcome::VmExit;
+        if (!s.vmx.non_root || !vmx::single_step_exits(s)) {
+            s.dr[6] |= 1u << 14; // DR6.BS
+            o = deliver_event(c, EventKind::Exception, DB, false, 0, s.rip);
+        }
+        if (o == DeliveryOutcome::VmExit) vmx::perform_pending_exit(c);
+        if (o == DeliveryOutcome::Shutdown || s.activity == CpuState::Activity::Shutdown) {
             s.activity = CpuState::Activity::Shutdown;
             r.reason = StopReason::Shutdown;
             return false;
@@ -303,12 +373,14 @@ bool Cpu::Impl::after_instruction(RunResult& r) {
 void Cpu::Impl::refresh_attention() {
     const CpuState& s = x.s;
     x.attention = x.state_changed | x.poll_events | x.tf_active | s.sti_shadow | s.movss_shadow |
-                  x.inhibit_next | x.halt | x.stop | x.shutdown;
+                  x.inhibit_next | x.halt | x.stop | x.shutdown |
+                  (s.vmx.non_root && vmx::boundary_watch(s));
 }
 
 RunResult Cpu::Impl::run_loop(uint64_t max_insns) {
     CpuState& s = x.s;
     RunResult r;
+    run_limit = max_insns;
     owner->stop_requested_ = false;
     x.poll_events = x.state_changed = x.attention = true;
     if (s.activity == CpuState::Activity::Shutdown) {

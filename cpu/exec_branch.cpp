@@ -146,7 +146,11 @@ Fault software_event(Exec& x, EventKind kind, uint8_t vector) {
     x.s.rip = x.insn_rip;
     auto c = x.sys();
     x.after_system_op();
-    if (deliver_event(c, kind, vector, false, 0, next) == DeliveryOutcome::Shutdown) x.request_shutdown();
+    const DeliveryOutcome o = deliver_event(c, kind, vector, false, 0, next);
+    if (o == DeliveryOutcome::Shutdown) x.request_shutdown();
+    // An exit (INT3/INTO/INT1 in the exception bitmap, or one during the delivery) saves the
+    // instruction's own RIP, as a fault does: the run loop performs it.
+    if (o == DeliveryOutcome::VmExit) return vm_exit_fault();
     return kNoFault;
 }
 

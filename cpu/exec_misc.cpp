@@ -2,6 +2,7 @@
 // Intel SDM, Dec 2023 (Order 325462-081), Vol. 2A/2B, the instruction pages of each.
 #include "cpu/exec_context.hpp"
 #include "cpu/opcode_row.hpp"
+#include "cpu/vmx/nonroot_exits.hpp"
 
 namespace hvlab::cpu {
 
@@ -43,31 +44,37 @@ Fault exec_setcc(Exec& x, const DecodedInsn& d) {
 }
 
 // HLT: CPL 0 only (SDM Vol. 2A, HLT).
-Fault exec_hlt(Exec& x, const DecodedInsn&) {
+Fault exec_hlt(Exec& x, const DecodedInsn& d) {
     if (x.s.cpl() != 0) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_hlt(x, d)) return f;
     x.request_halt();
     return kNoFault;
 }
 
-Fault exec_cpuid(Exec& x, const DecodedInsn&) {
+Fault exec_cpuid(Exec& x, const DecodedInsn& d) {
+    if (x.s.vmx.non_root) return vmx::exit_on_cpuid(x, d);
     const auto r = cpuid(x.s, static_cast<uint32_t>(x.s.gpr[RAX]), static_cast<uint32_t>(x.s.gpr[RCX]));
     x.s.gpr[RAX] = r.eax, x.s.gpr[RBX] = r.ebx, x.s.gpr[RCX] = r.ecx, x.s.gpr[RDX] = r.edx;
     return kNoFault;
 }
 
 // RDTSC: #GP(0) if CR4.TSD and CPL > 0 (SDM Vol. 2B, RDTSC).
-Fault exec_rdtsc(Exec& x, const DecodedInsn&) {
+Fault rdtsc_common(Exec& x, const DecodedInsn& d, bool rdtscp) {
     if ((x.s.cr4 & cr4::TSD) && x.s.cpl() != 0) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_rdtsc(x, d, rdtscp)) return f;
     const uint64_t t = read_tsc(x.sys());
     x.s.gpr[RAX] = t & 0xFFFFFFFF;
     x.s.gpr[RDX] = t >> 32;
     return kNoFault;
 }
 
+Fault exec_rdtsc(Exec& x, const DecodedInsn& d) { return rdtsc_common(x, d, false); }
+
 // RDTSCP: #UD unless CPUID.80000001H:EDX.RDTSCP[bit 27].
 Fault exec_rdtscp(Exec& x, const DecodedInsn& d) {
     if (!((cpuid(x.s, 0x80000001, 0).edx >> 27) & 1)) return fault(UD);
-    if (Fault f = exec_rdtsc(x, d)) return f;
+    if (x.s.vmx.non_root) if (Fault f = vmx::rdtscp_undefined(x)) return f;
+    if (Fault f = rdtsc_common(x, d, true)) return f;
     x.s.gpr[RCX] = x.s.msr.tsc_aux & 0xFFFFFFFF;
     return kNoFault;
 }

@@ -3,6 +3,7 @@
 // Intel SDM, Dec 2023 (Order 325462-081), Vol. 2A/2B, the instruction pages of each.
 #include "cpu/exec_context.hpp"
 #include "cpu/opcode_row.hpp"
+#include "cpu/vmx/nonroot_exits.hpp"
 
 namespace hvlab::cpu {
 
@@ -125,9 +126,13 @@ Fault exec_xchg_acc(Exec& x, const DecodedInsn& d) {
     return kNoFault;
 }
 
-// 90 without REX.B is NOP even in 64-bit mode (no zero-extension of EAX); 49 90 is XCHG R8.
-Fault exec_nop(Exec&, const DecodedInsn&) { return kNoFault; }
+// PAUSE is a hint (a NOP here), but "PAUSE exiting" makes it exit in VMX non-root operation.
+Fault exec_pause(Exec& x, const DecodedInsn& d) {
+    if (x.s.vmx.non_root) return vmx::exit_on_pause(x, d);
+    return kNoFault;
+}
 
+// 90 without REX.B is NOP even in 64-bit mode (no zero-extension of EAX); 49 90 is XCHG R8.
 Fault exec_xchg_or_nop(Exec& x, const DecodedInsn& d) {
     if (d.reg == RAX) return kNoFault;
     return exec_xchg_acc(x, d);
@@ -263,7 +268,7 @@ const OpcodeRow kRows[] = {
     {Map::One, 0x8D, Pfx::Any, kMemOnly, "lea", "Gv,M", 0, exec_lea},
     {Map::One, 0x86, Pfx::Any, kAnyExt, "xchg", "Eb,Gb", rowf::Lock, exec_xchg_rm},
     {Map::One, 0x87, Pfx::Any, kAnyExt, "xchg", "Ev,Gv", rowf::Lock, exec_xchg_rm},
-    {Map::One, 0x90, Pfx::F3, kAnyExt, "pause", "", 0, exec_nop},
+    {Map::One, 0x90, Pfx::F3, kAnyExt, "pause", "", 0, exec_pause},
     {Map::One, 0x90, Pfx::Any, kAnyExt, "xchg", "Zv,rAX", R, exec_xchg_or_nop},
     {Map::Two, 0xC8, Pfx::Any, kAnyExt, "bswap", "Zv", R, exec_bswap},
     {Map::Two, 0x40, Pfx::Any, kAnyExt, "cmovcc", "Gv,Ev", rowf::PlusCC, exec_cmov},

@@ -6,6 +6,7 @@
 // each string instruction.
 #include "cpu/exec_context.hpp"
 #include "cpu/opcode_row.hpp"
+#include "cpu/vmx/nonroot_exits.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -55,6 +56,7 @@ template <Str Op> Fault element(Exec& x, const DecodedInsn& d) {
         const uint16_t port = static_cast<uint16_t>(x.s.gpr[RDX]);
         auto c = x.sys();
         if (Fault f = check_io_permission(c, port, n)) return f;
+        if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_io(x, d, port, n, true, true, false)) return f;
         if (Fault f = probe_write(x, ES, areg(x, d, RDI), n)) return f;
         v = x.env.port_in(port, n);
         x.request_event_poll();
@@ -63,6 +65,7 @@ template <Str Op> Fault element(Exec& x, const DecodedInsn& d) {
         const uint16_t port = static_cast<uint16_t>(x.s.gpr[RDX]);
         auto c = x.sys();
         if (Fault f = check_io_permission(c, port, n)) return f;
+        if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_io(x, d, port, n, false, true, false)) return f;
         if (Fault f = read_mem(x, d.seg, areg(x, d, RSI), n, v)) return f;
         x.env.port_out(port, n, static_cast<uint32_t>(v));
         x.request_event_poll();

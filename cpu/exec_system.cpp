@@ -6,6 +6,7 @@
 // "Privileged Instructions".
 #include "cpu/exec_context.hpp"
 #include "cpu/opcode_row.hpp"
+#include "cpu/vmx/nonroot_exits.hpp"
 
 namespace hvlab::cpu {
 
@@ -40,6 +41,7 @@ Fault exec_mov_from_cr(Exec& x, const DecodedInsn& d) {
         break;
     default: return fault(UD);
     }
+    if (x.s.vmx.non_root) if (Fault f = vmx::mov_from_cr(x, d, d.reg, v)) return f;
     set_reg(x, d, d.rm, cr_size(x), v);
     return kNoFault;
 }
@@ -48,7 +50,8 @@ Fault exec_mov_to_cr(Exec& x, const DecodedInsn& d) {
     if (d.reg != 0 && d.reg != 2 && d.reg != 3 && d.reg != 4 && d.reg != 8) return fault(UD);
     if (d.reg == 8 && !x.is64) return fault(UD);
     if (!cpl0(x)) return fault_ec(GP, 0);
-    const uint64_t v = get_reg(x, d, d.rm, cr_size(x));
+    uint64_t v = get_reg(x, d, d.rm, cr_size(x));
+    if (x.s.vmx.non_root) if (Fault f = vmx::mov_to_cr(x, d, d.reg, v)) return f;
     auto c = x.sys();
     x.after_system_op();
     switch (d.reg) {
@@ -75,6 +78,7 @@ Fault exec_mov_from_dr(Exec& x, const DecodedInsn& d) {
     unsigned idx;
     if (Fault f = debug_register_index(x, d.reg, idx)) return f;
     if (!cpl0(x)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_mov_dr(x, d, true)) return f;
     set_reg(x, d, d.rm, cr_size(x), x.s.dr[idx]);
     return kNoFault;
 }
@@ -85,6 +89,7 @@ Fault exec_mov_to_dr(Exec& x, const DecodedInsn& d) {
     unsigned idx;
     if (Fault f = debug_register_index(x, d.reg, idx)) return f;
     if (!cpl0(x)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_mov_dr(x, d, false)) return f;
     uint64_t v = get_reg(x, d, d.rm, cr_size(x));
     if (idx >= 6 && (v >> 32)) return fault_ec(GP, 0);
     if (idx == 6) v = (v & 0x1E00Full) | 0xFFFF0FF0ull;
@@ -97,6 +102,8 @@ Fault exec_mov_to_dr(Exec& x, const DecodedInsn& d) {
 // 16-bit operand size). A non-canonical 64-bit base is #GP(0) (as Bochs checks).
 template <bool Idt> Fault exec_lgdt(Exec& x, const DecodedInsn& d) {
     if (!cpl0(x)) return fault_ec(GP, 0);
+    using DT = vmx::DescriptorTableInstruction;
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_descriptor_table(x, d, Idt ? DT::Lidt : DT::Lgdt)) return f;
     const uint64_t ea = effective_address(x, d);
     uint64_t limit, base;
     if (Fault f = read_mem(x, d.seg, ea, 2, limit)) return f;
@@ -112,6 +119,8 @@ template <bool Idt> Fault exec_lgdt(Exec& x, const DecodedInsn& d) {
 
 template <bool Idt> Fault exec_sgdt(Exec& x, const DecodedInsn& d) {
     if (umip_blocks(x)) return fault_ec(GP, 0);
+    using DT = vmx::DescriptorTableInstruction;
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_descriptor_table(x, d, Idt ? DT::Sidt : DT::Sgdt)) return f;
     const DescriptorTable& t = Idt ? x.s.idtr : x.s.gdtr;
     const uint64_t ea = effective_address(x, d);
     const unsigned bsize = x.is64 ? 8 : 4;
@@ -131,7 +140,9 @@ Fault store_selector_like(Exec& x, const DecodedInsn& d, uint64_t v) {
 
 Fault exec_smsw(Exec& x, const DecodedInsn& d) {
     if (umip_blocks(x)) return fault_ec(GP, 0);
-    return store_selector_like(x, d, x.s.cr0);
+    uint64_t v = x.s.cr0;
+    if (x.s.vmx.non_root) if (Fault f = vmx::mov_from_cr(x, d, 0, v)) return f; // read shadow
+    return store_selector_like(x, d, v);
 }
 
 // LMSW: loads CR0.PE/MP/EM/TS; it can set PE but never clear it (SDM Vol. 2A, LMSW).
@@ -139,17 +150,20 @@ Fault exec_lmsw(Exec& x, const DecodedInsn& d) {
     if (!cpl0(x)) return fault_ec(GP, 0);
     uint64_t v;
     if (Fault f = read_rm(x, d, 2, v)) return f;
-    const uint64_t cr0 = (x.s.cr0 & ~uint64_t{0xE}) | (v & 0xF) | (x.s.cr0 & cr0::PE);
+    uint64_t cr0 = (x.s.cr0 & ~uint64_t{0xE}) | (v & 0xF) | (x.s.cr0 & cr0::PE);
+    if (x.s.vmx.non_root) if (Fault f = vmx::lmsw(x, d, static_cast<uint16_t>(v), cr0)) return f;
     auto c = x.sys();
     x.after_system_op();
     return write_cr0(c, cr0);
 }
 
-Fault exec_clts(Exec& x, const DecodedInsn&) {
+Fault exec_clts(Exec& x, const DecodedInsn& d) {
     if (!cpl0(x)) return fault_ec(GP, 0);
+    uint64_t cr0 = x.s.cr0 & ~cr0::TS;
+    if (x.s.vmx.non_root) if (Fault f = vmx::clts(x, d, cr0)) return f;
     auto c = x.sys();
     x.after_system_op();
-    return write_cr0(c, x.s.cr0 & ~cr0::TS);
+    return write_cr0(c, cr0);
 }
 
 // INVLPG m: the linear address of the operand (no access, no limit check).
@@ -158,6 +172,7 @@ Fault exec_invlpg(Exec& x, const DecodedInsn& d) {
     const uint64_t ea = effective_address(x, d);
     const Segment& sg = x.s.seg[d.seg];
     const uint64_t lin = x.is64 ? ea + (d.seg >= FS ? sg.base : 0) : (sg.base + ea) & 0xFFFFFFFF;
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_invlpg(x, d, lin)) return f;
     x.materialize_flags();
     x.mem.invlpg(x.s, Gva(lin));
     x.after_system_op();
@@ -168,7 +183,9 @@ Fault exec_invlpg(Exec& x, const DecodedInsn& d) {
 // (SDM Vol. 2A, INVPCID).
 Fault exec_invpcid(Exec& x, const DecodedInsn& d) {
     if (!has_leaf7_ebx(x, 10)) return fault(UD);
+    if (x.s.vmx.non_root) if (Fault f = vmx::invpcid_undefined(x)) return f;
     if (!cpl0(x)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_invpcid(x, d)) return f;
     const uint64_t type = get_reg(x, d, d.reg, x.is64 ? 8 : 4);
     uint64_t desc[2];
     if (Fault f = read_mem_bytes(x, d.seg, effective_address(x, d), desc, 16)) return f;
@@ -182,27 +199,44 @@ Fault exec_invpcid(Exec& x, const DecodedInsn& d) {
 }
 
 // RDPMC: #GP(0) at CPL > 0 without CR4.PCE; the CPU model has no performance counters
-// (CPUID leaf 0AH), so every counter index is invalid: #GP(0) (SDM Vol. 2B, RDPMC).
-Fault exec_rdpmc(Exec&, const DecodedInsn&) { return fault_ec(GP, 0); }
+// (CPUID leaf 0AH), so every counter index is invalid: #GP(0) (SDM Vol. 2B, RDPMC). In VMX
+// non-root operation the privilege check comes before "RDPMC exiting", the index check after.
+Fault exec_rdpmc(Exec& x, const DecodedInsn& d) {
+    if (!cpl0(x) && !(x.s.cr4 & cr4::PCE)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_rdpmc(x, d)) return f;
+    return fault_ec(GP, 0);
+}
 
 // INVD/WBINVD: no caches are modelled; only the privilege check remains.
-Fault exec_invd(Exec& x, const DecodedInsn&) {
+Fault exec_invd(Exec& x, const DecodedInsn& d) {
     if (!cpl0(x)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) return vmx::exit_on_invd(x, d);
     return kNoFault;
 }
 
+Fault exec_wbinvd(Exec& x, const DecodedInsn& d) {
+    if (!cpl0(x)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) return vmx::exit_on_wbinvd(x, d);
+    return kNoFault;
+}
+
+using LT = vmx::LdtrTrInstruction;
+
 Fault exec_sldt(Exec& x, const DecodedInsn& d) {
     if (umip_blocks(x)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_ldtr_tr(x, d, LT::Sldt)) return f;
     return store_selector_like(x, d, x.s.ldtr.selector);
 }
 
 Fault exec_str(Exec& x, const DecodedInsn& d) {
     if (umip_blocks(x)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_ldtr_tr(x, d, LT::Str)) return f;
     return store_selector_like(x, d, x.s.tr.selector);
 }
 
 template <bool Tr> Fault exec_lldt(Exec& x, const DecodedInsn& d) {
     if (!cpl0(x)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_ldtr_tr(x, d, Tr ? LT::Ltr : LT::Lldt)) return f;
     uint64_t sel;
     if (Fault f = read_rm(x, d, 2, sel)) return f;
     auto c = x.sys();
@@ -235,8 +269,9 @@ template <bool Write> Fault exec_verr(Exec& x, const DecodedInsn& d) {
     return kNoFault;
 }
 
-Fault exec_rdmsr(Exec& x, const DecodedInsn&) {
+Fault exec_rdmsr(Exec& x, const DecodedInsn& d) {
     if (!cpl0(x)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_msr(x, d, false)) return f;
     uint64_t v;
     auto c = x.sys();
     if (Fault f = read_msr(c, static_cast<uint32_t>(x.s.gpr[RCX]), v)) return f;
@@ -245,8 +280,9 @@ Fault exec_rdmsr(Exec& x, const DecodedInsn&) {
     return kNoFault;
 }
 
-Fault exec_wrmsr(Exec& x, const DecodedInsn&) {
+Fault exec_wrmsr(Exec& x, const DecodedInsn& d) {
     if (!cpl0(x)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_msr(x, d, true)) return f;
     const uint64_t v = (x.s.gpr[RDX] << 32) | (x.s.gpr[RAX] & 0xFFFFFFFF);
     auto c = x.sys();
     x.after_system_op(); // EFER, APIC and paging-related MSRs change what the CPU does
@@ -369,7 +405,7 @@ const OpcodeRow kRows[] = {
     {Map::Two, 0x03, Pfx::Any, kAnyExt, "lsl", "Gv,Ew", 0, exec_lar<true>},
     {Map::Two, 0x06, Pfx::Any, kAnyExt, "clts", "", 0, exec_clts},
     {Map::Two, 0x08, Pfx::Any, kAnyExt, "invd", "", 0, exec_invd},
-    {Map::Two, 0x09, Pfx::Any, kAnyExt, "wbinvd", "", 0, exec_invd},
+    {Map::Two, 0x09, Pfx::Any, kAnyExt, "wbinvd", "", 0, exec_wbinvd},
     {Map::Two, 0x30, Pfx::Any, kAnyExt, "wrmsr", "", 0, exec_wrmsr},
     {Map::Two, 0x33, Pfx::Any, kAnyExt, "rdpmc", "", 0, exec_rdpmc},
     {Map::Two, 0x32, Pfx::Any, kAnyExt, "rdmsr", "", 0, exec_rdmsr},

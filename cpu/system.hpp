@@ -78,7 +78,11 @@ enum class EventKind : uint8_t {
     SoftwareException, // INT3, INTO
     PrivSoftwareException, // INT1 (ICEBP)
 };
-enum class DeliveryOutcome : uint8_t { Delivered, Shutdown };
+// VmExit (VMX non-root operation only): the event, or an exception or EPT access during its
+// delivery, causes a VM exit instead (exception bitmap, "NMI exiting", triple fault). The
+// exit is in s.vmx.pending_exit and s.vmx.idt_vectoring_*, s.rip is the guest RIP it saves,
+// and the caller performs it (cpu/vmx/vm_exit.hpp).
+enum class DeliveryOutcome : uint8_t { Delivered, Shutdown, VmExit };
 // Delivers through the IDT (interrupt/trap gates, 32/64-bit, IST, stack switch on privilege
 // change). rip_for_push is the RIP saved on the stack: the faulting instruction for faults,
 // the next instruction for traps and software interrupts. A fault during delivery is
@@ -91,5 +95,11 @@ DeliveryOutcome deliver_event(SystemContext& c, EventKind kind, uint8_t vector,
 // Delivers an exception raised as a Fault value; for #PF it first loads CR2 with f.cr2
 // (deliver_event itself does not know the faulting address).
 DeliveryOutcome deliver_fault(SystemContext& c, const Fault& f, uint64_t rip_for_push);
+// VM-entry event injection (SDM Vol. 3C, "Event Injection"): like deliver_event, but "an
+// event being injected never causes a VM exit directly"; exceptions during its delivery may.
+// An injected #PF does not load CR2.
+DeliveryOutcome deliver_injected_event(SystemContext& c, EventKind kind, uint8_t vector,
+                                       bool has_error_code, uint32_t error_code,
+                                       uint64_t rip_for_push);
 
 } // namespace hvlab::cpu

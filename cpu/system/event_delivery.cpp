@@ -8,6 +8,7 @@
 #include "cpu/system/descriptor.hpp"
 #include "cpu/system/segment_checks.hpp"
 #include "cpu/system/stack.hpp"
+#include "cpu/vmx/nonroot_events.hpp"
 
 namespace hvlab::cpu {
 
@@ -181,7 +182,10 @@ Fault deliver_once(SystemContext& c, const Event& ev) {
     if (t == desc_type::kIntGate || t == desc_type::kIntGate16) n.rflags &= ~rflags::IF;
     n.activity = CpuState::Activity::Active;
     n.sti_shadow = n.movss_shadow = false;
-    if (ev.kind == EventKind::Nmi) n.nmi_blocked = true;
+    // An NMI injected by VM entry with "virtual NMIs" = 1 sets virtual-NMI blocking instead
+    // (SDM Vol. 3C, "Delivery of Virtual NMIs"); that is done before delivery starts.
+    if (ev.kind == EventKind::Nmi && !(s.vmx.non_root && s.vmx.pin.virtual_nmis()))
+        n.nmi_blocked = true;
     c.s = n;
     return kNoFault;
 }
@@ -220,47 +224,99 @@ void notify(SystemContext& c, const Event& ev) {
 }
 
 DeliveryOutcome triple_fault(SystemContext& c) {
+    // In VMX non-root operation a triple fault is a VM exit (SDM Vol. 3C, "Other Causes of VM
+    // Exits"), not shutdown.
+    if (c.s.vmx.non_root) {
+        vmx::request_triple_fault_exit(c.s);
+        return DeliveryOutcome::VmExit;
+    }
     c.s.activity = CpuState::Activity::Shutdown;
     c.env.shutdown("triple fault");
     return DeliveryOutcome::Shutdown;
+}
+
+// One event and whatever its delivery raises. pf_address: CR2 for a #PF being delivered (it is
+// loaded only when the #PF is delivered, not when it causes a VM exit). injected: VM-entry
+// injection, which never exits directly.
+DeliveryOutcome deliver(SystemContext& c, Event ev, uint64_t pf_address, bool injected) {
+    // A fault while delivering INT n / INT3 / INTO / INT1 points at that instruction, which the
+    // caller leaves in s.rip (rip_for_push is the next one); otherwise it saves the same RIP
+    // as the event it replaces.
+    const bool software = ev.kind == EventKind::SoftwareInterrupt ||
+                          ev.kind == EventKind::SoftwareException ||
+                          ev.kind == EventKind::PrivSoftwareException;
+    const uint64_t fault_rip = software ? c.s.rip : ev.rip;
+    const bool guest = c.s.vmx.non_root;
+    // VM exits during the delivery of a software event report its instruction length (SDM
+    // Vol. 3C, "Information for VM Exits That Occur During Event Delivery").
+    const auto software_length = software ? static_cast<uint32_t>(ev.rip - fault_rip) : 0u;
+    bool direct_exit_possible = !injected;
+    // Each round either delivers or moves up the benign -> contributory/#PF -> #DF -> shutdown
+    // ladder, so a few rounds always suffice; the bound is only a guard.
+    for (int round = 0; round < 8; ++round) {
+        if (guest && direct_exit_possible &&
+            vmx::event_causes_exit(c.s, ev.kind, ev.vector, ev.error)) {
+            const bool sw_exception = ev.kind == EventKind::SoftwareException ||
+                                      ev.kind == EventKind::PrivSoftwareException;
+            vmx::request_event_exit(c.s, ev.kind, ev.vector, ev.has_error, ev.error,
+                                    ev.vector == PF && ev.kind == EventKind::Exception ? pf_address : 0,
+                                    sw_exception || round > 0 ? software_length : 0);
+            c.s.rip = fault_rip;
+            return DeliveryOutcome::VmExit;
+        }
+        direct_exit_possible = true; // nested exceptions may exit, injected or not
+        if (ev.kind == EventKind::Exception && ev.vector == PF) c.s.cr2 = pf_address;
+        if (guest) vmx::set_idt_vectoring(c.s, ev.kind, ev.vector, ev.has_error, ev.error);
+        const Fault f = deliver_once(c, ev);
+        if (!f) {
+            if (guest) vmx::clear_idt_vectoring(c.s);
+            notify(c, ev);
+            return DeliveryOutcome::Delivered;
+        }
+        if (is_vm_exit(f)) {
+            // An EPT violation or misconfiguration while delivering: the exit reports this
+            // event as IDT-vectoring information.
+            vmx::ExitInfo info;
+            if (c.mem.take_ept_exit(info)) c.s.vmx.pending_exit = info;
+            c.s.vmx.pending_exit.instruction_length = software_length;
+            c.s.rip = fault_rip;
+            return DeliveryOutcome::VmExit;
+        }
+        const Class first = class_of(ev);
+        const Event second{EventKind::Exception, f.vector, f.has_error_code, f.error_code,
+                           fault_rip};
+        if (first == Class::DoubleFault) return triple_fault(c);
+        if (makes_double_fault(first, class_of(second))) {
+            if (f.vector == PF) c.s.cr2 = f.cr2; // a #PF that became #DF still loads CR2
+            ev = Event{EventKind::Exception, DF, true, 0, fault_rip};
+            // "A VM exit is not considered to occur during event delivery [if] the original
+            // event results in a double-fault exception that causes the VM exit directly."
+            if (guest) vmx::clear_idt_vectoring(c.s);
+        } else {
+            ev = second;
+            if (f.vector == PF) pf_address = f.cr2; // loaded when this #PF is delivered
+        }
+    }
+    return triple_fault(c);
 }
 
 } // namespace
 
 DeliveryOutcome deliver_event(SystemContext& c, EventKind kind, uint8_t vector,
                               bool has_error_code, uint32_t error_code, uint64_t rip_for_push) {
-    Event ev{kind, vector, has_error_code, error_code, rip_for_push};
-    // A fault while delivering INT n / INT3 / INTO / INT1 points at that instruction, which the
-    // caller leaves in s.rip (rip_for_push is the next one); otherwise it saves the same RIP
-    // as the event it replaces.
-    const bool software = kind == EventKind::SoftwareInterrupt ||
-                          kind == EventKind::SoftwareException ||
-                          kind == EventKind::PrivSoftwareException;
-    const uint64_t fault_rip = software ? c.s.rip : rip_for_push;
-    // Each round either delivers or moves up the benign -> contributory/#PF -> #DF -> shutdown
-    // ladder, so a few rounds always suffice; the bound is only a guard.
-    for (int round = 0; round < 8; ++round) {
-        const Fault f = deliver_once(c, ev);
-        if (!f) {
-            notify(c, ev);
-            return DeliveryOutcome::Delivered;
-        }
-        const Class first = class_of(ev);
-        const Event second{EventKind::Exception, f.vector, f.has_error_code, f.error_code,
-                           fault_rip};
-        if (first == Class::DoubleFault) return triple_fault(c);
-        if (f.vector == PF) c.s.cr2 = f.cr2;
-        ev = makes_double_fault(first, class_of(second))
-                 ? Event{EventKind::Exception, DF, true, 0, fault_rip}
-                 : second;
-    }
-    return triple_fault(c);
+    // A #PF passed here had CR2 loaded by the caller.
+    return deliver(c, Event{kind, vector, has_error_code, error_code, rip_for_push}, c.s.cr2, false);
 }
 
 DeliveryOutcome deliver_fault(SystemContext& c, const Fault& f, uint64_t rip_for_push) {
-    if (f.vector == PF) c.s.cr2 = f.cr2;
-    return deliver_event(c, EventKind::Exception, f.vector, f.has_error_code, f.error_code,
-                         rip_for_push);
+    return deliver(c, Event{EventKind::Exception, f.vector, f.has_error_code, f.error_code, rip_for_push},
+                   f.cr2, false);
+}
+
+DeliveryOutcome deliver_injected_event(SystemContext& c, EventKind kind, uint8_t vector,
+                                       bool has_error_code, uint32_t error_code,
+                                       uint64_t rip_for_push) {
+    return deliver(c, Event{kind, vector, has_error_code, error_code, rip_for_push}, c.s.cr2, true);
 }
 
 } // namespace hvlab::cpu

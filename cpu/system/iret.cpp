@@ -6,6 +6,7 @@
 // (VM = 1 in the popped EFLAGS at CPL 0). In IA-32e mode NT = 1 is #GP(0) by the SDM itself.
 #include "cpu/system/segment_checks.hpp"
 #include "cpu/system/stack.hpp"
+#include "cpu/vmx/nonroot_events.hpp"
 
 namespace hvlab::cpu {
 
@@ -45,8 +46,9 @@ Fault pop_frame(SystemContext& c, const StackPointer& sp, unsigned opsize, bool 
 
 Fault iret(SystemContext& c, unsigned opsize) {
     // IRET ends NMI blocking even when it faults (SDM Vol. 3A, NMI Handling While Processing
-    // an NMI).
-    c.s.nmi_blocked = false;
+    // an NMI); in VMX non-root operation the NMI controls decide what it unblocks.
+    if (c.s.vmx.non_root) vmx::iret_unblocks_nmis(c.s);
+    else c.s.nmi_blocked = false;
     const CpuState& s = c.s;
     if (s.rflags & rflags::NT) return kGp0;
     StackPointer sp = current_stack(s);

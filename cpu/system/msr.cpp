@@ -7,6 +7,7 @@
 #include "cpu/system/cpu_model.hpp"
 #include "cpu/system/msr_index.hpp"
 #include "cpu/vmx/capabilities.hpp"
+#include "cpu/vmx/nonroot_events.hpp"
 
 namespace hvlab::cpu {
 
@@ -152,7 +153,11 @@ bool write_own(SystemContext& c, uint32_t index, uint64_t v, Fault& f) {
 
 } // namespace
 
-uint64_t read_tsc(const SystemContext& c) { return c.clock + c.s.msr.tsc_adjust; }
+// In VMX non-root operation with "use TSC offsetting", RDTSC/RDTSCP/RDMSR see the TSC offset
+// added (SDM Vol. 3C, "Changes to Instruction Behavior in VMX Non-Root Operation").
+uint64_t read_tsc(const SystemContext& c) {
+    return c.clock + c.s.msr.tsc_adjust + vmx::guest_tsc_offset(c.s);
+}
 
 Fault read_msr(SystemContext& c, uint32_t index, uint64_t& value) {
     if (c.s.cpl() != 0) return kGp0;

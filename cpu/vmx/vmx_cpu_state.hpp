@@ -49,6 +49,9 @@ struct VmxCpuState {
     // Non-root bookkeeping (SDM Vol. 3C, "Changes to Instruction Behavior in VMX Non-Root
     // Operation", "VMX-Preemption Timer", "Monitor Trap Flag").
     bool virtual_nmi_blocked = false;  // blocking by NMI with "virtual NMIs" = 1
+    // The IRET being executed removed (virtual-)NMI blocking: bit 12 ("NMI unblocking due to
+    // IRET") of an exit caused by a fault on it. Cleared once the instruction is over.
+    bool nmi_unblocked_by_iret = false;
     bool mtf_pending = false;          // an MTF VM exit is due at the next boundary
     bool preemption_armed = false;
     uint64_t preemption_deadline = 0;  // virtual clock at which the timer counts down to 0
