@@ -10,14 +10,6 @@
 #include "lib/kmain.h"
 #include "sys-lib/sys.h"
 
-/* An assembly routine n(arg) that runs SETUP, then the provoking INSN at n_insn, then returns
- * from n_after; the saved RIP of a fault is n_insn, of a trap n_after. */
-#define ASM_CASE(n, setup, insn)                                                                   \
-    __asm__(".pushsection .text\n" #n ":\n" setup "\n" #n "_insn:\n" insn "\n" #n                 \
-            "_after:\nret\n.popsection\n");                                                         \
-    void n(uint64_t);                                                                              \
-    extern const uint8_t n##_insn[], n##_after[]
-
 /* "name: insn" / "after" when the saved RIP is one of the two, for lines that must read the
  * same on every build of the image. */
 static void expect_where(const char* name, const uint8_t* insn, const uint8_t* after,

@@ -271,6 +271,14 @@ static int sys_handler(struct trap_frame* f) {
     return 1;
 }
 
+/* An assembly routine n(arg) that runs SETUP, then the provoking INSN at n_insn, then returns
+ * from n_after; the saved RIP of a fault is n_insn, of a trap n_after. */
+#define ASM_CASE(n, setup, insn)                                                                   \
+    __asm__(".pushsection .text\n" #n ":\n" setup "\n" #n "_insn:\n" insn "\n" #n                 \
+            "_after:\nret\n.popsection\n");                                                         \
+    void n(uint64_t);                                                                              \
+    extern const uint8_t n##_insn[], n##_after[]
+
 /* ---- CPL 3 ---- */
 
 /* User code, mapped at USER_CODE (slot 0). Each routine takes RDI, and returns to the kernel
