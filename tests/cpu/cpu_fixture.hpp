@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace hvlab::cpu::test {
@@ -44,6 +46,25 @@ class TestEnv : public CpuEnv {
     }
     bool nmi_pending() override { return nmi; }
     void acknowledge_nmi() override { nmi = false; }
+
+    // VMX observability callbacks (tests/vmx_insn).
+    struct EntryFailure {
+        std::string check_id, section, diagnostic;
+        uint32_t result;
+    };
+    std::vector<EntryFailure> entry_failures;
+    std::vector<vmx::ExitInfo> vm_exits;
+    std::vector<uint64_t> vm_exit_rips, vm_entry_rips;
+    void vm_entered(bool, uint64_t rip) override { vm_entry_rips.push_back(rip); }
+    void vm_entry_failed(std::string_view id, std::string_view section, std::string_view diag,
+                         uint32_t result) override {
+        entry_failures.push_back(
+            {std::string(id), std::string(section), std::string(diag), result});
+    }
+    void vm_exited(const vmx::ExitInfo& info, uint64_t rip) override {
+        vm_exits.push_back(info);
+        vm_exit_rips.push_back(rip);
+    }
 };
 
 class CodeObserver : public mmu::BusObserver {
