@@ -19,6 +19,14 @@ struct elf_phdr {
     uint64_t offset, paddr, filesz, memsz;
 };
 
+/* Guest RAM must not show the guest what was there before: zeroed 8 bytes per iteration
+ * (REP STOSQ), since it is megabytes. */
+static void zero_memory(uint64_t base, uint64_t size) {
+    uint64_t count = size / 8;
+    void* dst = (void*)(uintptr_t)base;
+    __asm__ volatile("rep stosq" : "+D"(dst), "+c"(count) : "a"(0ull) : "memory");
+}
+
 /* The value of option "key=" in the command line, copied into out; 0 if absent. */
 static int option(const char* cmdline, const char* key, char* out, size_t size) {
     size_t klen = strlen(key);
@@ -182,7 +190,7 @@ int guest_load(struct guest* g, const uint8_t* start, const uint8_t* end, const 
         return -1;
     }
     *next_free = g->ram_host + g->ram_size;
-    memset((void*)(uintptr_t)g->ram_host, 0, g->ram_size);
+    zero_memory(g->ram_host, g->ram_size);
     if (load_elf(g, start, (size_t)(end - start))) return -1;
     write_identity_pd(g);
     g->gpr[RAX] = MB_BOOT_MAGIC;

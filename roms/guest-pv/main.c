@@ -12,7 +12,7 @@
 #include "lib/serial.h"
 #include "lib/string.h"
 
-#define GUEST_PV_EXIT_STATUS 0x16 /* (0x16 << 1) | 1 = 45 */
+#define GUEST_PV_EXIT_STATUS 22 /* HC_SHUTDOWN status: the hypervisor reports it as is */
 #define NO_HYPERVISOR_STATUS 0x17 /* 47 */
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 

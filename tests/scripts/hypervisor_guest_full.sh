@@ -32,7 +32,7 @@ if ! cmp -s "$tmp/bare" "$tmp/full"; then
 fi
 grep -qx "hv: guest full stopped: finished: debug-exit 0x15 (status 43)" "$tmp/hv" ||
     { echo "FAIL: guest full did not finish through debug-exit 0x15"; fail=1; }
-grep -qx "hv: guest pv stopped: finished: shutdown hypercall, status 45" "$tmp/hv" ||
+grep -qx "hv: guest pv stopped: finished: shutdown hypercall, status 22" "$tmp/hv" ||
     { echo "FAIL: guest pv did not finish through its shutdown hypercall"; fail=1; }
 grep -q '^\[pv\] guest-pv: hypervisor "hvlabTeachHV" found' "$tmp/hv" ||
     { echo "FAIL: guest pv did not find the hypervisor through CPUID"; fail=1; }
