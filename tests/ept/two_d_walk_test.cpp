@@ -1,6 +1,7 @@
 // LinearMemory under EPT: the 2D walk, EPT-violation and misconfiguration exits with their
 // qualification and address fields (SDM Vol. 3C, "Guest-Physical Address Translation", "Exit
 // Qualification for EPT Violations", "Information for VM Exits Due to EPT Violations").
+#include "cpu/system.hpp"
 #include "cpu/vmx/exit_reason.hpp"
 #include "tests/ept/ept_guest.hpp"
 
@@ -297,4 +298,44 @@ TEST_CASE("EPT violation of an IRET that unblocked NMIs sets qualification bit 1
     g.read64(kLinear, &f);
     REQUIRE(cpu::is_vm_exit(f));
     CHECK(take_exit(g.mem).qualification == (kQRead | kQLinearValid | kQTranslation));
+}
+
+namespace {
+
+struct NoDevices : cpu::CpuEnv {
+    uint32_t port_in(uint16_t, unsigned) override { return 0xFFFF'FFFF; }
+    void port_out(uint16_t, unsigned, uint32_t) override {}
+};
+
+} // namespace
+
+TEST_CASE("PAE PDPTE loads by MOV CR3 go through EPT and are reads (bit 7 clear)", "[ept]") {
+    mmu::PhysBus bus(16 << 20);
+    PageTables pt(bus, PageTables::Pae);
+    pt.map(0x40'0000, kDataGpa, P | RW | A | D);
+    EptTables ept(bus);
+    ept.identity(0x10'0000, pt.next - 0x10'0000);
+    cpu::LinearMemory mem(bus);
+    NoDevices env;
+    cpu::CpuState s = pt.state(0);
+    cpu::SystemContext c{s, mem, env, 0};
+    // The guest's PDPT at guest-physical 0x30'0000 is host page 0x70'0000 (read-only).
+    const uint64_t pdpt_gpa = 0x30'0000, pdpt_hpa = 0x70'0000;
+    for (unsigned i = 0; i < 4; ++i)
+        bus.write(Hpa(pdpt_hpa + 8 * i), 8, bus.read(Hpa(pt.root + 8 * i), 8));
+    ept.map(pdpt_gpa, pdpt_hpa, ER);
+    mem.set_guest_context(1, true, ept.eptp(true));
+    s.pdpte = {};
+    REQUIRE_FALSE(cpu::write_cr3(c, pdpt_gpa));
+    CHECK(s.pdpte[0] == bus.read(Hpa(pt.root), 8)); // read from the host page
+    CHECK(s.pdpte[0] != 0);
+    ept.map(pdpt_gpa, 0, 0);
+    mem.invept(2, 0);
+    const cpu::Fault f = cpu::write_cr3(c, pdpt_gpa + 0x20);
+    REQUIRE(cpu::is_vm_exit(f));
+    const auto x = take_exit(mem);
+    CHECK(x.reason == kViolation);
+    CHECK(x.qualification == kQRead); // even with EPT A/D on: a read, no linear address
+    CHECK(x.guest_physical == pdpt_gpa + 0x20);
+    CHECK(s.cr3 == pdpt_gpa); // MOV CR3 did not complete
 }
