@@ -87,7 +87,11 @@ struct NonRootFixture : CpuFixture {
         run(n);
         return exited();
     }
-    bool exited() const { return !cpu.state().vmx.non_root && cpu.state().rip == kHostRip + 1; }
+    // In root operation at the host RIP (before or after its HLT).
+    bool exited() const {
+        const uint64_t rip = cpu.state().rip;
+        return !cpu.state().vmx.non_root && (rip == kHostRip || rip == kHostRip + 1);
+    }
     uint32_t reason() { return static_cast<uint32_t>(get(vf::VM_EXIT_REASON)); }
     uint64_t qualification() { return get(vf::EXIT_QUALIFICATION); }
     uint64_t guest_rip() { return get(vf::GUEST_RIP); }
