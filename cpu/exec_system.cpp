@@ -189,13 +189,11 @@ Fault exec_invpcid(Exec& x, const DecodedInsn& d) {
     const uint64_t type = get_reg(x, d, d.reg, x.is64 ? 8 : 4);
     uint64_t desc[2];
     if (Fault f = read_mem_bytes(x, d.seg, effective_address(x, d), desc, 16)) return f;
-    if (type > 3 || (desc[0] >> 12) != 0) return fault_ec(GP, 0);
-    if (type == 0 && !is_canonical48(desc[1])) return fault_ec(GP, 0);
-    x.materialize_flags();
-    x.mem.invpcid(x.s, static_cast<unsigned>(type), static_cast<uint16_t>(desc[0] & 0xFFF),
-                  Gva(desc[1]));
+    // The operand checks (including "types 0 and 1 need PCID 0 while CR4.PCIDE = 0", SDM
+    // Vol. 2A, "INVPCID") and the invalidation are the system layer's invpcid().
+    auto c = x.sys();
     x.after_system_op();
-    return kNoFault;
+    return invpcid(c, type, desc[0], desc[1]);
 }
 
 // RDPMC: #GP(0) at CPL > 0 without CR4.PCE; the CPU model has no performance counters
