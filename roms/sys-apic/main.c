@@ -40,10 +40,14 @@
 #define ICR_BUSY (1u << 12) /* delivery status */
 #define MSR_APIC_BASE 0x1B
 #define TIMER_COUNT 2000000 /* 2 ms on QEMU (1 GHz APIC bus); 2M instructions on hvlab */
-#define LONG_COUNT 50000000  /* for a wait done with HLT, which hvlab skips through */
+#define LONG_COUNT 50000000 /* for a wait done with HLT, which hvlab skips through */
 
-static uint32_t apic_read(uint32_t reg) { return *(volatile uint32_t*)(uintptr_t)(APIC_BASE + reg); }
-static void apic_write(uint32_t reg, uint32_t v) { *(volatile uint32_t*)(uintptr_t)(APIC_BASE + reg) = v; }
+static uint32_t apic_read(uint32_t reg) {
+    return *(volatile uint32_t*)(uintptr_t)(APIC_BASE + reg);
+}
+static void apic_write(uint32_t reg, uint32_t v) {
+    *(volatile uint32_t*)(uintptr_t)(APIC_BASE + reg) = v;
+}
 static int apic_bit(uint32_t base, int vector) {
     return (apic_read(base + (vector / 32) * 0x10) >> (vector % 32)) & 1;
 }
@@ -52,21 +56,28 @@ static void self_ipi(int vector) {
     while (apic_read(APIC_ICR_LOW) & ICR_BUSY) {
     }
 }
-static void eoi(void) { apic_write(APIC_EOI, 0); }
-static void sti(void) { __asm__ volatile("sti" ::: "memory"); }
+static void eoi(void) {
+    apic_write(APIC_EOI, 0);
+}
+static void sti(void) {
+    __asm__ volatile("sti" ::: "memory");
+}
 /* A few instruction boundaries with IF = 1 after a register write that unblocks an
  * interrupt: QEMU's TCG looks for interrupts only between translation blocks. */
 static void settle(void) {
     for (volatile int i = 0; i < 100; i++) {
     }
 }
-static void cli(void) { __asm__ volatile("cli" ::: "memory"); }
+static void cli(void) {
+    __asm__ volatile("cli" ::: "memory");
+}
 
 /* The order interrupts arrived in, as text ("0x61 0x51"). */
 static char order[128];
 static size_t order_len;
 static void log_event(const char* text) {
-    for (const char* p = text; *p && order_len + 2 < sizeof order; p++) order[order_len++] = *p;
+    for (const char* p = text; *p && order_len + 2 < sizeof order; p++)
+        order[order_len++] = *p;
     order[order_len++] = ' ';
     order[order_len] = 0;
 }
@@ -123,7 +134,8 @@ static void timer_irq(struct trap_frame* f) {
 }
 
 static void wait_ticks(int n) {
-    while (timer_ticks < n) __asm__ volatile("sti; hlt; cli" ::: "memory");
+    while (timer_ticks < n)
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
 static void apic_init(void) {
@@ -136,7 +148,8 @@ static void apic_init(void) {
     apic_write(APIC_LVT_ERROR, LVT_MASKED);
     apic_write(APIC_LVT_TIMER, LVT_MASKED | 0x40);
     apic_write(APIC_TPR, 0);
-    for (int v = 0x40; v < 0x80; v++) sys_irq[v] = logging_irq;
+    for (int v = 0x40; v < 0x80; v++)
+        sys_irq[v] = logging_irq;
 }
 
 static void registers(void) {
@@ -231,7 +244,7 @@ static void shadows(void) {
     printf("  interrupt taken after: %s\n",
            last_irq_rip == (uint64_t)(uintptr_t)sti_shadow_after  ? "the instruction after sti"
            : last_irq_rip == (uint64_t)(uintptr_t)sti_shadow_next ? "sti"
-                                                                   : "elsewhere");
+                                                                  : "elsewhere");
     if (last_irq_rip != (uint64_t)(uintptr_t)sti_shadow_after) sys_failures++;
 }
 
@@ -258,8 +271,7 @@ static void timer(void) {
     for (volatile int i = 0; i < TIMER_COUNT / 2; i++) {
     }
     expect_value("periodic: interrupts until stopped", timer_ticks, 3);
-    expect_value("periodic: lvt timer mode bits", apic_read(APIC_LVT_TIMER) & 0x70000,
-                 LVT_MASKED);
+    expect_value("periodic: lvt timer mode bits", apic_read(APIC_LVT_TIMER) & 0x70000, LVT_MASKED);
 
     /* Masked: the count runs out, nothing is requested. */
     timer_ticks = 0;

@@ -37,7 +37,7 @@ ASM_CASE(of_int4, "", "int $4");
 ASM_CASE(br_int5, "", "int $5");
 ASM_CASE(ud_ud2, "", "ud2");
 ASM_CASE(ud_lock_add, "", ".byte 0xf0, 0x01, 0xc0"); /* LOCK ADD EAX, EAX: register dest */
-ASM_CASE(ud_bound, "", ".byte 0x62, 0xc0");         /* BOUND is invalid in 64-bit mode */
+ASM_CASE(ud_bound, "", ".byte 0x62, 0xc0");          /* BOUND is invalid in 64-bit mode */
 ASM_CASE(ud_sysenter_64, "", "ud1 %eax, %eax");
 ASM_CASE(nm_sse_ts, "movq %cr0, %rax\n orq $8, %rax\n movq %rax, %cr0", "pxor %xmm0, %xmm0");
 ASM_CASE(gp_cr8_reserved, "movl $0x10, %eax", "movq %rax, %cr8");
@@ -53,15 +53,18 @@ ASM_CASE(pf_read_rdi, "", "movq (%rdi), %rax");
 ASM_CASE(xm_divss, "movl $1, %eax\n cvtsi2ss %eax, %xmm0\n xorps %xmm1, %xmm1",
          "divss %xmm1, %xmm0");
 ASM_CASE(tf_single_step, "pushfq\n orq $0x100, (%rsp)\n popfq\n nop", "nop");
-ASM_CASE(tf_mov_ss, "movl %ss, %eax\n pushfq\n orq $0x100, (%rsp)\n popfq\n movl %eax, %ss",
-         "nop");
+ASM_CASE(tf_mov_ss, "movl %ss, %eax\n pushfq\n orq $0x100, (%rsp)\n popfq\n movl %eax, %ss", "nop");
 ASM_CASE(tf_mov_plain, "movl %ss, %eax\n pushfq\n orq $0x100, (%rsp)\n popfq\n movl %eax, %ecx",
          "nop");
 ASM_CASE(db_exec_bp, "", "nop");
 ASM_CASE(db_data_bp, "", "movl $1, (%rdi)");
 ASM_CASE(ts_ist_beyond_limit, "", "int $0x84");
 
-static uint64_t rd_dr6(void) { uint64_t v; __asm__ volatile("mov %%dr6, %0" : "=r"(v)); return v; }
+static uint64_t rd_dr6(void) {
+    uint64_t v;
+    __asm__ volatile("mov %%dr6, %0" : "=r"(v));
+    return v;
+}
 
 static void vectors(void) {
     int f;
@@ -73,7 +76,8 @@ static void vectors(void) {
     f = sys_try(db_int1, 0);
     observe("#DB int1", f); /* QEMU 7.2: #UD (qemu-differs) */
     sys_cases++;
-    printf("#DB int1 saved rip after it: %s\n", sys_last.rip == (uint64_t)(uintptr_t)db_int1_after ? "yes" : "no");
+    printf("#DB int1 saved rip after it: %s\n",
+           sys_last.rip == (uint64_t)(uintptr_t)db_int1_after ? "yes" : "no");
     __asm__ volatile("mov %0, %%dr6" : : "r"(0ull));
     f = sys_try(tf_single_step, 0);
     expect("#DB single step", f, "#DB");
@@ -204,7 +208,8 @@ static void gates(void) {
     reset_gate(6);
     /* INT n past the IDT limit: #GP(vector * 8 + 2). QEMU reports vector * 16 + 2
      * (qemu-differs). */
-    struct table_pointer small = {0x90 * 16 - 1, phys(sys_idt)}, full = {sizeof sys_idt - 1, phys(sys_idt)};
+    struct table_pointer small = {0x90 * 16 - 1, phys(sys_idt)},
+                         full = {sizeof sys_idt - 1, phys(sys_idt)};
     __asm__ volatile("lidt %0" : : "m"(small));
     int f = sys_try(int_0x90, 0);
     __asm__ volatile("lidt %0" : : "m"(full));
@@ -222,7 +227,9 @@ static void gates(void) {
 
 /* ---- frames and stacks ---- */
 
-static uint64_t stack_top(const uint8_t* base, size_t size) { return phys(base + size); }
+static uint64_t stack_top(const uint8_t* base, size_t size) {
+    return phys(base + size);
+}
 
 static void frames(void) {
     /* CPL 3 -> 0 without IST: SS:RSP come from the TSS's RSP0, the old SS:RSP are pushed
@@ -287,7 +294,8 @@ static void double_faults(void) {
     set_gate(14, GATE_INT, 0, 2, 1);
     expect("#PF delivered on an unmapped ist (page fault + page fault)",
            sys_try(pf_read_rdi, 0x40100000), "#DF(0x0)");
-    expect_value("  #DF after #PF: cr2 is the second fault's address", rd_cr2(), SLOT(20) + 4096 - 8);
+    expect_value("  #DF after #PF: cr2 is the second fault's address", rd_cr2(),
+                 SLOT(20) + 4096 - 8);
     /* Page fault then contributory: #PF through a gate with a data selector -> #GP -> #DF. */
     reset_gate(14);
     sys_idt[14].selector = SEL_KDATA;

@@ -85,19 +85,43 @@
  * -m 256) is replaced by test_pd; its first 2 MiB are 4 KiB pages (test_pt). Slot 0 maps the
  * user code page, slot 1 the user stack, slot 2 a user data page; slots 8.. belong to cases. */
 #define TEST_BASE 0x40000000ull
-#define SLOT(n) (TEST_BASE + (uint64_t)(n) * 4096)
+#define SLOT(n) (TEST_BASE + (uint64_t)(n)*4096)
 #define USER_CODE SLOT(0)
 #define USER_STACK_TOP (SLOT(1) + 4096)
 #define USER_DATA SLOT(2)
 
-static inline uint64_t rd_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static inline uint64_t rd_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-static inline uint64_t rd_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-static inline uint64_t rd_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-static inline void wr_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static inline void wr_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
-static inline void wr_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
-static inline void invlpg(uint64_t a) { __asm__ volatile("invlpg (%0)" : : "r"(a) : "memory"); }
+static inline uint64_t rd_cr0(void) {
+    uint64_t v;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+static inline uint64_t rd_cr2(void) {
+    uint64_t v;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+static inline uint64_t rd_cr3(void) {
+    uint64_t v;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+static inline uint64_t rd_cr4(void) {
+    uint64_t v;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+static inline void wr_cr0(uint64_t v) {
+    __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+static inline void wr_cr3(uint64_t v) {
+    __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+static inline void wr_cr4(uint64_t v) {
+    __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+static inline void invlpg(uint64_t a) {
+    __asm__ volatile("invlpg (%0)" : : "r"(a) : "memory");
+}
 static inline uint64_t rdmsr(uint32_t msr) {
     uint32_t lo, hi;
     __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
@@ -106,7 +130,11 @@ static inline uint64_t rdmsr(uint32_t msr) {
 static inline void wrmsr(uint32_t msr, uint64_t v) {
     __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
-static inline uint64_t rd_rflags(void) { uint64_t v; __asm__ volatile("pushfq; popq %0" : "=r"(v)); return v; }
+static inline uint64_t rd_rflags(void) {
+    uint64_t v;
+    __asm__ volatile("pushfq; popq %0" : "=r"(v));
+    return v;
+}
 
 /* ---- descriptor tables ---- */
 
@@ -195,7 +223,9 @@ static void set_gate(int v, int type, int dpl, int ist, int present) {
     sys_idt[v] = make_gate(gate_handler(v), SEL_KCODE, type, dpl, ist, present);
 }
 
-static void reset_gate(int v) { set_gate(v, GATE_INT, v == 0x80 ? 3 : 0, v == 8 ? 1 : 0, 1); }
+static void reset_gate(int v) {
+    set_gate(v, GATE_INT, v == 0x80 ? 3 : 0, v == 8 ? 1 : 0, 1);
+}
 
 static void tss_descriptor(int index, uint64_t base, uint32_t limit, int type) {
     sys_gdt[index] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | (uint64_t)type << 40 | D_P |
@@ -203,7 +233,9 @@ static void tss_descriptor(int index, uint64_t base, uint32_t limit, int type) {
     sys_gdt[index + 1] = base >> 32;
 }
 
-static void load_tr(uint16_t sel) { __asm__ volatile("ltr %0" : : "r"(sel) : "memory"); }
+static void load_tr(uint16_t sel) {
+    __asm__ volatile("ltr %0" : : "r"(sel) : "memory");
+}
 
 /* Reloads TR with the TSS at SEL_TSS and the given limit (the busy type 0xB must go first). */
 static void reload_tss(uint32_t limit) {
@@ -218,12 +250,12 @@ struct sys_event {
     uint64_t frame_address; /* where the CPU's frame (RIP) was pushed */
 };
 
-struct sys_event sys_last;           /* the event that ended the last sys_try */
-volatile int sys_catch_active;       /* 1 while sys_try runs its function */
-volatile uint64_t sys_catch_rsp;     /* sys_try's stack, where the landing resumes */
-volatile uint64_t sys_catch_result;  /* what sys_try returns through the landing */
+struct sys_event sys_last;          /* the event that ended the last sys_try */
+volatile int sys_catch_active;      /* 1 while sys_try runs its function */
+volatile uint64_t sys_catch_rsp;    /* sys_try's stack, where the landing resumes */
+volatile uint64_t sys_catch_result; /* what sys_try returns through the landing */
 typedef void (*sys_irq_fn)(struct trap_frame* frame);
-sys_irq_fn sys_irq[256];             /* interrupt handlers that return normally */
+sys_irq_fn sys_irq[256]; /* interrupt handlers that return normally */
 
 /* int sys_try(void (*fn)(uint64_t), uint64_t arg): runs fn(arg); returns 0 if it returns, or
  * if it came back from CPL 3 through INT 0x80; 1 if an exception ended it (sys_last). */
@@ -260,8 +292,9 @@ static int sys_handler(struct trap_frame* f) {
         return 1;
     }
     if (!sys_catch_active) return 0; /* unexpected: lib/trap.c reports it and ends the run */
-    sys_last = (struct sys_event){f->vector, f->error_code, f->rip, f->cs, f->rflags, f->rsp,
-                                  f->ss, rd_cr2(), (uint64_t)(uintptr_t)&f->rip};
+    sys_last = (struct sys_event){f->vector, f->error_code, f->rip,
+                                  f->cs,     f->rflags,     f->rsp,
+                                  f->ss,     rd_cr2(),      (uint64_t)(uintptr_t)&f->rip};
     sys_catch_result = f->vector != 0x80;
     f->rip = (uint64_t)(uintptr_t)sys_catch_landing;
     f->cs = SEL_KCODE;
@@ -274,8 +307,8 @@ static int sys_handler(struct trap_frame* f) {
 /* An assembly routine n(arg) that runs SETUP, then the provoking INSN at n_insn, then returns
  * from n_after; the saved RIP of a fault is n_insn, of a trap n_after. */
 #define ASM_CASE(n, setup, insn)                                                                   \
-    __asm__(".pushsection .text\n" #n ":\n" setup "\n" #n "_insn:\n" insn "\n" #n                 \
-            "_after:\nret\n.popsection\n");                                                         \
+    __asm__(".pushsection .text\n" #n ":\n" setup "\n" #n "_insn:\n" insn "\n" #n                  \
+            "_after:\nret\n.popsection\n");                                                        \
     void n(uint64_t);                                                                              \
     extern const uint8_t n##_insn[], n##_after[]
 
@@ -310,8 +343,8 @@ __asm__(".pushsection .text.user, \"ax\"\n"
         ".balign 4096\n"
         ".popsection\n");
 extern const uint8_t user_page[], u_read[], u_write[], u_fetch[], u_syscall[], u_int[], u_segs[],
-    u_call[], u_stac[], u_rdmsr[], u_hlt[], u_cli[], u_inb[],
-    u_load_ds[], u_lcall[], u_swapgs[], u_lar[];
+    u_call[], u_stac[], u_rdmsr[], u_hlt[], u_cli[], u_inb[], u_load_ds[], u_lcall[], u_swapgs[],
+    u_lar[];
 #define USER_FN(sym) (USER_CODE + (uint64_t)((uintptr_t)(sym) - (uintptr_t)user_page))
 
 __attribute__((aligned(4096))) uint8_t user_stack_page[4096];
@@ -352,7 +385,9 @@ static volatile uint64_t* boot_pdpt(void) {
     return (volatile uint64_t*)(uintptr_t)(boot_pml4()[0] & PTE_ADDR);
 }
 
-static inline uint64_t phys(const volatile void* p) { return (uint64_t)(uintptr_t)p; }
+static inline uint64_t phys(const volatile void* p) {
+    return (uint64_t)(uintptr_t)p;
+}
 
 /* Maps slot n to physical page pa with flags, and flushes its translation. */
 static void map_slot(int n, uint64_t pa, uint64_t flags) {
@@ -382,7 +417,8 @@ static void sys_init(void) {
     sys_gdt[6] = DESC_DATA | D_DPL(3);
     sys_gdt[7] = DESC_CODE64 | D_DPL(3);
     sys_tss.rsp[0] = phys(sys_rsp0_stack + sizeof sys_rsp0_stack);
-    for (int i = 0; i < 3; i++) sys_tss.ist[i] = phys(sys_ist_stack[i] + sizeof sys_ist_stack[i]);
+    for (int i = 0; i < 3; i++)
+        sys_tss.ist[i] = phys(sys_ist_stack[i] + sizeof sys_ist_stack[i]);
     sys_tss.iomap_base = sizeof sys_tss;
     p = (struct table_pointer){sizeof sys_gdt - 1, phys(sys_gdt)};
     __asm__ volatile("lgdt %0" : : "m"(p) : "memory");
@@ -408,7 +444,9 @@ static const char* const vector_mnemonic[32] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#09", "#TS",
     "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP"};
 
-static int has_error_code(uint64_t v) { return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21; }
+static int has_error_code(uint64_t v) {
+    return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21;
+}
 
 /* "#GP(0x28)", "#UD", "int 0x80", "no fault" for the outcome of a sys_try. */
 static void describe(char* buf, size_t n, int faulted) {
@@ -417,10 +455,12 @@ static void describe(char* buf, size_t n, int faulted) {
     } else if (sys_last.vector >= 32) {
         snprintf(buf, n, "int 0x%lx", (unsigned long)sys_last.vector);
     } else if (has_error_code(sys_last.vector)) {
-        snprintf(buf, n, "%s(0x%lx)", vector_mnemonic[sys_last.vector] ? vector_mnemonic[sys_last.vector] : "#??",
+        snprintf(buf, n, "%s(0x%lx)",
+                 vector_mnemonic[sys_last.vector] ? vector_mnemonic[sys_last.vector] : "#??",
                  (unsigned long)sys_last.error_code);
     } else {
-        snprintf(buf, n, "%s", vector_mnemonic[sys_last.vector] ? vector_mnemonic[sys_last.vector] : "#??");
+        snprintf(buf, n, "%s",
+                 vector_mnemonic[sys_last.vector] ? vector_mnemonic[sys_last.vector] : "#??");
     }
 }
 

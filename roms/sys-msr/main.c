@@ -33,7 +33,9 @@ static void do_rdmsr(uint64_t unused) {
     (void)unused;
     msr_value = rdmsr(msr_index);
 }
-static void do_wrmsr(uint64_t v) { wrmsr(msr_index, v); }
+static void do_wrmsr(uint64_t v) {
+    wrmsr(msr_index, v);
+}
 static int rd(uint32_t msr) {
     msr_index = msr;
     msr_value = 0xDEAD;

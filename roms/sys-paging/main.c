@@ -23,9 +23,15 @@ __attribute__((aligned(4096))) uint8_t page_a[4096], page_b[4096], page_c[4096];
 
 volatile uint64_t sink;
 
-static void k_read(uint64_t a) { sink = *(volatile uint64_t*)(uintptr_t)a; }
-static void k_write(uint64_t a) { *(volatile uint64_t*)(uintptr_t)a = 0x5A; }
-static void k_fetch(uint64_t a) { ((void (*)(void))(uintptr_t)a)(); }
+static void k_read(uint64_t a) {
+    sink = *(volatile uint64_t*)(uintptr_t)a;
+}
+static void k_write(uint64_t a) {
+    *(volatile uint64_t*)(uintptr_t)a = 0x5A;
+}
+static void k_fetch(uint64_t a) {
+    ((void (*)(void))(uintptr_t)a)();
+}
 static void k_read_stac(uint64_t a) {
     __asm__ volatile("stac" ::: "cc");
     sink = *(volatile uint64_t*)(uintptr_t)a;
@@ -51,8 +57,7 @@ static int do_access(int cpl, enum access acc, uint64_t a) {
 /* The SDM's rules ("Access Rights") for a 4 KiB page whose upper levels allow everything,
  * with CR0.WP, SMEP, SMAP and RFLAGS.AC as given: returns the #PF error code, or -1 for no
  * fault. */
-static int want_error(uint64_t pte, enum access acc, int cpl, int wp, int smep, int smap,
-                      int ac) {
+static int want_error(uint64_t pte, enum access acc, int cpl, int wp, int smep, int smap, int ac) {
     int code = (acc == WRITE ? 2 : 0) | (cpl == 3 ? 4 : 0) | (acc == FETCH ? 0x10 : 0);
     if (!(pte & PTE_P)) return code;
     int user_page = (pte & PTE_U) != 0, writable = (pte & PTE_W) != 0;
@@ -143,7 +148,9 @@ static void smep_smap(void) {
     wr_cr4(rd_cr4() & ~CR4_SMAP);
 }
 
-static uint64_t ad_bits(uint64_t e) { return e & (PTE_A | PTE_D); }
+static uint64_t ad_bits(uint64_t e) {
+    return e & (PTE_A | PTE_D);
+}
 
 static void accessed_dirty(void) {
     map_slot(AD_SLOT, phys(page_c), PTE_P | PTE_W);
@@ -179,8 +186,8 @@ static void large_pages(void) {
     test_pd[1] = BIG_PHYS | PTE_PS | PTE_P | PTE_W;
     invlpg(BIG_LINEAR + 0x12340);
     *(volatile uint64_t*)(uintptr_t)(BIG_LINEAR + 0x12340) = 0x2222333344445555ull;
-    expect_value("2m page write seen at physical", *(volatile uint64_t*)(uintptr_t)(BIG_PHYS + 0x12340),
-                 0x2222333344445555ull);
+    expect_value("2m page write seen at physical",
+                 *(volatile uint64_t*)(uintptr_t)(BIG_PHYS + 0x12340), 0x2222333344445555ull);
     expect_value("2m pde a/d after write", ad_bits(test_pd[1]), PTE_A | PTE_D);
     /* Bits 20:13 of a 2 MiB PDE are reserved: RSVD with P. */
     test_pd[1] |= 1ull << 13;
@@ -198,7 +205,8 @@ static void large_pages(void) {
     pdpt[2] = 0 | PTE_PS | PTE_P | PTE_W;
     wr_cr3(rd_cr3());
     static volatile uint64_t probe = 0x1111222233334444ull;
-    expect_value("1g page read alias", *(volatile uint64_t*)(uintptr_t)(0x80000000ull + phys(&probe)),
+    expect_value("1g page read alias",
+                 *(volatile uint64_t*)(uintptr_t)(0x80000000ull + phys(&probe)),
                  0x1111222233334444ull);
     *(volatile uint64_t*)(uintptr_t)(0x80000000ull + phys(&probe)) = 0x7777;
     expect_value("1g page write seen at physical", probe, 0x7777);
@@ -235,7 +243,9 @@ static void reserved_bits(void) {
     map_slot(RSVD_SLOT, 0, 0);
 }
 
-static uint64_t read_mark(int slot) { return *(volatile uint64_t*)(uintptr_t)(SLOT(slot) + 8); }
+static uint64_t read_mark(int slot) {
+    return *(volatile uint64_t*)(uintptr_t)(SLOT(slot) + 8);
+}
 
 static void tlb(void) {
     map_slot(STALE_SLOT, phys(page_a), PTE_P | PTE_W);
@@ -281,7 +291,9 @@ static void tlb(void) {
 
 /* Non-canonical addresses: #GP(0), except for references through RSP or RBP, which are #SS(0)
  * (SDM Vol. 3A, "Canonical Addressing"; Vol. 2, "64-Bit Mode Exceptions" of MOV/PUSH). */
-static void nc_read(uint64_t a) { sink = *(volatile uint64_t*)(uintptr_t)a; }
+static void nc_read(uint64_t a) {
+    sink = *(volatile uint64_t*)(uintptr_t)a;
+}
 __asm__(".pushsection .text\n"
         "nc_push: movq %rsp, %rax\n movq %rdi, %rsp\n pushq $1\n movq %rax, %rsp\n ret\n"
         "nc_rbp: pushq %rbp\n movq %rdi, %rbp\n movq (%rbp), %rax\n popq %rbp\n ret\n"
@@ -312,10 +324,10 @@ static void non_canonical(void) {
     int f = sys_try(nc_jump, NON_CANONICAL);
     observe("non-canonical jump target", f);
     sys_cases++;
-    printf("non-canonical jump saved rip: %s\n",
-           sys_last.rip == (uint64_t)(uintptr_t)nc_jump_insn ? "the jump"
-           : sys_last.rip == NON_CANONICAL                  ? "the target"
-                                                            : "elsewhere");
+    printf("non-canonical jump saved rip: %s\n", sys_last.rip == (uint64_t)(uintptr_t)nc_jump_insn
+                                                     ? "the jump"
+                                                 : sys_last.rip == NON_CANONICAL ? "the target"
+                                                                                 : "elsewhere");
     /* CPL 3, the same rules. */
     expect("cpl3 non-canonical read", user_try(USER_FN(u_read), NON_CANONICAL), "#GP(0x0)");
 }

@@ -16,9 +16,15 @@
 __attribute__((aligned(4096))) uint8_t page_a[4096], page_b[4096], page_c[4096], page_g[4096];
 
 static uint64_t base;
-static uint64_t mark(void) { return *(volatile uint64_t*)(uintptr_t)SLOT(S); }
-static uint64_t mark_g(void) { return *(volatile uint64_t*)(uintptr_t)SLOT(S + 1); }
-static void point(uint64_t* page) { test_pt[S] = phys(page) | PTE_P | PTE_W; }
+static uint64_t mark(void) {
+    return *(volatile uint64_t*)(uintptr_t)SLOT(S);
+}
+static uint64_t mark_g(void) {
+    return *(volatile uint64_t*)(uintptr_t)SLOT(S + 1);
+}
+static void point(uint64_t* page) {
+    test_pt[S] = phys(page) | PTE_P | PTE_W;
+}
 
 static void expect_page(const char* name, uint64_t want) {
     uint64_t got = mark();

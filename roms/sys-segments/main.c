@@ -11,12 +11,12 @@
 #include "lib/kmain.h"
 #include "sys-lib/sys.h"
 
-#define T_DATA GDT_FREE   /* 0x50: the descriptor under test */
-#define T_GATE 12         /* 0x60: a 64-bit call gate (16 bytes) */
-#define T_LDT 14          /* 0x70: an LDT descriptor (16 bytes) */
-#define T_CONFORMING 16   /* 0x80: conforming readable code, DPL 0 */
-#define T_IO_TSS 18       /* 0x90: a TSS with an I/O permission bitmap (16 bytes) */
-#define SEL(i) ((uint16_t)((i) * 8))
+#define T_DATA GDT_FREE /* 0x50: the descriptor under test */
+#define T_GATE 12       /* 0x60: a 64-bit call gate (16 bytes) */
+#define T_LDT 14        /* 0x70: an LDT descriptor (16 bytes) */
+#define T_CONFORMING 16 /* 0x80: conforming readable code, DPL 0 */
+#define T_IO_TSS 18     /* 0x90: a TSS with an I/O permission bitmap (16 bytes) */
+#define SEL(i) ((uint16_t)((i)*8))
 
 #define D_CONFORMING D_EXPDOWN /* bit 42 is "conforming" in a code descriptor */
 
@@ -161,14 +161,13 @@ static void gates(void) {
     expect_value("  pushed rip is after the call", gt_word[0], USER_FN(u_lcall) + 3);
     expect_value("  pushed rsp is the user stack", gt_word[2], USER_STACK_TOP);
     expect_value("  pushed ss", gt_word[3], SEL_UDATA);
-    expect_value("  new stack is rsp0 - 32",
-                 phys(sys_rsp0_stack + sizeof sys_rsp0_stack) - gt_rsp, 32);
+    expect_value("  new stack is rsp0 - 32", phys(sys_rsp0_stack + sizeof sys_rsp0_stack) - gt_rsp,
+                 32);
 
     call_gate(SEL_KCODE, target, 0, 1);
     expect("cpl3 call far through a dpl0 call gate", user_far_call(SEL(T_GATE) | 3), "#GP(0x60)");
     call_gate(SEL_KCODE, target, 3, 0);
-    expect("cpl3 call far through a not-present gate", user_far_call(SEL(T_GATE) | 3),
-           "#NP(0x60)");
+    expect("cpl3 call far through a not-present gate", user_far_call(SEL(T_GATE) | 3), "#NP(0x60)");
     call_gate(SEL_KDATA, target, 3, 1);
     expect("call gate to a data segment", user_far_call(SEL(T_GATE) | 3), "#GP(0x10)");
     call_gate(GDT_CODE32, target, 0, 1);
@@ -192,12 +191,12 @@ static void gates(void) {
 static uint64_t q_value;
 static int q_zf;
 #define QUERY(insn)                                                                                \
-    static void query_##insn(uint64_t sel) {                                                        \
-        uint64_t v = 0xFFFFFFFF;                                                                    \
-        uint8_t zf;                                                                                 \
+    static void query_##insn(uint64_t sel) {                                                       \
+        uint64_t v = 0xFFFFFFFF;                                                                   \
+        uint8_t zf;                                                                                \
         __asm__ volatile(#insn "l %k2, %k0\n setz %1" : "+r"(v), "=r"(zf) : "r"(sel) : "cc");      \
-        q_value = v;                                                                                \
-        q_zf = zf;                                                                                  \
+        q_value = v;                                                                               \
+        q_zf = zf;                                                                                 \
     }
 QUERY(lar)
 QUERY(lsl)
@@ -304,7 +303,8 @@ static void iretq_checks(void) {
     expect("iretq to a non-canonical rip", iretq_with(0x0000800000000000ull, SEL_KCODE, 0x2),
            "#GP(0x0)");
     sys_gdt[T_DATA] = DESC_CODE64 & ~D_P;
-    expect("iretq to a not-present code segment", iretq_with(ok_rip, SEL(T_DATA), 0x2), "#NP(0x50)");
+    expect("iretq to a not-present code segment", iretq_with(ok_rip, SEL(T_DATA), 0x2),
+           "#NP(0x50)");
     sys_gdt[T_DATA] = DESC_DATA;
     expect("iretq to a data segment as cs", iretq_with(ok_rip, SEL(T_DATA), 0x2), "#GP(0x50)");
     expect("iretq with a null cs", iretq_with(ok_rip, 0, 0x2), "#GP(0x0)");
