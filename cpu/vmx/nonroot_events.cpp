@@ -169,11 +169,17 @@ BoundaryOutcome boundary_events(SystemContext& c, bool poll) {
     const bool interrupts_open = (s.rflags & rflags::IF) && !s.sti_shadow && !s.movss_shadow;
     if (v.proc.interrupt_window_exiting() && interrupts_open)
         return exit_now(c, reason_only(ExitReason::InterruptWindow));
-    if (poll && interrupts_open) {
+    // "If the 'external-interrupt exiting' VM-execution control is 1, RFLAGS.IF does not
+    // control the blocking of external interrupts. In this case, an external interrupt that
+    // is not blocked for other reasons causes a VM exit (even if RFLAGS.IF = 0)" (Changes to
+    // Event Blocking); hvlab keeps the STI and MOV SS shadows as such other reasons.
+    const bool exiting = v.pin.external_interrupt_exiting();
+    const bool unblocked = exiting ? !s.sti_shadow && !s.movss_shadow : interrupts_open;
+    if (poll && unblocked) {
         const int vector = c.env.pending_interrupt();
         if (vector < 0) return BoundaryOutcome::None;
         const auto vec = static_cast<uint8_t>(vector);
-        if (!v.pin.external_interrupt_exiting()) {
+        if (!exiting) {
             c.env.acknowledge_interrupt(vec);
             return deliver(c, EventKind::ExternalInterrupt, vec);
         }

@@ -189,13 +189,24 @@ TEST_CASE("nonroot events: external-interrupt exiting with and without acknowled
     CHECK(n.env.acknowledged.empty());
     CHECK(n.env.pending_vector == 0x41); // still pending in the controller
 
-    NonRootFixture b; // RFLAGS.IF = 0 blocks it: the guest runs on
+    // RFLAGS.IF does not block it ("Changes to Event Blocking"); the STI shadow does.
+    NonRootFixture f;
+    f.controls(Pin::kExternalInterruptExiting, 0, 0, ExitControls::kAcknowledgeInterruptOnExit);
+    f.env.pending_vector = 0x42;
+    f.load({0x90});
+    REQUIRE(f.run_to_exit());
+    CHECK(f.reason() == 1);
+    CHECK(f.intr_info() == info(0x42, 0));
+
+    NonRootFixture b;
     b.controls(Pin::kExternalInterruptExiting, 0, 0);
+    b.set(vf::GUEST_INTERRUPTIBILITY_INFO, 1); // blocking by STI
+    b.s().rflags |= rflags::IF;
+    b.finish_entry();
     b.env.pending_vector = 0x41;
     b.load({0x90, 0x90});
-    b.run(2);
-    CHECK(b.s().vmx.non_root);
-    CHECK(b.rip() == kCode + 2);
+    REQUIRE(b.run_to_exit());
+    CHECK(b.guest_rip() == kCode + 1);
 }
 
 TEST_CASE("nonroot events: interrupt-window exiting (7) waits for the STI shadow",
