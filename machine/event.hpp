@@ -14,9 +14,11 @@ enum class EventType : uint8_t {
     Mmio,           // addr=host-physical address, size, write, value
     Unassigned,     // an access with no device behind it: io=port/mmio, addr, size, write, value
     SerialOutput,   // text = one line of a UART's output (without the newline), code=COM index
-    VmEntry,        // reserved for cpu/vmx: addr=guest RIP
-    VmEntryFailure, // name=check id, text=details
-    VmExit,         // code=exit reason, value=qualification, addr=guest RIP
+    VmEntry,        // addr=guest RIP, flag=VMLAUNCH (else VMRESUME)
+    VmEntryFailure, // name=check id, code=VM-instruction error (7, 8) or exit reason (bit 31),
+                    // text=the one-line diagnostic
+    VmExit,         // code=exit reason, value=qualification, addr=guest RIP,
+                    // extra=guest-physical address (EPT violation/misconfiguration)
     Dma,
     IommuFault,
     Halt,           // the CPU executed HLT: addr=RIP
@@ -41,6 +43,7 @@ struct Event {
     uint32_t code = 0;
     uint64_t addr = 0;
     uint64_t value = 0;
+    uint64_t extra = 0;           // type-specific second value (VmExit: guest-physical address)
     const char* name = nullptr;   // static string or nullptr
     std::string_view text;        // valid only during the callback
 };

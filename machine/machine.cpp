@@ -327,6 +327,37 @@ void Machine::shutdown(const char* why) {
     request_stop(StopCause::Shutdown, 0, why);
 }
 
+// VMX transitions (ARCHITECTURE.md, Observability): the trace, the statistics, the GUI and
+// `hvlab run`'s one-line entry-failure diagnostic all read these events.
+void Machine::vm_entered(bool launch, uint64_t guest_rip) {
+    Event e;
+    e.type = EventType::VmEntry;
+    e.flag = launch;
+    e.addr = guest_rip;
+    emit(e);
+}
+
+// The check ids are string literals of the check tables, so `name` may keep pointing at them.
+void Machine::vm_entry_failed(std::string_view check_id, std::string_view /*section*/,
+                              std::string_view diagnostic, uint32_t result) {
+    Event e;
+    e.type = EventType::VmEntryFailure;
+    e.name = check_id.data();
+    e.code = result;
+    e.text = diagnostic;
+    emit(e);
+}
+
+void Machine::vm_exited(const cpu::vmx::ExitInfo& info, uint64_t guest_rip) {
+    Event e;
+    e.type = EventType::VmExit;
+    e.code = info.reason;
+    e.value = info.qualification;
+    e.addr = guest_rip;
+    e.extra = info.guest_physical;
+    emit(e);
+}
+
 void Machine::code_page_written(uint64_t page_number) { cpu_.code_page_written(page_number); }
 
 void Machine::unassigned_access(Hpa addr, unsigned size, bool write, uint64_t value) {

@@ -83,6 +83,10 @@ class Machine : public cpu::CpuEnv, public mmu::BusObserver {
                              uint64_t rip) override;
     void interrupt_delivered(uint8_t vector, uint64_t rip) override;
     void shutdown(const char* why) override;
+    void vm_entered(bool launch, uint64_t guest_rip) override;
+    void vm_entry_failed(std::string_view check_id, std::string_view section,
+                         std::string_view diagnostic, uint32_t result) override;
+    void vm_exited(const cpu::vmx::ExitInfo& info, uint64_t guest_rip) override;
 
     // mmu::BusObserver
     void code_page_written(uint64_t page_number) override;

@@ -60,12 +60,22 @@ std::string fields(const Event& e) {
     case EventType::DebugExit:
         std::snprintf(b, sizeof b, "status=%u", e.code);
         return b;
+    case EventType::VmEntry:
+        std::snprintf(b, sizeof b, "%s rip=%016" PRIx64, e.flag ? "launch" : "resume", e.addr);
+        return b;
     case EventType::VmExit:
-        std::snprintf(b, sizeof b, "reason=%u qual=%016" PRIx64 " rip=%016" PRIx64, e.code,
-                      e.value, e.addr);
+        // EPT violations (48) and misconfigurations (49) also name the guest-physical address.
+        if ((e.code & 0xFFFF) == 48 || (e.code & 0xFFFF) == 49)
+            std::snprintf(b, sizeof b,
+                          "reason=%u qual=%016" PRIx64 " rip=%016" PRIx64 " gpa=%016" PRIx64,
+                          e.code, e.value, e.addr, e.extra);
+        else
+            std::snprintf(b, sizeof b, "reason=%u qual=%016" PRIx64 " rip=%016" PRIx64, e.code,
+                          e.value, e.addr);
         return b;
     case EventType::VmEntryFailure:
-        return std::string("check=") + (e.name ? e.name : "?") + " " + quoted(e.text);
+        std::snprintf(b, sizeof b, "result=%08x ", e.code);
+        return b + std::string("check=") + (e.name ? e.name : "?") + " " + quoted(e.text);
     default:
         std::snprintf(b, sizeof b, "code=%08x addr=%016" PRIx64 " val=%016" PRIx64, e.code,
                       e.addr, e.value);

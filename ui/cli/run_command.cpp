@@ -54,6 +54,15 @@ machine::BootSpec boot_spec(const RunOptions& o) {
     return spec;
 }
 
+// A failed VM entry is always reported, as one line on stderr: the architected result, the
+// named check, its SDM section and the offending field values (issue #5, Must show).
+class EntryFailureLog : public machine::EventSink {
+  public:
+    void on_event(const machine::Event& e) override {
+        std::fprintf(stderr, "hvlab: %.*s\n", static_cast<int>(e.text.size()), e.text.data());
+    }
+};
+
 int exit_status_for(const machine::MachineStop& stop) {
     switch (stop.cause) {
     case machine::StopCause::DebugExit: return stop.exit_status & 0xFF;
@@ -82,6 +91,8 @@ int run(const RunOptions& o) {
 
     StderrLog log;
     if (log_mask) m->events().subscribe(&log, log_mask);
+    EntryFailureLog entry_failures;
+    m->events().subscribe(&entry_failures, machine::event_bit(machine::EventType::VmEntryFailure));
     std::FILE* trace_file = nullptr;
     std::unique_ptr<machine::TraceWriter> trace;
     if (!o.trace_path.empty()) {
