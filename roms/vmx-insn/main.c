@@ -266,9 +266,9 @@ static void vmread_vmwrite_cases(void) {
     uint64_t v = 0;
     /* "VMREAD"/"VMWRITE": a field the processor does not support, a reserved encoding bit, or
      * a high access to a field that is not 64 bits: error 12. */
-    expect_outcome("vmread_unsupported_field_error_12", vmx_vmread_raw(0x7FFE, &v), VMX_FAIL_VALID,
+    expect_outcome("vmread_unsupported_field_error_12", vmx_vmread_raw(0x6FFE, &v), VMX_FAIL_VALID,
                    12);
-    expect_outcome("vmwrite_unsupported_field_error_12", vmx_vmwrite_raw(0x7FFE, 0), VMX_FAIL_VALID,
+    expect_outcome("vmwrite_unsupported_field_error_12", vmx_vmwrite_raw(0x6FFE, 0), VMX_FAIL_VALID,
                    12);
     expect_outcome("vmread_reserved_encoding_bit_error_12", vmx_vmread_raw(GUEST_RIP | 0x1000, &v),
                    VMX_FAIL_VALID, 12);

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Every VM-entry failure names its check (issue #5): roms/vmx-entry breaks one VMCS rule per
+# case and prints the id of the check it provoked ("ok entry/<check_id>" or "FAIL
+# entry/<check_id>: ..."); `hvlab run` prints one diagnostic line per VM-entry failure on
+# stderr. Each id must appear in those lines, in the ROM's order, once per case.
+# Usage: bash vmx_entry_diagnostics.sh <path-to-hvlab-binary> <source-dir>. Exit 77: no hvlab.
+set -u
+hvlab=${1:?usage: vmx_entry_diagnostics.sh HVLAB SOURCE_DIR}
+src=${2:?usage: vmx_entry_diagnostics.sh HVLAB SOURCE_DIR}
+[ -x "$hvlab" ] || { echo "SKIP: $hvlab does not exist"; exit 77; }
+image=$src/roms/prebuilt/vmx-entry.elf
+[ -f "$image" ] || { echo "FAIL: $image is missing"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+timeout 120 "$hvlab" run "$image" -m 256 < /dev/null > "$tmp/out" 2> "$tmp/err"
+# The ids the ROM provoked, in order (its last case, valid_vmcs_enters, is not a failure).
+sed -n 's/^\(ok\|FAIL\) entry\/\([a-z0-9_]*\).*/\2/p' "$tmp/out" | grep -vx valid_vmcs_enters \
+    > "$tmp/ids"
+count=$(wc -l < "$tmp/ids")
+if [ "$count" -lt 60 ]; then
+    echo "FAIL: vmx-entry reported $count entry-check cases, at least 60 expected"
+    sed 's/^/    /' "$tmp/out" | tail -n 5
+    exit 1
+fi
+# Each provoked check appears in a stderr line; the lines that name a check come in the
+# ROM's order.
+fail=0
+while read -r id; do
+    grep -qw -- "$id" "$tmp/err" || { echo "FAIL: no stderr diagnostic names $id"; fail=1; }
+done < "$tmp/ids"
+grep -ow -f "$tmp/ids" "$tmp/err" > "$tmp/named"
+if ! cmp -s "$tmp/ids" "$tmp/named"; then
+    echo "FAIL: the diagnostics do not name the checks one per case in the ROM's order:"
+    diff "$tmp/ids" "$tmp/named" | head -n 20 | sed 's/^/    /'
+    fail=1
+fi
+[ "$fail" = 0 ] && echo "ok: $count VM-entry failures, each diagnostic names its check"
+exit "$fail"
