@@ -747,6 +747,35 @@ CASE(msr_load_count_within_limit) {
     msr_list(513);
 }
 
+/* The settings issue #5 says a hypervisor forgets ("Must show"): a control bit the TRUE_
+ * capability MSRs force to 1 (a default1 bit cleared), guest TR of the wrong type (an
+ * available TSS), an activity state the processor does not support, host CR0.PG. The case
+ * name is the check id, "__" and what was forgotten. */
+CASE(pin_default1_cleared) {
+    andf(PIN_BASED_VM_EXEC_CONTROL, ~2ull);
+}
+CASE(proc_default1_cleared) {
+    andf(CPU_BASED_VM_EXEC_CONTROL, ~2ull);
+}
+CASE(exit_default1_cleared) {
+    andf(VM_EXIT_CONTROLS, ~1ull);
+}
+CASE(entry_default1_cleared) {
+    andf(VM_ENTRY_CONTROLS, ~1ull);
+}
+CASE(guest_tr_available_tss) {
+    set(GUEST_TR_AR_BYTES, 0x89);
+}
+CASE(guest_activity_wait_for_sipi) {
+    set(GUEST_ACTIVITY_STATE, 3);
+}
+CASE(host_cr0_pg_clear) {
+    andf(HOST_CR0, ~CR0_PG);
+}
+CASE(guest_cr0_pe_clear) {
+    andf(GUEST_CR0, ~(CR0_PE | CR0_PG));
+}
+
 struct entry_case {
     const char* id;
     void (*setup)(void);
@@ -762,6 +791,8 @@ struct entry_case {
     { #id, id, EXIT_GUEST, q }
 #define C34(id, q)                                                                                 \
     { #id, id, EXIT_MSR, q }
+#define VARIANT(check, what, fn, result, q)                                                        \
+    { #check "__" #what, fn, result, q }
 
 static const struct entry_case cases[] = {
     C7(pin_based_controls_respect_capability),
@@ -908,6 +939,20 @@ static const struct entry_case cases[] = {
     C34(msr_load_entry_reserved_clear, 1),
     C34(msr_load_entry_wrmsr_succeeds, 3),
     C34(msr_load_count_within_limit, 513),
+    VARIANT(pin_based_controls_respect_capability, default1_cleared, pin_default1_cleared,
+            FAIL_CONTROL, 0),
+    VARIANT(proc_based_controls_respect_capability, default1_cleared, proc_default1_cleared,
+            FAIL_CONTROL, 0),
+    VARIANT(exit_controls_respect_capability, default1_cleared, exit_default1_cleared, FAIL_CONTROL,
+            0),
+    VARIANT(entry_controls_respect_capability, default1_cleared, entry_default1_cleared,
+            FAIL_CONTROL, 0),
+    VARIANT(host_cr0_respects_fixed_bits, pg_clear, host_cr0_pg_clear, FAIL_HOST, 0),
+    VARIANT(guest_cr0_respects_fixed_bits, pe_clear, guest_cr0_pe_clear, EXIT_GUEST, 0),
+    VARIANT(guest_tr_type_busy_64bit_tss_in_ia32e, available_tss, guest_tr_available_tss,
+            EXIT_GUEST, 0),
+    VARIANT(guest_activity_state_supported, wait_for_sipi, guest_activity_wait_for_sipi, EXIT_GUEST,
+            0),
 };
 
 static void describe(char* buf, size_t n, unsigned result, uint64_t qual) {

@@ -108,6 +108,11 @@ GUEST(
 GUEST(read_tsc_aux, "movl $0xC0000103, %ecx\n g_read_tsc_aux_i:\n\trdmsr\n\tmovl %eax, %ebx\n\t"
                     "movl $0x99, %eax\n\txorl %edx, %edx\n\twrmsr");
 GUEST(injected, "g_injected_i:\n\tnop");
+GUEST(debug_regs, "movq %dr7, %rax\n\tmovl $0x700, %ecx\n g_debug_regs_i:\n\tmovq %rcx, %dr7");
+GUEST(clear_nxe, "movl $0xC0000080, %ecx\n\trdmsr\n\tandl $~0x800, %eax\n g_clear_nxe_i:\n\twrmsr");
+GUEST(sti_vmcall, "g_sti_vmcall_i:\n\tsti");
+GUEST(std_vmcall, "g_std_vmcall_i:\n\tstd");
+GUEST(outw_span, "movl $0x7FFF, %edx\n g_outw_span_i:\n\toutw %ax, %dx");
 
 __asm__(".section .rodata\n.balign 16\nzero_idtr:\n\t.word 0\n\t.quad 0\n.text\n");
 __attribute__((aligned(4096), used)) uint8_t io_buffer[4096];
@@ -290,6 +295,10 @@ static void s_msr_bitmaps(void) {
     vmcs_set_proc(PROC_USE_MSR_BITMAPS);
     vmwrite(MSR_BITMAP, (uint64_t)(uintptr_t)msr_bitmap);
 }
+static void s_no_msr_exits(void) {
+    s_msr_bitmaps();
+    memset(msr_bitmap, 0, sizeof msr_bitmap);
+}
 static void s_pause(void) {
     vmcs_set_proc(PROC_PAUSE_EXITING);
 }
@@ -313,6 +322,41 @@ static void s_invpcid(void) {
     vmcs_set_proc2(PROC2_ENABLE_INVPCID);
 }
 static void s_rsp_check(void) {}
+/* "Load debug controls" gives the guest GUEST_DR7; "save debug controls" saves it back. */
+static void s_debug_controls(void) {
+    vmcs_set_entry(ENTRY_LOAD_DEBUG_CONTROLS);
+    vmcs_set_exit(EXIT_SAVE_DEBUG_CONTROLS);
+    vmwrite(GUEST_DR7, 0x500);
+}
+static void s_preempt_long(void) {
+    vmcs_set_pin(PIN_PREEMPTION_TIMER);
+    vmcs_set_exit(EXIT_SAVE_PREEMPTION_TIMER);
+    vmwrite(VMX_PREEMPTION_TIMER_VALUE, 100000);
+}
+static void s_preempt_zero(void) {
+    vmcs_set_pin(PIN_PREEMPTION_TIMER);
+    vmwrite(VMX_PREEMPTION_TIMER_VALUE, 0);
+}
+static void s_enter_hlt(void) {
+    s_preempt();
+    vmwrite(GUEST_ACTIVITY_STATE, 1);
+}
+static void s_cr3_not_target(void) {
+    vmcs_set_proc(PROC_CR3_LOAD_EXITING);
+    vmwrite(CR3_TARGET_COUNT, 2);
+    vmwrite(CR3_TARGET_VALUE0, read_cr3() + 0x1000);
+    vmwrite(CR3_TARGET_VALUE1, read_cr3() + 0x2000);
+}
+static void s_span_bitmaps(void) {
+    s_io_bitmaps();
+    memset(io_bitmap_b, 0, sizeof io_bitmap_b);
+    io_bitmap_b[0] = 1; /* port 8000H only */
+}
+static void s_virtual_nmi_inject(void) {
+    vmcs_set_pin(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+    vmcs_use_guest_idt();
+    vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+}
 static void s_save_pat(void) {
     s_msr_bitmaps();
 }
@@ -722,6 +766,78 @@ static void state_cases(void) {
               (unsigned long)rdmsr(MSR_IA32_TSC_AUX));
 }
 
+/* More of what VM entry loads and VM exit saves ("Loading Guest State", "Saving Guest State",
+ * "Loading Host State"). */
+static void more_state_cases(void) {
+    uint64_t dr7;
+    RUN(debug_regs, s_debug_controls);
+    __asm__ volatile("movq %%dr7, %0" : "=r"(dr7));
+    vmx_check(G, "load_debug_controls", reason == EXIT_REASON_VMCALL && guest.rax == 0x500,
+              "reason %u guest DR7 0x%lx", reason, (unsigned long)guest.rax);
+    vmx_expect(G, "save_debug_controls", vmread(GUEST_DR7), 0x700);
+    vmx_expect(G, "host_dr7_0x400", dr7, 0x400);
+    /* "save IA32_EFER" / "load IA32_EFER": the guest clears NXE, the host gets its own back. */
+    uint64_t efer = rdmsr(MSR_IA32_EFER);
+    if (efer & EFER_NXE) {
+        RUN(clear_nxe, s_no_msr_exits);
+        vmx_check(G, "save_and_load_efer",
+                  reason == EXIT_REASON_VMCALL && vmread(GUEST_IA32_EFER) == (efer & ~EFER_NXE) &&
+                      rdmsr(MSR_IA32_EFER) == efer,
+                  "reason %u guest EFER 0x%lx host EFER 0x%lx", reason,
+                  (unsigned long)vmread(GUEST_IA32_EFER), (unsigned long)rdmsr(MSR_IA32_EFER));
+    }
+    /* The timer counts only in the guest; "save VMX-preemption timer value" stores what is
+     * left at an exit for another reason. */
+    RUN(cpuid, s_preempt_long);
+    uint64_t left = vmread(VMX_PREEMPTION_TIMER_VALUE);
+    vmx_check(G, "preemption_timer_saved_value",
+              reason == EXIT_REASON_CPUID && left > 0 && left < 100000, "reason %u value %lu",
+              reason, (unsigned long)left);
+    /* "If the value is zero at VM entry, a VM exit occurs before any guest instruction." */
+    RUN(cpuid, s_preempt_zero);
+    expect_exit("preemption_timer_zero", EXIT_REASON_PREEMPTION_TIMER, 0, ANY, addr(g_cpuid));
+    /* Entering the HLT activity state: the guest executes nothing until the timer expires. */
+    RUN(cpuid, s_enter_hlt);
+    expect_exit("entry_in_hlt_state", EXIT_REASON_PREEMPTION_TIMER, 0, ANY, addr(g_cpuid));
+    vmx_expect(G, "entry_in_hlt_state_saved", vmread(GUEST_ACTIVITY_STATE), 1);
+    /* MOV to CR3 with CR3-target values that do not match: exits. */
+    RUN(write_cr3, s_cr3_not_target);
+    expect_exit("mov_to_cr3_not_target_value", EXIT_REASON_CR_ACCESS, 0x603, 3,
+                addr(g_write_cr3_i));
+    /* An access that covers a port whose bit is set (8000H of a word at 7FFFH) exits. */
+    RUN(outw_span, s_span_bitmaps);
+    expect_exit("io_bitmap_access_spanning_a_and_b", EXIT_REASON_IO, 0x7FFF0001, 2,
+                addr(g_outw_span_i));
+    /* Interruptibility and RFLAGS saved: VMCALL in the shadow of STI; DF set by STD. */
+    RUN(sti_vmcall, 0);
+    vmx_check(G, "sti_blocking_saved",
+              reason == EXIT_REASON_VMCALL && (vmread(GUEST_INTERRUPTIBILITY_INFO) & 3) == 1 &&
+                  (vmread(GUEST_RFLAGS) & RFLAGS_IF),
+              "reason %u interruptibility 0x%lx RFLAGS 0x%lx", reason,
+              (unsigned long)vmread(GUEST_INTERRUPTIBILITY_INFO),
+              (unsigned long)vmread(GUEST_RFLAGS));
+    RUN(std_vmcall, 0);
+    vmx_expect(G, "guest_rflags_saved", vmread(GUEST_RFLAGS), 0x402);
+    /* Segment access rights saved, unusable LDTR included (bit 16). */
+    vmx_check(G, "guest_access_rights_saved",
+              vmread(GUEST_CS_AR_BYTES) == 0xA09B && vmread(GUEST_TR_AR_BYTES) == 0x8B &&
+                  (vmread(GUEST_LDTR_AR_BYTES) & 0x10000),
+              "CS 0x%lx TR 0x%lx LDTR 0x%lx", (unsigned long)vmread(GUEST_CS_AR_BYTES),
+              (unsigned long)vmread(GUEST_TR_AR_BYTES), (unsigned long)vmread(GUEST_LDTR_AR_BYTES));
+    /* Host selectors after the exit: TR and SS from the host-state area. */
+    uint16_t tr, ss;
+    __asm__ volatile("str %0\n\tmovw %%ss, %1" : "=r"(tr), "=r"(ss));
+    vmx_check(G, "host_selectors_loaded", tr == HOST_TR_SEL && ss == GDT_DATA, "TR 0x%x SS 0x%x",
+              tr, ss);
+    /* Injecting an NMI with "virtual NMIs" blocks virtual NMIs: saved in interruptibility. */
+    RUN(injected, s_virtual_nmi_inject);
+    vmx_check(G, "virtual_nmi_blocking_saved",
+              reason == EXIT_REASON_VMCALL && guest.rbx == 2 &&
+                  (vmread(GUEST_INTERRUPTIBILITY_INFO) & 8),
+              "reason %u vector %lu interruptibility 0x%lx", reason, (unsigned long)guest.rbx,
+              (unsigned long)vmread(GUEST_INTERRUPTIBILITY_INFO));
+}
+
 void kmain(uint32_t magic, uint32_t mbinfo) {
     (void)magic;
     (void)mbinfo;
@@ -741,5 +857,6 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     event_exits();
     injection_cases();
     state_cases();
+    more_state_cases();
     vmx_finish("vmx-exits", PASS_STATUS);
 }

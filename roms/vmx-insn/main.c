@@ -401,7 +401,35 @@ static void invalidation_cases(void) {
     }
 }
 
+/* In compatibility mode (IA32_EFER.LMA = 1, CS.L = 0) every VMX instruction is #UD ("VMXOFF":
+ * "IF ... (IA32_EFER.LMA = 1 and CS.L = 0) THEN #UD"). A far return enters the ROMs' 32-bit
+ * code segment; the catcher resumes there and a far jump returns to 64-bit mode. */
+static int vmxoff_in_compatibility_mode(void) {
+    vmx_caught_vector = -1;
+    __asm__ volatile("leaq 3f(%%rip), %%r11\n\t"
+                     "movq %%r11, vmx_catch_resume(%%rip)\n\t"
+                     "pushq $0x08\n\t"
+                     "leaq 1f(%%rip), %%r11\n\t"
+                     "pushq %%r11\n\t"
+                     "lretq\n"
+                     ".code32\n"
+                     "1:\tvmxoff\n"
+                     "3:\tljmp $0x18, $2f\n"
+                     ".code64\n"
+                     "2:\n"
+                     :
+                     :
+                     : "r11", "memory", "cc");
+    vmx_catch_resume = 0;
+    return vmx_caught_vector;
+}
+
 static void vmxoff_cases(void) {
+    expect_vector("vmxoff_compatibility_mode_ud", vmxoff_in_compatibility_mode(), UD);
+    uint64_t ptr = 0;
+    vmx_vmptrst_raw(&ptr);
+    vmx_check(G, "still_in_vmx_after_compatibility_mode", ptr == (uint64_t)(uintptr_t)vmcs_region,
+              "VMPTRST 0x%lx", (unsigned long)ptr);
     uint64_t pa = (uint64_t)(uintptr_t)vmxon_region, v = 0;
     expect_outcome("vmxoff_succeeds", vmx_vmxoff_raw(), VMX_OK, 0);
     uint64_t field = GUEST_RIP;

@@ -13,9 +13,10 @@ image=$src/roms/prebuilt/vmx-entry.elf
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 timeout 120 "$hvlab" run "$image" -m 256 < /dev/null > "$tmp/out" 2> "$tmp/err"
-# The ids the ROM provoked, in order (its last case, valid_vmcs_enters, is not a failure).
-sed -n 's/^\(ok\|FAIL\) entry\/\([a-z0-9_]*\).*/\2/p' "$tmp/out" | grep -vx valid_vmcs_enters \
-    > "$tmp/ids"
+# The ids the ROM provoked, in order (its last case, valid_vmcs_enters, is not a failure). A
+# case named <check>__<what> provokes <check> a second way.
+sed -n 's/^\(ok\|FAIL\) entry\/\([a-z0-9_]*\).*/\2/p' "$tmp/out" | grep -vx valid_vmcs_enters |
+    sed 's/__.*//' > "$tmp/ids"
 count=$(wc -l < "$tmp/ids")
 if [ "$count" -lt 60 ]; then
     echo "FAIL: vmx-entry reported $count entry-check cases, at least 60 expected"
