@@ -161,6 +161,9 @@ TEST_CASE("every prebuilt ROM has QEMU expectations with a debug-exit status") {
         std::ifstream in(dir / "expected-status");
         int status = -1;
         in >> status;
+        // A ROM that ends in a triple fault (sys-triple) expects 4, `hvlab run`'s status for a
+        // machine shutdown (roms/tools/rom-check maps QEMU's -no-reboot exit 0 to it).
+        if (status == 4) continue;
         // debug-exit turns a write of v into (v << 1) | 1: always odd, 1..255 here.
         CHECK(status % 2 == 1);
         CHECK(status > 1);
