@@ -82,6 +82,7 @@ VmxCapabilities build() {
     c.true_entry = relax(c.entry, EntryControls::kLoadDebugControls);
 
     c.misc.preemption_timer_rate = 0; // one tick per TSC increment (TSC = virtual clock)
+    c.misc.store_efer_lma_on_exit = true; // perform_vm_exit updates "IA-32e mode guest"
     c.misc.activity_hlt = true;
     c.misc.cr3_target_count = 4;
     c.misc.msr_list_field = 0; // 512 entries per list

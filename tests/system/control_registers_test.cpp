@@ -67,7 +67,7 @@ TEST_CASE("CR0: toggling WP flushes the TLB (rights are cached per entry)", "[cr
 TEST_CASE("CR4: unsupported bits, PAE off in IA-32e mode, PCIDE rules", "[cr]") {
     SystemFixture f;
     const uint64_t before = f.s.cr4;
-    CHECK(is_gp0(write_cr4(f.c, before | cr4::VMXE)));   // VMX not in the model yet
+    CHECK(is_gp0(write_cr4(f.c, before | cr4::SMXE)));   // no SMX
     CHECK(is_gp0(write_cr4(f.c, before | cr4::LA57)));
     CHECK(is_gp0(write_cr4(f.c, before | cr4::OSXSAVE))); // no XSAVE
     CHECK(is_gp0(write_cr4(f.c, before & ~cr4::PAE)));
