@@ -367,6 +367,53 @@ static void nmis(void) {
     expect_value("  nmi nesting depth", nmi_max_depth, 1);
 }
 
+/* Software disable (SVR bit 8 = 0): the LVT entries read masked and cannot be unmasked
+ * (SDM Vol. 3A, "Local APIC State After It Has Been Software Disabled": "The mask bits for
+ * all the LVT entries are set. Attempts to reset these bits will be ignored."). QEMU 7.2
+ * leaves them alone, so the first three are printed, not checked here (qemu-differs). */
+static void software_disable(void) {
+    apic_write(APIC_LVT_TIMER, 0x40);
+    apic_write(APIC_SVR, 0xFF);
+    observe_value("svr.8 = 0: lvt timer reads masked", apic_read(APIC_LVT_TIMER) & LVT_MASKED);
+    apic_write(APIC_LVT_TIMER, 0x40);
+    observe_value("svr.8 = 0: lvt timer cannot be unmasked",
+                  apic_read(APIC_LVT_TIMER) & LVT_MASKED);
+    apic_write(APIC_SVR, 0x1FF);
+    observe_value("svr.8 = 1: lvt timer stays masked", apic_read(APIC_LVT_TIMER) & LVT_MASKED);
+    apic_write(APIC_LVT_TIMER, 0x40);
+    expect_value("svr.8 = 1: lvt timer unmasks", apic_read(APIC_LVT_TIMER) & LVT_MASKED, 0);
+    apic_write(APIC_LVT_TIMER, LVT_MASKED | 0x40);
+}
+
+static uint32_t cpuid1_edx(void) {
+    uint32_t a = 1, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return d;
+}
+
+static void wr_apic_base(uint64_t v) {
+    wrmsr(MSR_APIC_BASE, v);
+}
+static int try_apic_base(uint64_t v) {
+    return sys_try(wr_apic_base, v);
+}
+
+/* Global disable through IA32_APIC_BASE.EN (SDM Vol. 3A, "Enabling or Disabling the Local
+ * APIC", "State Changes From xAPIC Mode to x2APIC Mode"). Last: QEMU 7.2 cannot re-enable. */
+static void global_disable(void) {
+    expect("apic_base en = 0", try_apic_base(0xFEE00100), "no fault");
+    expect_value("  apic_base reads", rdmsr(MSR_APIC_BASE), 0xFEE00100);
+    expect_value("  cpuid.1:edx.apic", (cpuid1_edx() >> 9) & 1, 0);
+    /* Disabled -> x2APIC (EN = 0, EXTD = 1) is an invalid transition: #GP(0). */
+    observe("apic_base en = 0, extd = 1", try_apic_base(0xFEE00100 | (1u << 10)));
+    /* Disabled -> xAPIC is allowed; QEMU keeps the APIC disabled until reset
+     * (qemu-differs). */
+    int f = try_apic_base(0xFEE00900);
+    observe("apic_base en = 1 again", f);
+    observe_value("  apic_base reads after re-enable", rdmsr(MSR_APIC_BASE));
+    observe_value("  cpuid.1:edx.apic after re-enable", (cpuid1_edx() >> 9) & 1);
+}
+
 void kmain(uint32_t magic, uint32_t mbinfo) {
     (void)magic;
     (void)mbinfo;
@@ -379,5 +426,7 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     timer();
     user_interrupt();
     nmis();
+    software_disable();
+    global_disable();
     sys_finish("sys-apic");
 }
