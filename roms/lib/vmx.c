@@ -181,11 +181,19 @@ volatile int vmx_caught_vector = -1;
 volatile uint64_t vmx_caught_error;
 volatile uint64_t vmx_catch_resume;
 
+volatile uint64_t vmx_catch_kernel_rsp;
+
 static int catch_exception(struct trap_frame* frame) {
     if (vmx_catch_resume == 0) return 0; /* not inside VMX_TRY: a real bug, report it */
     vmx_caught_vector = (int)frame->vector;
     vmx_caught_error = frame->error_code;
     frame->rip = vmx_catch_resume;
+    if (vmx_catch_kernel_rsp) { /* VMX_TRY_CPL3: resume at CPL 0 on the saved stack */
+        frame->cs = GDT_CODE64;
+        frame->ss = GDT_DATA;
+        frame->rsp = vmx_catch_kernel_rsp;
+        vmx_catch_kernel_rsp = 0;
+    }
     return 1;
 }
 
@@ -268,7 +276,9 @@ uint32_t vmx_revision_id(void) {
  * TR selector that must not be 0 (SDM Vol. 3C, "Checks on Host Segment and Descriptor-Table
  * Registers"), and the guest's TR must be a busy TSS ("Checks on Guest Segment Registers"). */
 extern uint64_t gdt[4];
-static __attribute__((aligned(16))) uint64_t vmx_gdt[6];
+static __attribute__((aligned(16))) uint64_t vmx_gdt[8];
+/* The stack a CPL-3 case's exception switches to (TSS.RSP0). */
+static __attribute__((aligned(16))) uint8_t ring0_stack[8192];
 struct descriptor_pointer {
     uint16_t limit;
     uint64_t base;
@@ -288,6 +298,12 @@ static void load_gdt_with_tss(void) {
     vmx_gdt[4] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | 0x89ull << 40 |
                  ((limit >> 16) & 0xF) << 48 | ((base >> 24) & 0xFF) << 56;
     vmx_gdt[5] = base >> 32;
+    /* CPL-3 flat data and 64-bit code (DPL 3) for VMX_TRY_CPL3. */
+    vmx_gdt[USER_DATA_SEL / 8] = 0x00CFF3000000FFFFull;
+    vmx_gdt[USER_CODE_SEL / 8] = 0x00AFFB000000FFFFull;
+    uint64_t rsp0 = (uint64_t)(uintptr_t)(ring0_stack + sizeof(ring0_stack));
+    for (int k = 0; k < 8; k++)
+        vmx_tss[4 + k] = (uint8_t)(rsp0 >> (8 * k));
     struct descriptor_pointer p = {sizeof(vmx_gdt) - 1, (uint64_t)(uintptr_t)vmx_gdt};
     __asm__ volatile("lgdt %0\n\tltr %w1" : : "m"(p), "r"(HOST_TR_SEL) : "memory");
 
@@ -299,6 +315,20 @@ static void load_gdt_with_tss(void) {
             (h & 0xFFFF) | (uint64_t)GDT_CODE64 << 16 | 0x8Eull << 40 | ((h >> 16) & 0xFFFF) << 48;
         g[1] = h >> 32;
     }
+}
+
+__attribute__((aligned(4096))) uint8_t vmx_user_stack[4096];
+
+void vmx_user_pages(void) {
+    const uint64_t addr_mask = 0x000FFFFFFFFFF000ull, user = 4;
+    uint64_t* pml4 = (uint64_t*)(uintptr_t)(read_cr3() & addr_mask);
+    pml4[0] |= user;
+    uint64_t* pdpt = (uint64_t*)(uintptr_t)(pml4[0] & addr_mask);
+    pdpt[0] |= user;
+    uint64_t* pd = (uint64_t*)(uintptr_t)(pdpt[0] & addr_mask);
+    for (int j = 0; j < 512; j++)
+        pd[j] |= user;
+    __asm__ volatile("mov %%cr3, %%rax\n\tmov %%rax, %%cr3" : : : "rax", "memory");
 }
 
 void vmx_prepare(int lock_feature_control) {

@@ -376,6 +376,36 @@ void vmx_catch_init(void);
         vmx_caught_vector;                                                                         \
     })
 
+/* VMX_TRY_CPL3(asm, inputs): the same at CPL 3. IRETQ to a user code segment on
+ * vmx_user_stack, run `asm` there; the exception it raises comes back to CPL 0 after the
+ * asm (an `ud2` follows it, so an instruction that does not fault shows up as #UD). Needs
+ * vmx_user_pages() first: the pages must be user-accessible. */
+extern volatile uint64_t vmx_catch_kernel_rsp;
+extern uint8_t vmx_user_stack[4096];
+#define VMX_TRY_CPL3(insn, ...)                                                                    \
+    ({                                                                                             \
+        vmx_caught_vector = -1;                                                                    \
+        __asm__ volatile("leaq 9f(%%rip), %%r11\n\t"                                               \
+                         "movq %%r11, vmx_catch_resume(%%rip)\n\t"                                 \
+                         "movq %%rsp, vmx_catch_kernel_rsp(%%rip)\n\t"                             \
+                         "pushq $0x33\n\t"                                                         \
+                         "leaq vmx_user_stack+4096(%%rip), %%r11\n\t"                              \
+                         "pushq %%r11\n\t"                                                         \
+                         "pushq $2\n\t"                                                            \
+                         "pushq $0x3B\n\t"                                                         \
+                         "leaq 8f(%%rip), %%r11\n\t"                                               \
+                         "pushq %%r11\n\t"                                                         \
+                         "iretq\n"                                                                 \
+                         "8:\t" insn "\n\tud2\n9:\n\t"                                             \
+                         :                                                                         \
+                         : __VA_ARGS__                                                             \
+                         : "rax", "rcx", "rdx", "r11", "memory", "cc");                            \
+        vmx_catch_resume = 0;                                                                      \
+        vmx_caught_vector;                                                                         \
+    })
+/* Sets the U/S bit in the entries that map the first GiB, so CPL-3 code can run there. */
+void vmx_user_pages(void);
+
 /* ---- Processor helpers -------------------------------------------------------------------- */
 uint64_t rdmsr(uint32_t index);
 void wrmsr(uint32_t index, uint64_t value);
@@ -396,7 +426,9 @@ int vmx_allowed1(uint32_t msr, uint32_t bits);
 uint32_t vmx_revision_id(void);
 
 /* ---- The host side --------------------------------------------------------------------- */
-#define HOST_TR_SEL 0x20 /* the TSS descriptor vmx_init adds to a copy of the ROMs' GDT */
+#define HOST_TR_SEL 0x20   /* the TSS descriptor vmx_init adds to a copy of the ROMs' GDT */
+#define USER_DATA_SEL 0x30 /* DPL-3 data (RPL 3: 0x33) */
+#define USER_CODE_SEL 0x38 /* DPL-3 64-bit code (RPL 3: 0x3B) */
 /* The VMXON region, VMCS and data areas, all 4 KiB aligned, in the ROM's .bss. */
 extern uint8_t vmxon_region[4096];
 extern uint8_t vmcs_region[4096];

@@ -567,7 +567,18 @@ CASE(guest_rflags_reserved_bits_clear) {
 CASE(guest_rflags_bit1_set) {
     set(GUEST_RFLAGS, 0x0);
 }
+/* RFLAGS.VM = 1 also makes the segment registers subject to the virtual-8086 rules ("base
+ * is selector * 16, limit FFFFH, access rights F3H"): they are set that way, so that only the
+ * IA-32e rule is broken. */
 CASE(guest_rflags_vm_clear_in_ia32e_mode) {
+    static const uint32_t sel[] = {GUEST_ES_SELECTOR, GUEST_CS_SELECTOR, GUEST_SS_SELECTOR,
+                                   GUEST_DS_SELECTOR, GUEST_FS_SELECTOR, GUEST_GS_SELECTOR};
+    for (unsigned k = 0; k < 6; k++) {
+        uint32_t idx = sel[k] - GUEST_ES_SELECTOR;
+        set(GUEST_ES_BASE + idx, vmread(sel[k]) << 4);
+        set(GUEST_ES_LIMIT + idx, 0xFFFF);
+        set(GUEST_ES_AR_BYTES + idx, 0xF3);
+    }
     set(GUEST_RFLAGS, 0x2 | 1u << 17);
 }
 CASE(guest_rflags_if_set_for_external_interrupt) {

@@ -44,7 +44,7 @@ GUEST(ud2, "g_ud2_i:\n\tud2");
 GUEST(int3, "g_int3_i:\n\tint3");
 GUEST(pf_read, "movabsq $0x200000010, %rax\n g_pf_read_i:\n\tmovq (%rax), %rax");
 GUEST(pf_write, "movabsq $0x200000020, %rax\n g_pf_write_i:\n\tmovq %rax, (%rax)");
-GUEST(gp_selector, "movl $0x38, %ecx\n g_gp_selector_i:\n\tmovw %cx, %ds");
+GUEST(gp_selector, "movl $0x48, %ecx\n g_gp_selector_i:\n\tmovw %cx, %ds");
 GUEST(nmi, "movabsq $0xFEE00300, %rax\n\tmovl $0x400, %ecx\n g_nmi_i:\n\tmovl %ecx, (%rax)");
 GUEST(extint,
       "movabsq $0xFEE00300, %rax\n\tmovl $0x40040, %ecx\n g_extint_i:\n\tmovl %ecx, (%rax)");
@@ -602,7 +602,7 @@ static void exception_exits(void) {
     RUN(gp_selector, s_gp_bitmap);
     expect_exit("exception_gp", EXIT_REASON_EXCEPTION_NMI, 0, ANY, addr(g_gp_selector_i));
     vmx_check(G, "exception_gp_error_code",
-              vmread(VM_EXIT_INTR_INFO) == 0x80000B0D && vmread(VM_EXIT_INTR_ERROR_CODE) == 0x38,
+              vmread(VM_EXIT_INTR_INFO) == 0x80000B0D && vmread(VM_EXIT_INTR_ERROR_CODE) == 0x48,
               "info 0x%lx error 0x%lx", (unsigned long)vmread(VM_EXIT_INTR_INFO),
               (unsigned long)vmread(VM_EXIT_INTR_ERROR_CODE));
     /* Triple fault: #UD with an empty IDT, #GP, #DF: exit 2 instead of shutdown. */

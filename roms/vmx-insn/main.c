@@ -169,6 +169,8 @@ static void before_vmxon_cases(void) {
     struct invept_descriptor ed = {0, 0};
     struct invvpid_descriptor vd = {1, 0};
     expect_vector("vmxoff_outside_vmx_ud", VMX_TRY("vmxoff"), UD);
+    /* "VMXON" outside VMX operation: "IF (CPL > 0) or ... THEN #GP(0)". */
+    expect_vector("vmxon_outside_vmx_cpl3_gp", VMX_TRY_CPL3("vmxon (%0)", "r"(&mem)), GP);
     expect_vector("vmclear_outside_vmx_ud", VMX_TRY("vmclear (%0)", "r"(&mem)), UD);
     expect_vector("vmptrld_outside_vmx_ud", VMX_TRY("vmptrld (%0)", "r"(&mem)), UD);
     expect_vector("vmptrst_outside_vmx_ud", VMX_TRY("vmptrst (%0)", "r"(&scratch)), UD);
@@ -401,6 +403,32 @@ static void invalidation_cases(void) {
     }
 }
 
+/* CPL > 0: every VMX instruction but VMCALL checks CPL after the #UD conditions and before
+ * anything else ("IF CPL > 0 THEN #GP(0)" in each one's Operation); VMCALL in VMX root
+ * operation too ("ELSIF CPL > 0 THEN #GP(0)"). Run at CPL 3 in VMX root operation. */
+static void cpl3_cases(void) {
+    uint64_t pa = (uint64_t)(uintptr_t)vmcs_region, field = GUEST_RIP;
+    static uint64_t mem;
+    struct invept_descriptor ed = {0, 0};
+    struct invvpid_descriptor vd = {1, 0};
+    mem = pa;
+    expect_vector("vmxon_cpl3_gp", VMX_TRY_CPL3("vmxon (%0)", "r"(&mem)), GP);
+    expect_vector("vmxoff_cpl3_gp", VMX_TRY_CPL3("vmxoff"), GP);
+    expect_vector("vmclear_cpl3_gp", VMX_TRY_CPL3("vmclear (%0)", "r"(&mem)), GP);
+    expect_vector("vmptrld_cpl3_gp", VMX_TRY_CPL3("vmptrld (%0)", "r"(&mem)), GP);
+    expect_vector("vmptrst_cpl3_gp", VMX_TRY_CPL3("vmptrst (%0)", "r"(&mem)), GP);
+    expect_vector("vmread_cpl3_gp", VMX_TRY_CPL3("vmread %0, (%1)", "r"(field), "r"(&mem)), GP);
+    expect_vector("vmwrite_cpl3_gp", VMX_TRY_CPL3("vmwrite (%1), %0", "r"(field), "r"(&mem)), GP);
+    expect_vector("vmlaunch_cpl3_gp", VMX_TRY_CPL3("vmlaunch"), GP);
+    expect_vector("vmresume_cpl3_gp", VMX_TRY_CPL3("vmresume"), GP);
+    expect_vector("vmcall_cpl3_gp", VMX_TRY_CPL3("vmcall"), GP);
+    expect_vector("invept_cpl3_gp", VMX_TRY_CPL3("invept (%0), %1", "r"(&ed), "r"(2ull)), GP);
+    expect_vector("invvpid_cpl3_gp", VMX_TRY_CPL3("invvpid (%0), %1", "r"(&vd), "r"(2ull)), GP);
+    uint64_t ptr = 0;
+    vmx_vmptrst_raw(&ptr);
+    vmx_expect(G, "cpl3_faults_change_nothing", ptr, pa);
+}
+
 /* In compatibility mode (IA32_EFER.LMA = 1, CS.L = 0) every VMX instruction is #UD ("VMXOFF":
  * "IF ... (IA32_EFER.LMA = 1 and CS.L = 0) THEN #UD"). A far return enters the ROMs' 32-bit
  * code segment; the catcher resumes there and a far jump returns to 64-bit mode. */
@@ -456,6 +484,7 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     serial_init();
     printf("vmx-insn: VMX instructions, faults and VM-instruction errors\n");
     vmx_catch_init();
+    vmx_user_pages();
     capability_cases();
     before_vmxon_cases();
     no_current_vmcs_cases();
@@ -463,6 +492,7 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     vmread_vmwrite_cases();
     launch_cases();
     invalidation_cases();
+    cpl3_cases();
     vmxoff_cases();
     vmx_finish("vmx-insn", PASS_STATUS);
 }
