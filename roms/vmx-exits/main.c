@@ -671,6 +671,11 @@ static void s_inject(void) {
     vmwrite(VM_ENTRY_INSTRUCTION_LEN, 2);
     vmwrite(GUEST_RFLAGS, 0x202);
 }
+static void s_inject_mtf(void) {
+    s_inject();
+    vmcs_set_proc(PROC_MONITOR_TRAP_FLAG);
+}
+extern const uint8_t guest_vector_stubs[];
 static uint64_t guest_frame(unsigned k) {
     return ((uint64_t*)(uintptr_t)guest.rbp)[k];
 }
@@ -709,6 +714,18 @@ static void injection_cases(void) {
     RUN(injected, s_inject);
     vmx_check(G, "inject_nmi", reason == EXIT_REASON_VMCALL && guest.rbx == 2,
               "reason %u vector %lu", reason, (unsigned long)guest.rbx);
+    /* "Monitor Trap Flag": with an injected event, the MTF VM exit is pending before the
+     * first instruction after the delivery (the guest IDT stub of the vector); an injected
+     * pending MTF (type 7, vector 0) gives one at the entry even with the control 0. */
+    inject_info = INTR_INFO_VALID | INTR_TYPE_EXTERNAL | 0x41;
+    RUN(injected, s_inject_mtf);
+    expect_exit("mtf_after_injected_event", EXIT_REASON_MTF, 0, ANY,
+                addr((const char*)guest_vector_stubs) + 0x41 * 16);
+    if (vmx_allowed1(MSR_IA32_VMX_PROCBASED_CTLS, PROC_MONITOR_TRAP_FLAG)) {
+        inject_info = INTR_INFO_VALID | 7u << 8 | 0;
+        RUN(injected, s_inject);
+        expect_exit("pending_mtf_injected", EXIT_REASON_MTF, 0, ANY, start);
+    }
     /* IDT-vectoring information: delivering vector 0x41 past the guest's IDT limit raises
      * #GP(0x41 * 8 + 2 + EXT), which exits; the interrupted event is reported. */
     inject_info = INTR_INFO_VALID | INTR_TYPE_EXTERNAL | 0x41;
