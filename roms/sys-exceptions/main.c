@@ -369,6 +369,71 @@ static void fast_system_calls(void) {
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~EFER_SCE);
 }
 
+/* ---- SYSENTER / SYSEXIT in 64-bit mode ---- */
+
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define SE_SLOT 3 /* this ROM's own user page */
+
+/* User side, on its own page at SLOT(3): SYSENTER, then (after SYSEXIT) record CS/SS/RSP in
+ * the user data page and come back through INT 0x80. */
+__asm__(".pushsection .text.user, \"ax\"\n"
+        ".balign 4096\n"
+        "se_user_page:\n"
+        "movq %rsp, %rcx\n"
+        "sysenter\n"
+        "se_user_back:\n"
+        "movq %cs, %rax\n movq %rax, 0x40002000\n movq %ss, %rax\n movq %rax, 0x40002008\n"
+        "movq %rsp, 0x40002010\n"
+        "int $0x80\n"
+        ".balign 4096\n"
+        ".popsection\n");
+extern const uint8_t se_user_page[], se_user_back[];
+
+volatile uint64_t se_cs, se_ss, se_rsp, se_rflags, se_back_rip, se_user_rsp;
+/* Kernel side: records what SYSENTER loaded, then SYSEXIT (REX.W) with RDX = RIP, RCX = RSP. */
+__asm__(".pushsection .text\n"
+        "sysenter_entry:\n"
+        "movq %cs, %rax\n movq %rax, se_cs(%rip)\n movq %ss, %rax\n movq %rax, se_ss(%rip)\n"
+        "movq %rsp, se_rsp(%rip)\n pushfq\n popq se_rflags(%rip)\n"
+        "movq %rcx, se_user_rsp(%rip)\n"
+        "movq se_back_rip(%rip), %rdx\n"
+        "rex64 sysexit\n"
+        ".popsection\n");
+extern const uint8_t sysenter_entry[];
+ASM_CASE(sysexit_at_cpl0_bad_cs, "movq $0x40002000, %rcx\n movq $0x40003000, %rdx",
+         "rex64 sysexit");
+
+static void sysenter_sysexit(void) {
+    map_slot(SE_SLOT, phys(se_user_page), PTE_P | PTE_U);
+    uint64_t se_entry = SLOT(SE_SLOT);
+    se_back_rip = se_entry + (uint64_t)(se_user_back - se_user_page);
+    uint64_t kstack = phys(sys_ist_stack[2] + sizeof sys_ist_stack[2]);
+    wrmsr(MSR_SYSENTER_CS, 0);
+    expect("sysenter with sysenter_cs = 0", user_try(se_entry, 0), "#GP(0x0)");
+    /* SYSENTER: CS = SYSENTER_CS, SS = SYSENTER_CS + 8; SYSEXIT (64-bit): CS = SYSENTER_CS
+     * + 32, SS = SYSENTER_CS + 40, both RPL 3 (Vol. 2B, "SYSENTER", "SYSEXIT"). */
+    wrmsr(MSR_SYSENTER_CS, SEL_KCODE);
+    wrmsr(MSR_SYSENTER_ESP, kstack);
+    wrmsr(MSR_SYSENTER_EIP, (uint64_t)(uintptr_t)sysenter_entry);
+    user_data_page[0] = user_data_page[1] = user_data_page[2] = 0;
+    expect("sysenter/sysexit round trip", user_try(se_entry, 0), "no fault");
+    expect_value("  cs after sysenter = sysenter_cs", se_cs, SEL_KCODE);
+    expect_value("  ss after sysenter = sysenter_cs + 8", se_ss, SEL_KSTACK);
+    expect_value("  rsp after sysenter is sysenter_esp", se_rsp == kstack, 1);
+    expect_value("  rflags.if after sysenter", se_rflags & RFLAGS_IF, 0);
+    expect_value("  cs after sysexit = sysenter_cs + 32 | 3", user_data_page[0] & 0xFFFF,
+                 SEL_KCODE + 32 + 3);
+    expect_value("  ss after sysexit = sysenter_cs + 40 | 3", user_data_page[1] & 0xFFFF,
+                 SEL_KCODE + 40 + 3);
+    expect_value("  rsp after sysexit = rcx", user_data_page[2], se_user_rsp);
+    /* SYSEXIT at CPL 3 is #GP(0). */
+    wrmsr(MSR_SYSENTER_CS, 0);
+    expect("sysexit with sysenter_cs = 0", sys_try(sysexit_at_cpl0_bad_cs, 0), "#GP(0x0)");
+    map_slot(SE_SLOT, 0, 0);
+}
+
 void kmain(uint32_t magic, uint32_t mbinfo) {
     (void)magic;
     (void)mbinfo;
@@ -379,5 +444,6 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     frames();
     double_faults();
     fast_system_calls();
+    sysenter_sysexit();
     sys_finish("sys-exceptions");
 }
