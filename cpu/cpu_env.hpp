@@ -23,6 +23,12 @@ class CpuEnv {
     virtual void acknowledge_interrupt(uint8_t /*vector*/) {}
     virtual bool nmi_pending() { return false; }
     virtual void acknowledge_nmi() {}
+    // An INIT signal (e.g. an INIT IPI the local APIC sent to itself) that is latched until
+    // acknowledged. Only VMX non-root operation acts on it (a VM exit, SDM Vol. 3C, "Other
+    // Causes of VM Exits"); VMX root operation blocks INIT, and the INIT reset itself is not
+    // modelled.
+    virtual bool init_pending() { return false; }
+    virtual void acknowledge_init() {}
 
     // MSRs that belong to a device (the local APIC's x2APIC range, IA32_TSC_DEADLINE).
     // Return false if the device does not claim the MSR.

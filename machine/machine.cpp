@@ -280,6 +280,15 @@ bool Machine::nmi_pending() { return devices_->lapic.nmi_pending(); }
 
 void Machine::acknowledge_nmi() { devices_->lapic.acknowledge_nmi(); }
 
+// INIT is latched: VMX root operation blocks it and holds it pending (SDM Vol. 3C, "VMX Root
+// Operation"); non-root operation takes it as a VM exit.
+bool Machine::init_pending() {
+    init_latched_ = init_latched_ || devices_->lapic.take_init_request();
+    return init_latched_;
+}
+
+void Machine::acknowledge_init() { init_latched_ = false; }
+
 bool Machine::device_msr_read(uint32_t index, uint64_t& value) {
     return devices_->lapic.read_msr(index, value);
 }

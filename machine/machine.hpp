@@ -74,6 +74,8 @@ class Machine : public cpu::CpuEnv, public mmu::BusObserver {
     void acknowledge_interrupt(uint8_t vector) override;
     bool nmi_pending() override;
     void acknowledge_nmi() override;
+    bool init_pending() override;
+    void acknowledge_init() override;
     bool device_msr_read(uint32_t index, uint64_t& value) override;
     bool device_msr_write(uint32_t index, uint64_t value) override;
     void cr8_written(uint64_t value) override;
@@ -109,6 +111,7 @@ class Machine : public cpu::CpuEnv, public mmu::BusObserver {
 
     EventMask stop_on_ = 0;
     bool stop_pending_ = false;
+    bool init_latched_ = false; // an INIT from the local APIC, held until the CPU takes it
     MachineStop stop_;
 };
 

@@ -136,6 +136,13 @@ bool boundary_watch(const CpuState& s) {
 BoundaryOutcome boundary_events(SystemContext& c, bool poll) {
     CpuState& s = c.s;
     VmxCpuState& v = s.vmx;
+    // "INIT signals. Such exits do not modify register state or clear pending events as they
+    // would outside of VMX operation" (Other Causes of VM Exits); INIT is not blocked in
+    // non-root operation by RFLAGS.IF or the shadows.
+    if (poll && c.env.init_pending()) {
+        c.env.acknowledge_init();
+        return exit_now(c, reason_only(ExitReason::InitSignal));
+    }
     // "SMIs, INITs, and higher priority events take priority over MTF VM exits. MTF VM exits
     // take priority over debug-trap exceptions and lower priority events." A pending MTF exit
     // here follows the delivery of an event (a fault, or an event injected by VM entry).

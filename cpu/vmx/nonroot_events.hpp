@@ -63,8 +63,8 @@ void iret_unblocks_nmis(CpuState& s);
 // the interrupt or NMI window.
 bool boundary_watch(const CpuState& s);
 enum class BoundaryOutcome : uint8_t { None, Exited, Delivered, Shutdown };
-// The boundary events in priority order ("pending MTF VM exit", "VMX-preemption timer
-// expired", NMI-window exiting, NMI, interrupt-window exiting, external interrupt). `poll`
+// The boundary events in priority order (INIT signal, "pending MTF VM exit", "VMX-preemption
+// timer expired", NMI-window exiting, NMI, interrupt-window exiting, external interrupt). `poll`
 // says whether the machine may have raised an NMI or interrupt since the last check. An exit
 // is performed here (RIP is the next instruction); an NMI or interrupt that does not exit is
 // delivered through the guest IDT.

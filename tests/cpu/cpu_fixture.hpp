@@ -46,6 +46,9 @@ class TestEnv : public CpuEnv {
     }
     bool nmi_pending() override { return nmi; }
     void acknowledge_nmi() override { nmi = false; }
+    bool init = false; // an INIT signal (VMX non-root tests)
+    bool init_pending() override { return init; }
+    void acknowledge_init() override { init = false; }
 
     // VMX observability callbacks (tests/vmx_insn).
     struct EntryFailure {

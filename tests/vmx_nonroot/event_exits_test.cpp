@@ -387,3 +387,14 @@ TEST_CASE("nonroot events: the preemption timer counts while the guest is halted
     CHECK(b.s().vmx.non_root);
     CHECK(b.cpu.clock() == 100);
 }
+
+TEST_CASE("nonroot events: an INIT signal exits (3), even with RFLAGS.IF = 0", "[vmx][nonroot]") {
+    NonRootFixture m;
+    m.env.init = true;
+    m.load({0x90});
+    REQUIRE(m.run_to_exit());
+    CHECK(m.reason() == 3);
+    CHECK(m.guest_rip() == kCode);
+    CHECK_FALSE(m.env.init);
+    CHECK((m.intr_info() & kValid) == 0);
+}
