@@ -54,6 +54,9 @@ __attribute__((aligned(4096))) static uint64_t ept_pml4[512], ept_pdpt[512], ept
 /* Guest page tables for HIGH_VA: PML4 (slot 0 copied from the host), PDPT, PD, PT. */
 __attribute__((aligned(4096))) static uint64_t g_pml4[512], g_pdpt[512], g_pd[512], g_pt[512];
 __attribute__((aligned(4096))) static uint64_t page_a[512], page_b[512];
+/* A second EPT hierarchy (PML4 and PDPT of 1 GiB pages) for the EPTP-switch case. */
+__attribute__((aligned(4096))) static uint64_t ept2_pml4[512], ept2_pdpt[512], ept2_pd0[512],
+    ept2_pt[512];
 static volatile uint64_t marker = 0x4D41524B4552ull; /* "MARKER" */
 
 void g_read(void), g_write(void), g_jump(void);
@@ -275,6 +278,82 @@ static void accessed_dirty_cases(void) {
     use_ad = 0;
 }
 
+/* Runs g_read on HIGH_VA through the guest tables g_pml4 -> PAGE_GUEST_PT (a PDPT page) ->
+ * g_pd -> g_pt -> page_a, under EPT. */
+static void read_high_through_guest_pdpt_page(void) {
+    memset(g_pml4, 0, sizeof g_pml4);
+    g_pml4[0] = ((uint64_t*)(uintptr_t)(read_cr3() & ~0xFFFull))[0];
+    g_pml4[1] = PAGE_GUEST_PT | PTE_P | PTE_RW;
+    uint64_t* pdpt = (uint64_t*)(uintptr_t)PAGE_GUEST_PT;
+    memset(pdpt, 0, 4096);
+    pdpt[0] = pa(g_pd) | PTE_P | PTE_RW; /* A = 0: the walk must set it */
+    memset(g_pd, 0, sizeof g_pd);
+    g_pd[0] = pa(g_pt) | PTE_P | PTE_RW;
+    memset(g_pt, 0, sizeof g_pt);
+    g_pt[0] = pa(page_a) | PTE_P | PTE_RW;
+    vmcs_build(vmcs_region, g_read);
+    s_ept();
+    vmwrite(GUEST_CR3, pa(g_pml4));
+    memset(&guest, 0, sizeof guest);
+    guest.rax = HIGH_VA + 0x40;
+    reason = vmx_enter(&guest, VMX_LAUNCH) ? 0xFFFFFFFFu : (uint32_t)vmread(VM_EXIT_REASON);
+}
+
+static void more_violation_cases(void) {
+    /* The walk sets the accessed flag of the guest PDPTE: a write to a guest paging-structure
+     * entry. EPT maps that page read-only: violation with bit 1 (write), bit 3 (readable),
+     * bit 7, and bit 8 = 0 (not the final access). SDM Vol. 3A, "Accessed and Dirty Flags";
+     * Vol. 3C, "EPT Violations". */
+    ept_build();
+    *ept_leaf(PAGE_GUEST_PT) = PAGE_GUEST_PT | EPT_R | EPT_WB;
+    read_high_through_guest_pdpt_page();
+    expect_violation("violation_guest_accessed_flag_write", 0x08A, PAGE_GUEST_PT, HIGH_VA + 0x40);
+    /* Permissions of a 1 GiB EPT page: GiB 2 read-only, a write faults. */
+    ept_build();
+    ept_pdpt[2] = 2ull << 30 | EPT_R | EPT_WB | EPT_LEAF_LARGE;
+    launch(g_write, s_ept, (2ull << 30) + 0x10, 1);
+    expect_violation("violation_write_1g_page", 0x18A, (2ull << 30) + 0x10, (2ull << 30) + 0x10);
+    /* Permissions of a 2 MiB EPT page: no execute. */
+    ept_build();
+    ept_pd0[(REGION >> 21) + 1] = (REGION + (2ull << 20)) | EPT_R | EPT_W | EPT_WB | EPT_LEAF_LARGE;
+    launch(g_jump, s_ept, REGION + (2ull << 20) + 0x40, 0);
+    expect_violation("violation_fetch_2m_page", 0x19C, REGION + (2ull << 20) + 0x40,
+                     REGION + (2ull << 20) + 0x40);
+}
+
+/* Entering with another EPTP uses that EPTP's tables: cached translations are tagged with the
+ * EPT root (EP4TA), so no INVEPT is needed ("Caching Translation Information"). */
+static void eptp_switch_cases(void) {
+    page_a[0] = 0xA;
+    page_b[0] = 0xB;
+    ept_build();
+    *ept_leaf(PAGE_DATA) = pa(page_a) | EPT_RWX | EPT_WB;
+    memcpy(ept2_pml4, ept_pml4, sizeof ept2_pml4);
+    memcpy(ept2_pdpt, ept_pdpt, sizeof ept2_pdpt);
+    memcpy(ept2_pd0, ept_pd0, sizeof ept2_pd0);
+    ept2_pml4[0] = pa(ept2_pdpt) | EPT_RWX;
+    ept2_pdpt[0] = pa(ept2_pd0) | EPT_RWX;
+    memcpy(ept2_pt, ept_pt, sizeof ept2_pt);
+    ept2_pd0[REGION >> 21] = pa(ept2_pt) | EPT_RWX;
+    ept2_pt[(PAGE_DATA - REGION) >> 12] = pa(page_b) | EPT_RWX | EPT_WB;
+    vpid = 1;
+    guest_cr3 = 0;
+    vmcs_build(vmcs_region, g_read);
+    s_ept();
+    s_vpid();
+    memset(&guest, 0, sizeof guest);
+    guest.rax = PAGE_DATA;
+    reason = vmx_enter(&guest, VMX_LAUNCH) ? 0xFFFFFFFFu : (uint32_t)vmread(VM_EXIT_REASON);
+    expect_read("eptp_first_tables", 0xA);
+    vmwrite(EPT_POINTER, pa(ept2_pml4) | 6 | 3 << 3);
+    again(PAGE_DATA);
+    expect_read("eptp_switch_uses_new_tables", 0xB);
+    vmwrite(EPT_POINTER, eptp(0));
+    again(PAGE_DATA);
+    expect_read("eptp_switch_back", 0xA);
+    vpid = 0;
+}
+
 static void invept_cases(void) {
     /* Guest reads PAGE_DATA -> page_a; the host points the leaf at page_b. Without INVEPT the
      * guest may go on using the cached translation (hvlab does: VPID 1, so VM entry and exit
@@ -412,9 +491,11 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     }
     translation_cases();
     violation_cases();
+    more_violation_cases();
     misconfig_cases();
     accessed_dirty_cases();
     invept_cases();
+    eptp_switch_cases();
     vpid_cases();
     vmx_finish("vmx-ept", PASS_STATUS);
 }
