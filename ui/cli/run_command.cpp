@@ -102,7 +102,7 @@ int run(const RunOptions& o) {
         trace = std::make_unique<machine::TraceWriter>(trace_file);
         m->events().subscribe(trace.get(), trace_mask);
     }
-    RunStats stats;
+    RunStats stats(&m->cpu()); // which VMCS is current at each VM entry
     if (o.stats) m->events().subscribe(&stats, machine::kAllEvents);
 
     machine::RunLimit limit;
