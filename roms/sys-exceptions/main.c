@@ -255,8 +255,8 @@ static void frames(void) {
     expect_value("  frame cs", sys_last.cs, SEL_KCODE);
     /* An exception at CPL 3 switches to RSP0 too. */
     reset_gate(0x81);
-    expect_cr2("ring3 read of a kernel page", user_try(USER_FN(u_read), phys(&sys_cases)),
-               "#PF(0x5)", phys(&sys_cases));
+    expect_cr2("ring3 read of a kernel page", user_try(USER_FN(u_read), 0x1000), "#PF(0x5)",
+               0x1000);
     expect_value("  frame cs", sys_last.cs, SEL_UCODE);
     expect_value("  frame at rsp0 - 40 (error code below)",
                  stack_top(sys_rsp0_stack, sizeof sys_rsp0_stack) - sys_last.frame_address, 40);
@@ -434,6 +434,62 @@ static void sysenter_sysexit(void) {
     map_slot(SE_SLOT, 0, 0);
 }
 
+/* ---- other privileged instructions ---- */
+
+/* CPL 3 probes on their own user page (slot 4): each runs one instruction, then INT 0x80. */
+__asm__(".pushsection .text.user, \"ax\"\n"
+        ".balign 4096\n"
+        "pr_user_page:\n"
+        "pr_rdtsc: rdtsc\n int $0x80\n"
+        "pr_wbinvd: wbinvd\n int $0x80\n"
+        "pr_mov_cr0: movq %cr0, %rax\n int $0x80\n"
+        "pr_smsw: smsw %eax\n movq %rax, 0x40002000\n int $0x80\n"
+        "pr_mov_dr7: movq %dr7, %rax\n int $0x80\n"
+        "pr_lgdt: lgdt (%rsp)\n int $0x80\n"
+        ".balign 4096\n"
+        ".popsection\n");
+extern const uint8_t pr_user_page[], pr_rdtsc[], pr_wbinvd[], pr_mov_cr0[], pr_smsw[], pr_mov_dr7[],
+    pr_lgdt[];
+#define PR_SLOT 4
+#define PR_FN(sym) (SLOT(PR_SLOT) + (uint64_t)((sym)-pr_user_page))
+
+ASM_CASE(dr7_high_bits, "movq $1, %rax\n shlq $32, %rax", "movq %rax, %dr7");
+ASM_CASE(dr6_high_bits, "movq $1, %rax\n shlq $32, %rax", "movq %rax, %dr6");
+ASM_CASE(read_dr4, "", "movq %dr4, %rax");
+ASM_CASE(rdpmc0, "xorl %ecx, %ecx", "rdpmc");
+ASM_CASE(lmsw_clear_pe, "xorl %eax, %eax", "lmsw %ax");
+
+static void privileged(void) {
+    map_slot(PR_SLOT, phys(pr_user_page), PTE_P | PTE_U);
+    expect("cpl3 rdtsc, cr4.tsd = 0", user_try(PR_FN(pr_rdtsc), 0), "no fault");
+    wr_cr4(rd_cr4() | (1u << 2)); /* TSD */
+    expect("cpl3 rdtsc, cr4.tsd = 1", user_try(PR_FN(pr_rdtsc), 0), "#GP(0x0)");
+    wr_cr4(rd_cr4() & ~(1ull << 2));
+    expect("cpl3 wbinvd", user_try(PR_FN(pr_wbinvd), 0), "#GP(0x0)");
+    expect("cpl3 mov from cr0", user_try(PR_FN(pr_mov_cr0), 0), "#GP(0x0)");
+    expect("cpl3 mov from dr7", user_try(PR_FN(pr_mov_dr7), 0), "#GP(0x0)");
+    expect("cpl3 lgdt", user_try(PR_FN(pr_lgdt), 0), "#GP(0x0)");
+    /* SMSW is not privileged (no UMIP): CR0[15:0]. */
+    expect("cpl3 smsw", user_try(PR_FN(pr_smsw), 0), "no fault");
+    expect_value("  smsw = cr0[15:0]", user_data_page[0] & 0xFFFF, rd_cr0() & 0xFFFF);
+    /* LMSW cannot clear PE; it can set TS, which CLTS clears (Vol. 2A "LMSW", "CLTS"). */
+    expect("lmsw 0", sys_try(lmsw_clear_pe, 0), "no fault");
+    expect_value("  cr0.pe after lmsw 0", rd_cr0() & 1, 1);
+    __asm__ volatile("smsw %%ax\n orw $8, %%ax\n lmsw %%ax" ::: "rax");
+    expect_value("cr0.ts after lmsw with ts", rd_cr0() & 8, 8);
+    __asm__ volatile("clts");
+    expect_value("cr0.ts after clts", rd_cr0() & 8, 0);
+    /* MOV to DR6/DR7 with bits 63:32 set: #GP(0); DR4 is DR6 while CR4.DE = 0 (Vol. 3B,
+     * "Debug Registers"; hvlab does not advertise DE, so CR4.DE = 1 is not tried). */
+    expect("mov dr7, bit 32 set", sys_try(dr7_high_bits, 0), "#GP(0x0)");
+    expect("mov dr6, bit 32 set", sys_try(dr6_high_bits, 0), "#GP(0x0)");
+    expect("mov from dr4, cr4.de = 0 (dr6 alias)", sys_try(read_dr4, 0), "no fault");
+    /* RDPMC with no counters (CPUID leaf 0AH is 0 on hvlab): every index is invalid,
+     * #GP(0) (Vol. 2B, "RDPMC"). QEMU 7.2 raises #UD (qemu-differs). */
+    observe("rdpmc 0, no performance counters", sys_try(rdpmc0, 0));
+    map_slot(PR_SLOT, 0, 0);
+}
+
 void kmain(uint32_t magic, uint32_t mbinfo) {
     (void)magic;
     (void)mbinfo;
@@ -445,5 +501,6 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     double_faults();
     fast_system_calls();
     sysenter_sysexit();
+    privileged();
     sys_finish("sys-exceptions");
 }
