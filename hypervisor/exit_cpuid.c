@@ -18,9 +18,10 @@ void handle_cpuid(struct guest* g) {
     uint32_t leaf = (uint32_t)g->gpr[RAX], subleaf = (uint32_t)g->gpr[RCX], r[4];
     if (leaf == HV_CPUID_BASE) {
         r[0] = HV_CPUID_FEATURES;
-        memcpy(&r[1], HV_SIGNATURE, 4);
-        memcpy(&r[2], HV_SIGNATURE + 4, 4);
-        memcpy(&r[3], HV_SIGNATURE + 8, 4);
+        static const char signature[12] = HV_SIGNATURE;
+        memcpy(&r[1], &signature[0], 4);
+        memcpy(&r[2], &signature[4], 4);
+        memcpy(&r[3], &signature[8], 4);
     } else if (leaf == HV_CPUID_FEATURES) {
         r[0] = HV_ABI_VERSION;
         r[1] = HYPERCALLS_IMPLEMENTED;
