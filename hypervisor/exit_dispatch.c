@@ -31,7 +31,7 @@ void handle_exit(struct guest* g, uint32_t reason) {
                    TRIPLE_FAULT_RIP_NOTE);
         break;
     case EXIT_INTERRUPT_WINDOW: break; /* inject.c injects before the next entry */
-    case EXIT_PREEMPTION_TIMER: break; /* the virtual LAPIC timer is due: the same */
+    case EXIT_PREEMPTION_TIMER: handle_preemption_timer(g); break; /* slice end or vtimer */
     case EXIT_CPUID: handle_cpuid(g); break;
     case EXIT_HLT: handle_hlt(g); break;
     case EXIT_INVD: skip_instruction(g); break; /* caches are coherent here: nothing to lose */

@@ -19,6 +19,7 @@ void handle_ept_violation(struct guest* g);      /* exit_ept.c */
 void handle_vmcall(struct guest* g);             /* hypercall.c */
 void handle_hlt(struct guest* g);                /* scheduler.c */
 void handle_external_interrupt(struct guest* g); /* scheduler.c */
+void handle_preemption_timer(struct guest* g);   /* scheduler.c */
 
 /* Moves RIP past the instruction that exited (its length is in the VMCS) and drops the
  * STI/MOV SS interrupt shadow, which covered only that instruction (inject.c). */

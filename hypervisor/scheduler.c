@@ -1,10 +1,12 @@
 /* The scheduler: round-robin over the guests that can run, each for at most TIME_SLICE
- * ticks. The host LAPIC's TSC-deadline timer ends a slice with an external-interrupt VM
- * exit; the VMX-preemption timer stops a guest when its own virtual LAPIC timer is due, so
- * the interrupt is injected on time; a guest in HLT waits, and when every guest waits the
- * CPU halts until the first of their timers. Intel SDM, Dec 2023 (Order 325462-081), Vol. 3C,
- * "VMX-Preemption Timer", "Acknowledge Interrupt on Exit" (VM-Exit Controls), "VMLAUNCH/
- * VMRESUME". */
+ * ticks. The VMX-preemption timer ends a slice: at each VM entry it is set to the nearer of
+ * the slice's end and the guest's next virtual LAPIC timer event, so the same exit also lets
+ * the timer interrupt be injected on time. A guest in HLT waits; when every guest waits, the
+ * CPU halts until the first of their timers, woken by the host LAPIC's TSC-deadline timer.
+ * An external interrupt that arrives while a guest runs belongs to the host: it exits
+ * (external-interrupt exiting, acknowledged on exit) and ends the slice. Intel SDM, Dec 2023
+ * (Order 325462-081), Vol. 3C, "VMX-Preemption Timer", "Acknowledge Interrupt on Exit"
+ * (VM-Exit Controls), "VMLAUNCH/VMRESUME". */
 #include "scheduler.h"
 
 #include "exits.h"
@@ -19,14 +21,21 @@ extern int yield_requested;                   /* hypercall.c */
 uint64_t idle_ticks, switch_count;
 static struct guest* loaded; /* the guest whose VMCS and CPU state are loaded */
 static int slice_over;
+static uint64_t slice_end; /* TSC at which the running guest's slice ends */
 
 void handle_external_interrupt(struct guest* g) {
     (void)g;
     /* With "acknowledge interrupt on exit" the vector is in the exit information and the
      * host LAPIC has it in service: end the slice and EOI. */
-    uint32_t info = (uint32_t)vmread(VM_EXIT_INTERRUPTION_INFO);
-    if ((info & 0xFF) == HOST_TIMER_VECTOR) slice_over = 1;
+    (void)vmread(VM_EXIT_INTERRUPTION_INFO); /* the vector: only the host timer exists */
+    slice_over = 1;
     host_timer_eoi();
+}
+
+void handle_preemption_timer(struct guest* g) {
+    (void)g;
+    if (rdtsc() >= slice_end) slice_over = 1;
+    /* otherwise the virtual LAPIC timer is due: inject.c delivers it before the next entry */
 }
 
 void handle_hlt(struct guest* g) {
@@ -75,18 +84,21 @@ static int can_run(struct guest* g, uint64_t now) {
     return g->state == GUEST_RUNNABLE;
 }
 
+/* Rate 0 in IA32_VMX_MISC[4:0] would make it count at the TSC rate; the hypervisor reads the
+ * rate and scales (SDM Vol. 3C, "VMX-Preemption Timer"). */
 static uint32_t preemption_timer_value(struct guest* g, uint64_t now) {
-    uint64_t next = vlapic_next_event(&g->lapic);
-    if (!next) return 0xFFFFFFFFu;
+    uint64_t next = slice_end, vtimer = vlapic_next_event(&g->lapic);
+    if (vtimer && vtimer < next) next = vtimer;
     if (next <= now) return 0;
-    return next - now > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)(next - now);
+    uint64_t ticks = (next - now) >> (rdmsr(MSR_VMX_MISC) & 0x1F);
+    return ticks > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)ticks;
 }
 
 /* Runs g until its slice ends, it blocks or stops, or it yields. */
 static void run_slice(struct guest* g) {
     slice_over = 0;
     yield_requested = 0;
-    host_timer_arm(rdtsc() + TIME_SLICE);
+    slice_end = rdtsc() + TIME_SLICE;
     while (g->state == GUEST_RUNNABLE && !slice_over && !yield_requested) {
         uint64_t now = rdtsc();
         inject_pending_interrupt(g, now);
