@@ -381,6 +381,34 @@ CASE(guest_ldtr_selector_ti_clear) {
 CASE(guest_ss_rpl_equals_cs_rpl) {
     set(GUEST_SS_SELECTOR, GDT_DATA | 3);
 }
+/* A virtual-8086 guest (RFLAGS.VM = 1) on the 32-bit PAE guest: "If the guest will be
+ * virtual-8086, the address must be the selector field shifted left 4 bits, the limit field
+ * must be 0000FFFFH, the access-rights field must be 000000F3H" for CS, SS, DS, ES, FS, GS.
+ * All six are made right, then one is broken. */
+static void v86_guest(void) {
+    static const uint32_t sel[] = {GUEST_ES_SELECTOR, GUEST_CS_SELECTOR, GUEST_SS_SELECTOR,
+                                   GUEST_DS_SELECTOR, GUEST_FS_SELECTOR, GUEST_GS_SELECTOR};
+    pae_guest();
+    for (unsigned k = 0; k < 6; k++) {
+        uint32_t idx = sel[k] - GUEST_ES_SELECTOR;
+        set(GUEST_ES_BASE + idx, vmread(sel[k]) << 4);
+        set(GUEST_ES_LIMIT + idx, 0xFFFF);
+        set(GUEST_ES_AR_BYTES + idx, 0xF3);
+    }
+    set(GUEST_RFLAGS, 0x2 | 1u << 17);
+}
+CASE(guest_v86_segment_base_is_selector_times_16) {
+    v86_guest();
+    set(GUEST_DS_BASE, 0);
+}
+CASE(guest_v86_segment_limit_is_ffff) {
+    v86_guest();
+    set(GUEST_SS_LIMIT, 0xFFFFF);
+}
+CASE(guest_v86_segment_access_rights_f3) {
+    v86_guest();
+    set(GUEST_FS_AR_BYTES, 0x93);
+}
 /* Base-address fields: "TR, FS, GS. The address must be canonical." "LDTR. If LDTR is
  * usable, the address must be canonical." "CS. Bits 63:32 of the address must be zero."
  * "SS, DS, ES. If the register is usable, bits 63:32 of the address must be zero." */
@@ -874,12 +902,15 @@ static const struct entry_case cases[] = {
     C33(guest_tr_selector_ti_clear, 0),
     C33(guest_ldtr_selector_ti_clear, 0),
     C33(guest_ss_rpl_equals_cs_rpl, 0),
+    C33(guest_v86_segment_base_is_selector_times_16, 0),
     C33(guest_tr_base_canonical, 0),
     C33(guest_fs_base_canonical, 0),
     C33(guest_gs_base_canonical, 0),
     C33(guest_ldtr_base_canonical, 0),
     C33(guest_cs_base_upper_bits_clear, 0),
     C33(guest_ss_ds_es_base_upper_bits_clear, 0),
+    C33(guest_v86_segment_limit_is_ffff, 0),
+    C33(guest_v86_segment_access_rights_f3, 0),
     C33(guest_cs_type_valid, 0),
     C33(guest_ss_type_valid, 0),
     C33(guest_data_segment_type_accessed, 0),
