@@ -11,6 +11,7 @@
 #include "lib/kmain.h"
 #include "lib/printf.h"
 #include "lib/serial.h"
+#include "lib/string.h"
 #include "lib/vmx.h"
 
 #define PASS_STATUS 0x20
@@ -314,6 +315,33 @@ static void vmread_vmwrite_cases(void) {
                   VMX_TRY("vmread %0, (%1)", "r"(field), "r"(unmapped)), PF);
 }
 
+/* "The processor may cache the current VMCS" ("Software Use of Virtual-Machine Control
+ * Structures"): VMWRITE need not reach memory before VMCLEAR, which is why software must
+ * VMCLEAR a VMCS before moving or copying it. hvlab caches like hardware (its region layout,
+ * docs/vmx-vmcs-layout.md, is position-independent), so the forgotten VMCLEAR is visible;
+ * the SDM permits that outcome, it does not require it. */
+static void vmcs_caching_cases(void) {
+    uint64_t a = (uint64_t)(uintptr_t)vmcs_region, b = (uint64_t)(uintptr_t)vmcs_region2;
+    *(uint32_t*)vmcs_region = vmx_revision_id();
+    vmx_vmclear(a);
+    vmx_vmptrld(a);
+    vmwrite(GUEST_RSP, 0x1111);
+    vmx_vmclear(a);
+    vmx_vmptrld(a);
+    vmwrite(GUEST_RSP, 0x2222); /* only in the processor's copy */
+    memcpy(vmcs_region2, vmcs_region, sizeof vmcs_region2);
+    vmx_vmptrld(b);
+    vmx_expect(G, "vmcs_copy_without_vmclear_sees_memory", vmread(GUEST_RSP), 0x1111);
+    vmx_vmptrld(a);
+    vmwrite(GUEST_RSP, 0x3333);
+    vmx_vmclear(a);
+    memcpy(vmcs_region2, vmcs_region, sizeof vmcs_region2);
+    vmx_vmptrld(b);
+    vmx_expect(G, "vmcs_copy_after_vmclear_carries_data", vmread(GUEST_RSP), 0x3333);
+    vmx_vmclear(b);
+    vmx_vmptrld(a); /* the next cases expect a current VMCS */
+}
+
 static void launch_cases(void) {
     uint64_t a = (uint64_t)(uintptr_t)vmcs_region;
     /* "VMCALL" in VMX root operation (no dual-monitor treatment): VMfailValid(1). */
@@ -490,6 +518,7 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     no_current_vmcs_cases();
     vmcs_pointer_cases();
     vmread_vmwrite_cases();
+    vmcs_caching_cases();
     launch_cases();
     invalidation_cases();
     cpl3_cases();
