@@ -35,5 +35,16 @@ if ! cmp -s "$tmp/ids" "$tmp/named"; then
     diff "$tmp/ids" "$tmp/named" | head -n 20 | sed 's/^/    /'
     fail=1
 fi
+# Issue #5, "Must show": a hypervisor that forgets a mandatory setting gets a line that names
+# the check and the offending field value. The ROM's <check>__<what> cases are those settings.
+while IFS='|' read -r id value; do
+    grep -q -- "$id.*$value" "$tmp/err" ||
+        { echo "FAIL: no diagnostic names $id with the field value $value"; fail=1; }
+done << 'SETTINGS'
+host_cr4_respects_fixed_bits|HOST_CR4=0x
+guest_activity_state_supported|GUEST_ACTIVITY_STATE=0x3
+pin_based_controls_respect_capability|PIN_BASED_VM_EXEC_CONTROL=0x14
+guest_tr_type_busy_64bit_tss_in_ia32e|access_rights=0x89
+SETTINGS
 [ "$fail" = 0 ] && echo "ok: $count VM-entry failures, each diagnostic names its check"
 exit "$fail"
