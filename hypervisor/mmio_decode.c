@@ -1,7 +1,8 @@
 /* MOV decoding for MMIO emulation (see mmio_decode.h). Intel SDM, Dec 2023 (Order
  * 325462-081), Vol. 2, "Instruction Format" (prefixes, REX, ModR/M, SIB, displacement) and
  * "MOV", "MOVZX". Handled: 88/89 (store register), 8A/8B (load register), C6/C7 /0 (store
- * immediate), A0-A3 (moffs), 0F B6/B7 (MOVZX load). */
+ * immediate), A0-A3 (moffs), 0F B6/B7 (MOVZX load). The file is also valid C++, so that
+ * tests/hypervisor can compile it. */
 #include "mmio_decode.h"
 
 /* Bytes of ModR/M, SIB and displacement that follow the opcode. */
@@ -44,8 +45,10 @@ int mmio_decode(const uint8_t* b, unsigned avail, int long_mode, struct mmio_ins
     unsigned wide = w ? 8 : opsize16 ? 2 : 4;
     int addr16 = !long_mode && addr_override;
     uint8_t op = b[i++];
-    *out = (struct mmio_insn){0};
+    out->length = out->size = 0;
+    out->is_write = out->high_byte = out->zero_extend = 0;
     out->reg = -1;
+    out->imm = 0;
     int n;
     switch (op) {
     case 0x88:
