@@ -324,7 +324,13 @@ bool Cpu::Impl::after_instruction(RunResult& r) {
         (x.inhibit_is_sti ? s.sti_shadow : s.movss_shadow) = true;
         x.inhibit_next = false;
     }
-    if (s.vmx.non_root && s.vmx.proc.monitor_trap_flag()) [[unlikely]] {
+    if (s.vmx.entry_in_progress) [[unlikely]] {
+        // The VMLAUNCH/VMRESUME that entered the guest: the MTF exit comes after the guest's
+        // first instruction (SDM Vol. 3C, "Monitor Trap Flag"), and the entry instruction's
+        // own single-step trap is not delivered into the guest.
+        s.vmx.entry_in_progress = false;
+        x.tf_active = false;
+    } else if (s.vmx.non_root && s.vmx.proc.monitor_trap_flag()) [[unlikely]] {
         // The MTF VM exit after the instruction, before its single-step trap; after HLT the
         // guest is saved in the HLT state (SDM Vol. 3C, "Monitor Trap Flag").
         if (x.halt) s.activity = CpuState::Activity::Hlt;

@@ -108,6 +108,7 @@ void finish_vm_entry_events(SystemContext& c) {
     VmxCpuState& v = s.vmx;
     v.mtf_pending = false;
     v.nmi_unblocked_by_iret = false;
+    v.entry_in_progress = true; // cleared when the VMLAUNCH/VMRESUME retires
     v.pending_exit = {};
     clear_idt_vectoring(s);
     load_non_register_state(s);

@@ -52,6 +52,9 @@ struct VmxCpuState {
     // The IRET being executed removed (virtual-)NMI blocking: bit 12 ("NMI unblocking due to
     // IRET") of an exit caused by a fault on it. Cleared once the instruction is over.
     bool nmi_unblocked_by_iret = false;
+    // Set by VM entry's event side: the instruction retiring next is the VMLAUNCH/VMRESUME
+    // itself, so no MTF exit or single-step trap follows it in the guest.
+    bool entry_in_progress = false;
     bool mtf_pending = false;          // an MTF VM exit is due at the next boundary
     bool preemption_armed = false;
     uint64_t preemption_deadline = 0;  // virtual clock at which the timer counts down to 0

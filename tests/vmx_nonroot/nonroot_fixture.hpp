@@ -79,6 +79,8 @@ struct NonRootFixture : CpuFixture {
     void finish_entry() {
         SystemContext c{s(), cpu.memory(), env, cpu.clock()};
         vmx::finish_vm_entry_events(c);
+        // What the retirement of the VMLAUNCH/VMRESUME does (cpu.cpp, after_instruction).
+        s().vmx.entry_in_progress = false;
         cpu.invalidate_caches();
     }
 
