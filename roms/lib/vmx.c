@@ -378,8 +378,10 @@ void vmcs_set_entry(uint32_t wanted) {
     vmwrite(VM_ENTRY_CONTROLS, vmx_adjust(MSR_IA32_VMX_ENTRY_CTLS, entry_wanted));
 }
 
-static void sgdt_sidt(struct descriptor_pointer* g, struct descriptor_pointer* i) {
-    __asm__ volatile("sgdt %0\n\tsidt %1" : "=m"(*g), "=m"(*i));
+static uint64_t idt_base(void) {
+    struct descriptor_pointer i;
+    __asm__ volatile("sidt %0" : "=m"(i));
+    return i.base;
 }
 
 void vmcs_use_guest_idt(void) {
@@ -387,13 +389,9 @@ void vmcs_use_guest_idt(void) {
     vmwrite(GUEST_IDTR_LIMIT, sizeof(guest_idt) - 1);
 }
 
-void vmcs_build(uint8_t* region, void (*rip)(void)) {
-    uint64_t pa = (uint64_t)(uintptr_t)region;
-    *(uint32_t*)region = vmx_revision_id();
-    if (vmx_vmclear(pa) != VMX_OK || vmx_vmptrld(pa) != VMX_OK) {
-        printf("BUG: VMCLEAR/VMPTRLD of the VMCS failed\n");
-        vmx_failures++;
-    }
+/* Controls: what the capability MSRs force, plus a 64-bit host and guest that save and load
+ * EFER and PAT; nothing intercepted (SDM Vol. 3C, "VM-Execution Control Fields"). */
+static void build_controls(uint64_t cr0, uint64_t cr4) {
     pin_wanted = proc_wanted = proc2_wanted = 0;
     exit_wanted = EXIT_HOST_ADDRESS_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT |
                   EXIT_LOAD_PAT;
@@ -402,49 +400,55 @@ void vmcs_build(uint8_t* region, void (*rip)(void)) {
     vmcs_set_proc(0);
     vmcs_set_exit(0);
     vmcs_set_entry(0);
-    vmwrite(EXCEPTION_BITMAP, 0);
-    vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
-    vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
-    vmwrite(CR3_TARGET_COUNT, 0);
-    vmwrite(VM_EXIT_MSR_STORE_COUNT, 0);
-    vmwrite(VM_EXIT_MSR_LOAD_COUNT, 0);
-    vmwrite(VM_ENTRY_MSR_LOAD_COUNT, 0);
-    vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
-    vmwrite(VMCS_LINK_POINTER, ~0ull);
-
-    uint64_t cr0 = read_cr0(), cr3 = read_cr3(), cr4 = read_cr4();
-    uint64_t efer = rdmsr(MSR_IA32_EFER), pat = rdmsr(MSR_IA32_PAT);
-    struct descriptor_pointer g, i;
-    sgdt_sidt(&g, &i);
-    vmwrite(CR0_GUEST_HOST_MASK, 0);
-    vmwrite(CR4_GUEST_HOST_MASK, 0);
+    static const uint32_t zero[] = {
+        EXCEPTION_BITMAP,        PAGE_FAULT_ERROR_CODE_MASK, PAGE_FAULT_ERROR_CODE_MATCH,
+        CR3_TARGET_COUNT,        VM_EXIT_MSR_STORE_COUNT,    VM_EXIT_MSR_LOAD_COUNT,
+        VM_ENTRY_MSR_LOAD_COUNT, VM_ENTRY_INTR_INFO_FIELD,   CR0_GUEST_HOST_MASK,
+        CR4_GUEST_HOST_MASK};
+    for (size_t k = 0; k < sizeof(zero) / sizeof(zero[0]); k++)
+        vmwrite(zero[k], 0);
     vmwrite(CR0_READ_SHADOW, cr0);
     vmwrite(CR4_READ_SHADOW, cr4);
+    vmwrite(VMCS_LINK_POINTER, ~0ull);
+}
 
-    /* Host state: the state vmx_enter's caller runs in (SDM Vol. 3C, "Host-State Area"). */
+/* Host state: the state vmx_enter's caller runs in (SDM Vol. 3C, "Host-State Area"). */
+static void build_host_state(uint64_t cr0, uint64_t cr3, uint64_t cr4) {
     vmwrite(HOST_CR0, cr0);
     vmwrite(HOST_CR3, cr3);
     vmwrite(HOST_CR4, cr4);
+    static const uint32_t data_sel[] = {HOST_SS_SELECTOR, HOST_DS_SELECTOR, HOST_ES_SELECTOR,
+                                        HOST_FS_SELECTOR, HOST_GS_SELECTOR};
+    for (size_t k = 0; k < sizeof(data_sel) / sizeof(data_sel[0]); k++)
+        vmwrite(data_sel[k], GDT_DATA);
     vmwrite(HOST_CS_SELECTOR, GDT_CODE64);
-    vmwrite(HOST_SS_SELECTOR, GDT_DATA);
-    vmwrite(HOST_DS_SELECTOR, GDT_DATA);
-    vmwrite(HOST_ES_SELECTOR, GDT_DATA);
-    vmwrite(HOST_FS_SELECTOR, GDT_DATA);
-    vmwrite(HOST_GS_SELECTOR, GDT_DATA);
     vmwrite(HOST_TR_SELECTOR, HOST_TR_SEL);
     vmwrite(HOST_FS_BASE, rdmsr(MSR_IA32_FS_BASE));
     vmwrite(HOST_GS_BASE, rdmsr(MSR_IA32_GS_BASE));
     vmwrite(HOST_TR_BASE, (uint64_t)(uintptr_t)vmx_tss);
     vmwrite(HOST_GDTR_BASE, (uint64_t)(uintptr_t)vmx_gdt);
-    vmwrite(HOST_IDTR_BASE, i.base);
+    vmwrite(HOST_IDTR_BASE, idt_base());
     vmwrite(HOST_IA32_SYSENTER_CS, rdmsr(MSR_IA32_SYSENTER_CS));
     vmwrite(HOST_IA32_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
     vmwrite(HOST_IA32_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
-    vmwrite(HOST_IA32_EFER, efer);
-    vmwrite(HOST_IA32_PAT, pat);
+    vmwrite(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+    vmwrite(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+}
 
-    /* Guest state: a flat 64-bit CPL-0 guest on the host's tables (SDM Vol. 3C, "Guest-State
-     * Area"; access rights as in "Format of Access Rights"). */
+/* One guest segment register: the encodings of a register's selector, base, limit and
+ * access rights are the same offset from ES's in each group ("Field Encoding in VMCS"). */
+static void guest_segment(uint32_t selector_field, uint16_t sel, uint64_t base, uint32_t limit,
+                          uint32_t access_rights) {
+    uint32_t idx = selector_field - GUEST_ES_SELECTOR;
+    vmwrite(selector_field, sel);
+    vmwrite(GUEST_ES_BASE + idx, base);
+    vmwrite(GUEST_ES_LIMIT + idx, limit);
+    vmwrite(GUEST_ES_AR_BYTES + idx, access_rights);
+}
+
+/* Guest state: a flat 64-bit CPL-0 guest on the host's tables (SDM Vol. 3C, "Guest-State
+ * Area"; access rights as in "Format of Access Rights"). */
+static void build_guest_state(void (*rip)(void), uint64_t cr0, uint64_t cr3, uint64_t cr4) {
     vmwrite(GUEST_CR0, cr0);
     vmwrite(GUEST_CR3, cr3);
     vmwrite(GUEST_CR4, cr4);
@@ -454,41 +458,39 @@ void vmcs_build(uint8_t* region, void (*rip)(void)) {
     vmwrite(GUEST_RFLAGS, 0x2);
     static const uint32_t data_sel[] = {GUEST_ES_SELECTOR, GUEST_SS_SELECTOR, GUEST_DS_SELECTOR,
                                         GUEST_FS_SELECTOR, GUEST_GS_SELECTOR};
-    for (size_t k = 0; k < sizeof(data_sel) / sizeof(data_sel[0]); k++) {
-        uint32_t sel = data_sel[k];
-        uint32_t idx = sel - GUEST_ES_SELECTOR; /* 0, 4, 6, 8, 10: same offset in each group */
-        vmwrite(sel, GDT_DATA);
-        vmwrite(GUEST_ES_BASE + idx, 0);
-        vmwrite(GUEST_ES_LIMIT + idx, 0xFFFFFFFF);
-        vmwrite(GUEST_ES_AR_BYTES + idx, 0xC093); /* G, D/B, P, S, read/write accessed */
-    }
-    vmwrite(GUEST_CS_SELECTOR, GDT_CODE64);
-    vmwrite(GUEST_CS_BASE, 0);
-    vmwrite(GUEST_CS_LIMIT, 0xFFFFFFFF);
-    vmwrite(GUEST_CS_AR_BYTES, 0xA09B); /* G, L, P, S, execute/read accessed */
-    vmwrite(GUEST_LDTR_SELECTOR, 0);
-    vmwrite(GUEST_LDTR_BASE, 0);
-    vmwrite(GUEST_LDTR_LIMIT, 0);
-    vmwrite(GUEST_LDTR_AR_BYTES, 0x10000); /* unusable */
-    vmwrite(GUEST_TR_SELECTOR, HOST_TR_SEL);
-    vmwrite(GUEST_TR_BASE, (uint64_t)(uintptr_t)vmx_tss);
-    vmwrite(GUEST_TR_LIMIT, sizeof(vmx_tss) - 1);
-    vmwrite(GUEST_TR_AR_BYTES, 0x8B); /* P, busy 64-bit TSS */
+    for (size_t k = 0; k < sizeof(data_sel) / sizeof(data_sel[0]); k++)
+        guest_segment(data_sel[k], GDT_DATA, 0, 0xFFFFFFFF, 0xC093);     /* G, D/B, P, S, RW acc. */
+    guest_segment(GUEST_CS_SELECTOR, GDT_CODE64, 0, 0xFFFFFFFF, 0xA09B); /* G, L, P, S, XR acc. */
+    guest_segment(GUEST_LDTR_SELECTOR, 0, 0, 0, 0x10000);                /* unusable */
+    guest_segment(GUEST_TR_SELECTOR, HOST_TR_SEL, (uint64_t)(uintptr_t)vmx_tss, sizeof(vmx_tss) - 1,
+                  0x8B); /* P, busy 64-bit TSS */
     /* The limits are the tables' own: after a VM exit SGDT/SIDT read FFFFH ("Loading Host
      * Segment and Descriptor-Table Registers"). lib/trap.c's IDT has 32 gates. */
     vmwrite(GUEST_GDTR_BASE, (uint64_t)(uintptr_t)vmx_gdt);
     vmwrite(GUEST_GDTR_LIMIT, sizeof(vmx_gdt) - 1);
-    vmwrite(GUEST_IDTR_BASE, i.base);
+    vmwrite(GUEST_IDTR_BASE, idt_base());
     vmwrite(GUEST_IDTR_LIMIT, 32 * 16 - 1);
     vmwrite(GUEST_IA32_DEBUGCTL, 0);
-    vmwrite(GUEST_IA32_PAT, pat);
-    vmwrite(GUEST_IA32_EFER, efer);
-    vmwrite(GUEST_SYSENTER_CS, 0);
-    vmwrite(GUEST_SYSENTER_ESP, 0);
-    vmwrite(GUEST_SYSENTER_EIP, 0);
-    vmwrite(GUEST_ACTIVITY_STATE, 0);
-    vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
-    vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+    vmwrite(GUEST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+    vmwrite(GUEST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+    static const uint32_t zero[] = {GUEST_SYSENTER_CS,           GUEST_SYSENTER_ESP,
+                                    GUEST_SYSENTER_EIP,          GUEST_ACTIVITY_STATE,
+                                    GUEST_INTERRUPTIBILITY_INFO, GUEST_PENDING_DBG_EXCEPTIONS};
+    for (size_t k = 0; k < sizeof(zero) / sizeof(zero[0]); k++)
+        vmwrite(zero[k], 0);
+}
+
+void vmcs_build(uint8_t* region, void (*rip)(void)) {
+    uint64_t pa = (uint64_t)(uintptr_t)region;
+    *(uint32_t*)region = vmx_revision_id();
+    if (vmx_vmclear(pa) != VMX_OK || vmx_vmptrld(pa) != VMX_OK) {
+        printf("BUG: VMCLEAR/VMPTRLD of the VMCS failed\n");
+        vmx_failures++;
+    }
+    uint64_t cr0 = read_cr0(), cr3 = read_cr3(), cr4 = read_cr4();
+    build_controls(cr0, cr4);
+    build_host_state(cr0, cr3, cr4);
+    build_guest_state(rip, cr0, cr3, cr4);
 }
 
 uint32_t vmx_run_guest(void (*rip)(void), void (*setup)(void)) {
