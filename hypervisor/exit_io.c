@@ -45,7 +45,12 @@ static void merge_into_rax(struct guest* g, unsigned size, uint32_t v) {
         g->gpr[RAX] = (g->gpr[RAX] & ~0xFFull) | (v & 0xFF);
 }
 
-/* INS/OUTS, with REP: element by element through guest-linear memory. */
+/* INS/OUTS, with REP: element by element through guest-linear memory. A REP with a huge
+ * count is done in bounded chunks: RCX, RSI/RDI are updated and RIP stays on the instruction,
+ * so the guest executes it again (and exits again) for the rest, and the other guests keep
+ * their turns. */
+#define STRING_IO_CHUNK 4096
+
 static void string_io(struct guest* g, uint64_t q) {
     unsigned size = IO_QUAL_SIZE(q), in = IO_QUAL_IN(q);
     unsigned asize = (vmread(VM_EXIT_INSTRUCTION_INFO) >> 7) & 7; /* 0: 16, 1: 32, 2: 64 bits */
@@ -54,7 +59,7 @@ static void string_io(struct guest* g, uint64_t q) {
     uint64_t linear = vmread(GUEST_LINEAR_ADDRESS);
     int64_t step = (vmread(GUEST_RFLAGS) & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
     unsigned index_reg = in ? RDI : RSI;
-    for (; count; count--) {
+    for (unsigned done = 0; count && done < STRING_IO_CHUNK; count--, done++) {
         uint32_t v = 0;
         if (!in && copy_from_guest(g, &v, linear, size)) goto fault;
         if (port_access(g, IO_QUAL_PORT(q), size, in, &v)) return;
@@ -64,7 +69,7 @@ static void string_io(struct guest* g, uint64_t q) {
             (g->gpr[index_reg] & ~amask) | ((g->gpr[index_reg] + (uint64_t)step) & amask);
         if (IO_QUAL_REP(q)) g->gpr[RCX] = (g->gpr[RCX] & ~amask) | ((g->gpr[RCX] - 1) & amask);
     }
-    skip_instruction(g);
+    if (!count) skip_instruction(g);
     return;
 fault:
     guest_stop(g, "%s at linear 0x%lx: not in its memory", in ? "INS" : "OUTS",
