@@ -20,6 +20,7 @@
 /* One access of `size` bytes. Returns 1 if the guest asked to end (debug-exit). */
 static int port_access(struct guest* g, uint16_t port, unsigned size, int in, uint32_t* value) {
     if (port >= VUART_BASE && port < VUART_BASE + VUART_PORTS) {
+        exit_was_console = 1;
         if (in)
             *value = vuart_read(g, port - VUART_BASE);
         else

@@ -60,12 +60,16 @@ struct guest {
     uint64_t guest_ticks; /* TSC ticks (= instructions) spent in VMX non-root operation */
     uint64_t root_ticks;  /* TSC ticks the hypervisor spent handling this guest's exits */
     uint64_t console_bytes;
+    uint64_t console_exits;      /* exits for console output: UART accesses, console hypercalls */
+    uint64_t console_root_ticks; /* hypervisor ticks spent on those exits */
     uint64_t injected_interrupts;
     int exit_status; /* debug-exit value or HC_SHUTDOWN status; -1 if stopped */
     char stop_reason[160];
 };
 
 extern struct guest guests[MAX_GUESTS];
+/* Set by an exit handler when the exit was console output (for the report's cost figures). */
+extern int exit_was_console;
 extern int guest_count;
 
 /* Stops a guest for good: it is never scheduled again; the reason goes to the report. */

@@ -39,7 +39,10 @@ void handle_vmcall(struct guest* g) {
         result = HC_ERR_PERM;
     } else {
         switch (nr) {
-        case HC_CONSOLE_WRITE: result = console_write(g, a0, a1); break;
+        case HC_CONSOLE_WRITE:
+            exit_was_console = 1;
+            result = console_write(g, a0, a1);
+            break;
         case HC_YIELD:
             yield_requested = 1;
             result = 0;

@@ -19,6 +19,7 @@ int vmx_enter(struct guest* g, int launched); /* vmx_entry.S */
 extern int yield_requested;                   /* hypercall.c */
 
 uint64_t idle_ticks, switch_count;
+int exit_was_console;
 static struct guest* loaded; /* the guest whose VMCS and CPU state are loaded */
 static int slice_over;
 static uint64_t slice_end; /* TSC at which the running guest's slice ends */
@@ -122,8 +123,14 @@ static void run_slice(struct guest* g) {
                        reason & 0xFFFF, (unsigned long)vmread(EXIT_QUALIFICATION));
             return;
         }
+        exit_was_console = 0;
         handle_exit(g, reason & 0xFFFF);
-        g->root_ticks += rdtsc() - t1;
+        uint64_t spent = rdtsc() - t1;
+        g->root_ticks += spent;
+        if (exit_was_console) {
+            g->console_exits++;
+            g->console_root_ticks += spent;
+        }
     }
 }
 
