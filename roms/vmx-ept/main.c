@@ -47,7 +47,8 @@
 #define PAGE_GUEST_PT (REGION + 0x6000) /* a guest page-table page */
 #define PAGE_BAD_TYPE (REGION + 0x7000)
 #define PAGE_EXEC_ONLY (REGION + 0x8000)
-#define HIGH_VA 0x8000000000ull /* PML4 slot 1: translated by this ROM's own guest tables */
+#define PAGE_IDT (REGION + 0x9000) /* a guest IDT on a page EPT does not map */
+#define HIGH_VA 0x8000000000ull    /* PML4 slot 1: translated by this ROM's own guest tables */
 
 __attribute__((aligned(4096))) static uint64_t ept_pml4[512], ept_pdpt[512], ept_pd0[512],
     ept_pd1[512], ept_pt[512];
@@ -207,6 +208,22 @@ static void violation_cases(void) {
     guest.rax = HIGH_VA + 0x20;
     reason = vmx_enter(&guest, VMX_LAUNCH) ? 0xFFFFFFFFu : (uint32_t)vmread(VM_EXIT_REASON);
     expect_violation("violation_guest_paging_structure", 0x081, PAGE_UNMAPPED, HIGH_VA + 0x20);
+    /* An EPT violation while delivering an injected event: the guest IDT's page is not mapped,
+     * so reading gate 6 faults; the event is reported as IDT-vectoring information ("Information
+     * for VM Exits That Occur During Event Delivery"). */
+    memcpy((void*)(uintptr_t)PAGE_IDT, guest_idt, 4096);
+    *ept_leaf(PAGE_IDT) = 0;
+    vmcs_build(vmcs_region, g_read);
+    s_ept();
+    vmwrite(GUEST_IDTR_BASE, PAGE_IDT);
+    vmwrite(GUEST_IDTR_LIMIT, 0xFFF);
+    vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 6);
+    memset(&guest, 0, sizeof guest);
+    reason = vmx_enter(&guest, VMX_LAUNCH) ? 0xFFFFFFFFu : (uint32_t)vmread(VM_EXIT_REASON);
+    expect_violation("violation_during_event_delivery", 0x181, PAGE_IDT + 6 * 16,
+                     PAGE_IDT + 6 * 16);
+    vmx_expect(G, "violation_during_event_delivery_idt_vectoring", vmread(IDT_VECTORING_INFO_FIELD),
+               INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 6);
 }
 
 static void misconfig_cases(void) {

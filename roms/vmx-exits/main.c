@@ -63,6 +63,7 @@ GUEST(lmsw, "movl $0x33, %eax\n g_lmsw_i:\n\tlmsw %ax");
 GUEST(write_cr8, "xorl %eax, %eax\n g_write_cr8_i:\n\tmovq %rax, %cr8");
 GUEST(read_cr8, "g_read_cr8_i:\n\tmovq %cr8, %r9");
 GUEST(read_cr0_shadow, "g_read_cr0_shadow_i:\n\tmovq %cr0, %rax");
+GUEST(read_cr4_shadow, "g_read_cr4_shadow_i:\n\tmovq %cr4, %rax");
 GUEST(mov_to_dr7, "movl $0x400, %eax\n g_mov_to_dr7_i:\n\tmovq %rax, %dr7");
 GUEST(mov_from_dr1, "g_mov_from_dr1_i:\n\tmovq %dr1, %rbx");
 GUEST(out_imm, "g_out_imm_i:\n\toutb %al, $0x80");
@@ -351,6 +352,30 @@ static void s_span_bitmaps(void) {
     s_io_bitmaps();
     memset(io_bitmap_b, 0, sizeof io_bitmap_b);
     io_bitmap_b[0] = 1; /* port 8000H only */
+}
+/* A guest IDT whose NMI handler is a bare IRETQ (the rest as guest_idt). */
+__attribute__((aligned(4096))) static uint8_t nmi_iret_idt[4096];
+void g_nmi_iret(void);
+__asm__(".text\ng_nmi_iret:\n\tiretq\n");
+/* "NMI-window exiting": with virtual NMIs, the injected NMI blocks virtual NMIs until the
+ * guest's IRET; the window opens then, before the interrupted instruction. */
+static void s_nmi_window_after_iret(void) {
+    memcpy(nmi_iret_idt, guest_idt, sizeof nmi_iret_idt);
+    uint64_t h = (uint64_t)(uintptr_t)g_nmi_iret;
+    uint64_t* gate = (uint64_t*)(nmi_iret_idt + 2 * 16);
+    gate[0] =
+        (h & 0xFFFF) | (uint64_t)GDT_CODE64 << 16 | 0x8Eull << 40 | ((h >> 16) & 0xFFFF) << 48;
+    gate[1] = h >> 32;
+    vmcs_set_pin(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+    vmcs_set_proc(PROC_NMI_WINDOW);
+    vmwrite(GUEST_IDTR_BASE, (uint64_t)(uintptr_t)nmi_iret_idt);
+    vmwrite(GUEST_IDTR_LIMIT, sizeof nmi_iret_idt - 1);
+    vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+}
+/* CR4.VMXE masked with a read shadow of 0: the guest does not see VMX. */
+static void s_cr4_hide_vmxe(void) {
+    vmwrite(CR4_GUEST_HOST_MASK, CR4_VMXE);
+    vmwrite(CR4_READ_SHADOW, 0);
 }
 static void s_virtual_nmi_inject(void) {
     vmcs_set_pin(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
@@ -853,6 +878,13 @@ static void more_state_cases(void) {
                   (vmread(GUEST_INTERRUPTIBILITY_INFO) & 8),
               "reason %u vector %lu interruptibility 0x%lx", reason, (unsigned long)guest.rbx,
               (unsigned long)vmread(GUEST_INTERRUPTIBILITY_INFO));
+    RUN(injected, s_nmi_window_after_iret);
+    expect_exit("nmi_window_after_iret", EXIT_REASON_NMI_WINDOW, 0, ANY, addr(g_injected));
+    vmx_expect(G, "nmi_window_after_iret_unblocked", vmread(GUEST_INTERRUPTIBILITY_INFO) & 8, 0);
+    RUN(read_cr4_shadow, s_cr4_hide_vmxe);
+    vmx_check(G, "mov_from_cr4_read_shadow",
+              reason == EXIT_REASON_VMCALL && guest.rax == (read_cr4() & ~CR4_VMXE),
+              "reason %u guest CR4 0x%lx", reason, (unsigned long)guest.rax);
 }
 
 void kmain(uint32_t magic, uint32_t mbinfo) {
