@@ -4,6 +4,7 @@
 #include "cpu/vmx/vmcs_fields.hpp"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 
 namespace hvlab::cpu::vmx {
@@ -151,26 +152,26 @@ constexpr bool sorted_and_well_formed() {
 static_assert(sorted_and_well_formed(), "kFields must be sorted full encodings");
 static_assert(std::size(kFields) == kSupportedFieldCount);
 
+static_assert(kSupportedFieldCount < detail::kNoField);
+
 } // namespace
+
+constexpr std::array<uint8_t, 1u << 13> detail::kFieldSlots = [] {
+    std::array<uint8_t, 1u << 13> t{};
+    t.fill(kNoField);
+    for (size_t i = 0; i < std::size(kFields); ++i)
+        t[field_slot(kFields[i].encoding)] = static_cast<uint8_t>(i);
+    return t;
+}();
 
 std::span<const FieldInfo> all_fields() {
     return kFields;
 }
 
+// A high access names the 64-bit field it halves (dense_index ignores bit 0).
 const FieldInfo* lookup_field(uint32_t encoding) {
-    if (!encoding_well_formed(encoding)) return nullptr;
-    const uint32_t full = encoding & ~1u; // a high access names the 64-bit field it halves
-    const auto* it =
-        std::lower_bound(std::begin(kFields), std::end(kFields), full,
-                         [](const FieldInfo& f, uint32_t e) { return f.encoding < e; });
-    if (it == std::end(kFields) || it->encoding != full) return nullptr;
-    return it;
-}
-
-std::optional<size_t> dense_index(uint32_t encoding) {
-    const FieldInfo* f = lookup_field(encoding);
-    if (!f) return std::nullopt;
-    return static_cast<size_t>(f - kFields);
+    const auto i = dense_index(encoding);
+    return i ? &kFields[*i] : nullptr;
 }
 
 std::string_view field_name(uint32_t encoding) {

@@ -17,13 +17,6 @@ uint64_t truncate_to_field(uint32_t encoding, uint64_t value) {
     return value;
 }
 
-size_t checked_index(uint32_t encoding) {
-    const auto i = dense_index(encoding);
-    if (!i || is_high_access(encoding))
-        throw std::out_of_range("VmcsStore: not a supported full VMCS encoding");
-    return *i;
-}
-
 uint32_t load32(ConstVmcsRegion r, size_t off) {
     uint32_t v;
     std::memcpy(&v, r.data() + off, sizeof v); // the region is little-endian, like the host
@@ -55,12 +48,8 @@ VmcsAccess VmcsStore::write(uint32_t encoding, uint64_t value) {
     return VmcsAccess::Ok;
 }
 
-uint64_t VmcsStore::get(uint32_t encoding) const {
-    return values_[checked_index(encoding)];
-}
-
-void VmcsStore::set(uint32_t encoding, uint64_t value) {
-    values_[checked_index(encoding)] = truncate_to_field(encoding, value);
+void VmcsStore::throw_unsupported_encoding() {
+    throw std::out_of_range("VmcsStore: not a supported full VMCS encoding");
 }
 
 VmcsRegionHeader read_region_header(ConstVmcsRegion region) {

@@ -39,14 +39,32 @@ class VmcsStore {
 
     // Processor-internal access (VM exits fill the read-only fields). The encoding must be a
     // supported one; anything else is a bug in hvlab and throws std::out_of_range.
-    uint64_t get(uint32_t encoding) const;
-    void set(uint32_t encoding, uint64_t value);
+    uint64_t get(uint32_t encoding) const { return values_[checked_index(encoding)]; }
+    void set(uint32_t encoding, uint64_t value) {
+        values_[checked_index(encoding)] = truncate_to_width(encoding, value);
+    }
 
     LaunchState launch_state = LaunchState::Clear;
 
     bool operator==(const VmcsStore&) const = default;
 
   private:
+    // The dense index of a supported full encoding; anything else throws std::out_of_range.
+    static size_t checked_index(uint32_t encoding) {
+        const uint8_t i = detail::kFieldSlots[detail::field_slot(encoding)];
+        if (i == detail::kNoField || (encoding & 0xFFFF'9001u)) [[unlikely]]
+            throw_unsupported_encoding();
+        return i;
+    }
+    [[noreturn]] static void throw_unsupported_encoding();
+    static uint64_t truncate_to_width(uint32_t encoding, uint64_t value) {
+        switch (field_width(encoding)) {
+        case FieldWidth::Bits16: return value & 0xFFFF;
+        case FieldWidth::Bits32: return value & 0xFFFF'FFFF;
+        default: return value;
+        }
+    }
+
     std::array<uint64_t, kSupportedFieldCount> values_{};
 };
 
