@@ -12,11 +12,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 
-"$hvlab" run roms/prebuilt/hypervisor.elf \
-    --module "roms/prebuilt/guest-full.elf name=full" \
-    --module "roms/prebuilt/guest-bad.elf name=wild fault=write" \
-    --module "roms/prebuilt/guest-bad.elf name=triple fault=triple" \
-    --max-insns 500000000 >"$tmp/hv" 2>"$tmp/hv.err"
+# The scenario's modules (full, wild: fault=write, triple: fault=triple) are the golden-trace
+# scenario roms/hypervisor/scenario-isolation (scripts/golden).
+mapfile -t args < <(while IFS= read -r l; do [ -n "$l" ] && printf '%s\n' --module "$l"; done \
+    <roms/hypervisor/scenario-isolation)
+"$hvlab" run roms/prebuilt/hypervisor.elf "${args[@]}" --max-insns 500000000 >"$tmp/hv" 2>"$tmp/hv.err"
 status=$?
 if grep -q "^hv: no VMX" "$tmp/hv"; then
     echo "SKIP: this hvlab does not advertise VMX"
