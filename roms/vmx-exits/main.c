@@ -184,6 +184,12 @@ static void s_rdtscp(void) {
     vmcs_set_proc(PROC_RDTSC_EXITING);
     vmcs_set_proc2(PROC2_ENABLE_RDTSCP);
 }
+static void s_rdtscp_only(void) {
+    vmcs_set_proc2(PROC2_ENABLE_RDTSCP);
+}
+static void s_invpcid_only(void) {
+    vmcs_set_proc2(PROC2_ENABLE_INVPCID);
+}
 static void s_ud_bitmap(void) {
     vmwrite(EXCEPTION_BITMAP, 1u << 6);
 }
@@ -437,6 +443,12 @@ static void instruction_exits(void) {
      * VMX Non-Root Operation"). */
     RUN(rdtscp, s_ud_bitmap);
     expect_exit("rdtscp_disabled_ud", EXIT_REASON_EXCEPTION_NMI, 0, ANY, addr(g_rdtscp_i));
+    /* With "enable RDTSCP" and no RDTSC exiting, RDTSCP runs: ECX = IA32_TSC_AUX. */
+    RUN(rdtscp, s_rdtscp_only);
+    vmx_check(G, "rdtscp_enabled_runs",
+              reason == EXIT_REASON_VMCALL &&
+                  (guest.rcx & 0xFFFFFFFF) == (rdmsr(MSR_IA32_TSC_AUX) & 0xFFFFFFFF),
+              "reason %u ECX 0x%lx", reason, (unsigned long)guest.rcx);
     RUN(pause, s_pause);
     expect_exit("pause", EXIT_REASON_PAUSE, 0, 2, addr(g_pause_i));
     RUN(wbinvd, s_wbinvd);
@@ -461,6 +473,9 @@ static void instruction_exits(void) {
         /* Without "enable INVPCID", INVPCID is #UD in the guest. */
         RUN(invpcid, s_ud_bitmap);
         expect_exit("invpcid_disabled_ud", EXIT_REASON_EXCEPTION_NMI, 0, ANY, addr(g_invpcid_i));
+        /* "Enable INVPCID" without INVLPG exiting: INVPCID runs in the guest. */
+        RUN(invpcid, s_invpcid_only);
+        expect_exit("invpcid_enabled_runs", EXIT_REASON_VMCALL, ANY, ANY, ANY);
     }
 }
 

@@ -203,6 +203,9 @@ static void before_vmxon_cases(void) {
                    VMX_FAIL_INVALID, 0);
     *(uint32_t*)vmxon_region = vmx_revision_id() ^ 1;
     expect_outcome("vmxon_bad_revision_failinvalid", vmx_vmxon_raw(pa), VMX_FAIL_INVALID, 0);
+    /* "... or bit 31 of the first 4 bytes of the VMXON region is 1: VMfailInvalid". */
+    *(uint32_t*)vmxon_region = vmx_revision_id() | 0x80000000u;
+    expect_outcome("vmxon_region_bit31_failinvalid", vmx_vmxon_raw(pa), VMX_FAIL_INVALID, 0);
     *(uint32_t*)vmxon_region = vmx_revision_id();
     expect_outcome("vmxon_succeeds", vmx_vmxon_raw(pa), VMX_OK, 0);
 }
