@@ -11,8 +11,9 @@
 #include "lib/printf.h"
 #include "lib/serial.h"
 #include "lib/string.h"
+#include "lib/trap.h"
 
-#define GUEST_PV_EXIT_STATUS 22 /* HC_SHUTDOWN status: the hypervisor reports it as is */
+#define GUEST_PV_EXIT_STATUS 22   /* HC_SHUTDOWN status: the hypervisor reports it as is */
 #define NO_HYPERVISOR_STATUS 0x17 /* 47 */
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 
@@ -50,6 +51,60 @@ static int find_hypervisor(char signature[13], uint32_t* max_leaf) {
     return memcmp(signature, HV_SIGNATURE, 12) == 0 && r[0] >= HV_CPUID_FEATURES;
 }
 
+/* Probing instructions that must fault: the exception handler resumes at the address the
+ * probe stored in resume_rip (the end of the probe) and records the vector. */
+static volatile uint64_t resume_rip;
+static volatile int caught_vector;
+
+static int catch_probe(struct trap_frame* f) {
+    if (!resume_rip) return 0;
+    caught_vector = (int)f->vector;
+    f->rip = resume_rip;
+    resume_rip = 0;
+    return 1;
+}
+
+static const char* outcome(void) {
+    return caught_vector == 13  ? "#GP"
+           : caught_vector == 6 ? "#UD"
+           : caught_vector < 0  ? "no fault"
+                                : "?";
+}
+
+/* A guest must not see or use VMX: CPUID hides it, its MSRs and CR4.VMXE fault like on a CPU
+ * without VMX, and VMXON is #UD (SDM Vol. 3C, "VMXON" and "Discovering Support for VMX"). */
+static void probe_vmx_hidden(void) {
+    static uint8_t region[4096] __attribute__((aligned(4096)));
+    uint32_t r[4];
+    uint64_t cr4;
+    cpuid(1, r);
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    pv_printf("guest-pv: CPUID.01H:ECX.VMX = %u, CR4.VMXE = %u\n", (r[2] >> 5) & 1,
+              (unsigned)(cr4 >> 13) & 1);
+    trap_set_handler(catch_probe);
+    caught_vector = -1;
+    __asm__ volatile("leaq 1f(%%rip), %%rdx\n\tmovq %%rdx, %0\n\trdmsr\n1:"
+                     : "=m"(resume_rip)
+                     : "c"(0x480)
+                     : "rax", "rdx", "memory");
+    pv_printf("guest-pv: RDMSR IA32_VMX_BASIC -> %s\n", outcome());
+    caught_vector = -1;
+    __asm__ volatile("leaq 1f(%%rip), %%rdx\n\tmovq %%rdx, %0\n\t"
+                     "mov %%cr4, %%rax\n\tor $0x2000, %%rax\n\tmov %%rax, %%cr4\n1:"
+                     : "=m"(resume_rip)
+                     :
+                     : "rax", "rdx", "memory");
+    pv_printf("guest-pv: MOV CR4 with VMXE set -> %s\n", outcome());
+    caught_vector = -1;
+    uint64_t phys = (uint64_t)(uintptr_t)region;
+    __asm__ volatile("leaq 1f(%%rip), %%rdx\n\tmovq %%rdx, %0\n\tvmxon %1\n1:"
+                     : "=m"(resume_rip)
+                     : "m"(phys)
+                     : "rdx", "memory");
+    pv_printf("guest-pv: VMXON -> %s\n", outcome());
+    trap_set_handler(0);
+}
+
 static uint64_t fib(unsigned n) {
     uint64_t a = 0, b = 1;
     while (n--) {
@@ -75,6 +130,7 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     cpuid(HV_CPUID_FEATURES, r);
     pv_printf("guest-pv: hypervisor \"%s\" found, max leaf 0x%x, ABI v%u, hypercalls 0x%x\n",
               signature, max_leaf, r[0], r[1]);
+    probe_vmx_hidden();
     uint64_t start = (uint64_t)hypercall(HC_TIME, 0, 0, 0);
     /* The same table guest-full's user task prints, so the two consoles carry similar text. */
     for (unsigned i = 10; i <= 90; i += 10)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Full virtualization, checked: guest-full's console output is byte-identical on bare hvlab
 # and inside the teaching hypervisor (its "[full] " lines with the prefix removed), both runs
-# end as expected, and guest-pv, running next to it, finishes through its shutdown hypercall.
+# end as expected, and guest-pv, running next to it, finds the hypervisor through CPUID, sees
+# no VMX, and finishes through its shutdown hypercall.
 # Usage: bash hypervisor_guest_full.sh <hvlab> <source-dir>. Exit 77 if hvlab has no VT-x.
 set -u
 hvlab=${1:?usage: hypervisor_guest_full.sh HVLAB SOURCE_DIR}
@@ -36,6 +37,11 @@ grep -qx "hv: guest pv stopped: finished: shutdown hypercall, status 22" "$tmp/h
     { echo "FAIL: guest pv did not finish through its shutdown hypercall"; fail=1; }
 grep -q '^\[pv\] guest-pv: hypervisor "hvlabTeachHV" found' "$tmp/hv" ||
     { echo "FAIL: guest pv did not find the hypervisor through CPUID"; fail=1; }
+# VMX is hidden from guests: CPUID, CR4 and the VMX MSRs and instructions look like no VMX.
+for line in "CPUID.01H:ECX.VMX = 0, CR4.VMXE = 0" "RDMSR IA32_VMX_BASIC -> #GP" \
+    "MOV CR4 with VMXE set -> #GP" "VMXON -> #UD"; do
+    grep -qxF "[pv] guest-pv: $line" "$tmp/hv" || { echo "FAIL: guest pv did not see: $line"; fail=1; }
+done
 if [ "$fail" -ne 0 ]; then
     echo "--- hypervisor run:"
     tail -40 "$tmp/hv"
