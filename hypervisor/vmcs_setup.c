@@ -45,8 +45,9 @@ static void build_msr_bitmap(void) {
 }
 
 static void compute_controls(void) {
-    /* External interrupts belong to the host (its timer ends time slices); NMIs too; the
-     * preemption timer stops the guest when its virtual LAPIC timer is due. */
+    /* External interrupts and NMIs belong to the host: they exit. The VMX-preemption timer
+     * ends time slices and stops the guest when its virtual LAPIC timer is due
+     * (scheduler.c). */
     uint32_t pin = PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING | PIN_PREEMPTION_TIMER;
     pin_controls = vmx_adjust_controls(MSR_VMX_PINBASED_CTLS, pin, pin, "pin-based controls");
 
