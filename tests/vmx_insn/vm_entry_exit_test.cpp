@@ -337,3 +337,47 @@ TEST_CASE("VM exit with save/load IA32_EFER and PAT controls") {
     CHECK(f.field(GUEST_IA32_EFER) == f.s().efer);
     CHECK(f.s().msr.pat == 0x0606'0606'0606'0606);
 }
+
+TEST_CASE(
+    "A 32-bit PAE guest: PDPTEs loaded from guest memory at entry, 64-bit host after the exit") {
+    VmxFixture f;
+    f.prepare_launch();
+    constexpr uint64_t kPdpt = 0x8000;
+    f.poke_val<uint64_t>(kPdpt, CpuFixture::kPd | 1); // 0-1 GiB through the 2 MiB-page PD
+    for (unsigned i = 1; i < 4; ++i)
+        f.poke_val<uint64_t>(kPdpt + 8 * i, 0);
+    using vmx::EntryControls;
+    f.set_field(VM_ENTRY_CONTROLS, f.field(VM_ENTRY_CONTROLS) & ~EntryControls::kIa32eModeGuest);
+    f.set_field(GUEST_CR3, kPdpt);
+    f.set_field(GUEST_CS_SELECTOR, CpuFixture::kCode32);
+    f.set_field(GUEST_CS_AR_BYTES, 0xC09B);
+    f.guest_code(op::vmcall);
+    f.exec(op::vmlaunch);
+    REQUIRE(f.s().vmx.non_root);
+    CHECK(f.s().mode() == CpuMode::Protected32);
+    CHECK((f.s().efer & (efer::LMA | efer::LME)) == 0);
+    CHECK(f.s().pdpte[0] == (CpuFixture::kPd | 1));
+    f.run(1);
+    REQUIRE_FALSE(f.s().vmx.non_root);
+    CHECK(f.field(VM_EXIT_REASON) == 18);
+    CHECK(f.field(GUEST_RIP) == VmxFixture::kGuestRip);
+    CHECK((f.field(VM_ENTRY_CONTROLS) & EntryControls::kIa32eModeGuest) == 0);
+    CHECK(f.s().mode() == CpuMode::Long64);
+    CHECK(f.rip() == VmxFixture::kHostRip);
+}
+
+TEST_CASE("A PAE guest whose PDPTE sets a reserved bit: exit 33 with qualification 2") {
+    VmxFixture f;
+    f.prepare_launch();
+    constexpr uint64_t kPdpt = 0x8000;
+    f.poke_val<uint64_t>(kPdpt, CpuFixture::kPd | 1 | (1u << 5)); // bit 5 reserved
+    f.set_field(VM_ENTRY_CONTROLS,
+                f.field(VM_ENTRY_CONTROLS) & ~vmx::EntryControls::kIa32eModeGuest);
+    f.set_field(GUEST_CR3, kPdpt);
+    f.set_field(GUEST_CS_SELECTOR, CpuFixture::kCode32);
+    f.set_field(GUEST_CS_AR_BYTES, 0xC09B);
+    f.exec(op::vmlaunch);
+    CHECK_FALSE(f.s().vmx.non_root);
+    CHECK(f.field(VM_EXIT_REASON) == (0x8000'0000u | 33));
+    CHECK(f.field(EXIT_QUALIFICATION) == 2);
+}
