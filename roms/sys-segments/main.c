@@ -277,7 +277,6 @@ static uint64_t iret_frame[5];
 
 static int iretq_with(uint64_t rip, uint64_t cs, uint64_t rflags) {
     uint64_t rsp;
-    __asm__ volatile("movq %%rsp, %0" : "=r"(rsp));
     iret_frame[0] = rip;
     iret_frame[1] = cs;
     iret_frame[2] = rflags;
@@ -312,6 +311,19 @@ static void iretq_checks(void) {
 
 /* ---- I/O privilege ---- */
 
+/* CPL 3 port accesses on this ROM's own user page (slot 5), back through INT 0x80. */
+__asm__(".pushsection .text.user, \"ax\"\n"
+        ".balign 4096\n"
+        "io_user_page:\n"
+        "io_inw: inw $0x80, %ax\n int $0x80\n"
+        "io_outsb: movq $0x40002000, %rsi\n movw $0x80, %dx\n outsb\n int $0x80\n"
+        "io_insb: movq $0x40002000, %rdi\n movw $0x80, %dx\n insb\n int $0x80\n"
+        ".balign 4096\n"
+        ".popsection\n");
+extern const uint8_t io_user_page[], io_inw[], io_outsb[], io_insb[];
+#define IO_SLOT 5
+#define IO_FN(sym) (SLOT(IO_SLOT) + (uint64_t)((sym)-io_user_page))
+
 struct io_tss {
     struct tss64 t;
     uint8_t bitmap[0x20]; /* ports 0x00..0xFF */
@@ -336,9 +348,53 @@ static void io_privilege(void) {
     tss_descriptor(T_IO_TSS, phys(&io_tss), sizeof io_tss - 1, 0x9);
     load_tr(SEL(T_IO_TSS));
     expect("cpl3 in al, 0x80, bitmap bit clear", user_try(USER_FN(u_inb), 0), "no fault");
+    /* A 2-byte access needs the bits of both ports; string forms are checked the same way. */
+    map_slot(IO_SLOT, phys(io_user_page), PTE_P | PTE_U);
+    expect("cpl3 in ax, 0x80 (0x81 denied)", user_try(IO_FN(io_inw), 0), "#GP(0x0)");
+    expect("cpl3 outsb to 0x80", user_try(IO_FN(io_outsb), 0), "no fault");
+    expect("cpl3 insb from 0x80", user_try(IO_FN(io_insb), 0), "no fault");
+    io_tss.bitmap[0x81 / 8] &= (uint8_t) ~(1u << (0x81 % 8));
+    expect("cpl3 in ax, 0x80 (0x81 allowed too)", user_try(IO_FN(io_inw), 0), "no fault");
     io_tss.bitmap[0x80 / 8] = 0xFF;
     expect("cpl3 in al, 0x80, bitmap bit set", user_try(USER_FN(u_inb), 0), "#GP(0x0)");
+    expect("cpl3 outsb to 0x80, bitmap bit set", user_try(IO_FN(io_outsb), 0), "#GP(0x0)");
+    map_slot(IO_SLOT, 0, 0);
     reload_tss(sizeof sys_tss - 1);
+}
+
+/* ---- compatibility mode ---- */
+
+/* Exceptions and interrupts in compatibility mode go through the 64-bit IDT with a 64-bit
+ * frame (SDM Vol. 3A, "Interrupt and Exception Handling in 64-bit Mode": IA-32e mode). */
+__asm__(".pushsection .text\n"
+        "compat_ud:\n"
+        "pushq $0x08\n leaq 1f(%rip), %rax\n pushq %rax\n lretq\n"
+        ".code32\n"
+        "1:\n"
+        "compat_ud_insn: ud2\n"
+        ".code64\n"
+        "compat_int:\n"
+        "pushq $0x08\n leaq 2f(%rip), %rax\n pushq %rax\n lretq\n"
+        ".code32\n"
+        "2: int $0x81\n"
+        "compat_int_after: ud2\n"
+        ".code64\n"
+        ".popsection\n");
+void compat_ud(uint64_t);
+void compat_int(uint64_t);
+extern const uint8_t compat_ud_insn[], compat_int_after[];
+
+static void compatibility_mode(void) {
+    expect("#UD in compatibility mode", sys_try(compat_ud, 0), "#UD");
+    expect_value("  frame cs (32-bit code)", sys_last.cs, GDT_CODE32);
+    expect_value("  frame rip is the ud2", sys_last.rip == (uint64_t)(uintptr_t)compat_ud_insn, 1);
+    expect_value("  frame ss (pushed in ia-32e mode)", sys_last.ss, SEL_KDATA);
+    expect("int 0x81 in compatibility mode", sys_try(compat_int, 0), "int 0x81");
+    expect_value("  frame cs", sys_last.cs, GDT_CODE32);
+    expect_value("  frame rip is after the int",
+                 sys_last.rip == (uint64_t)(uintptr_t)compat_int_after, 1);
+    expect_value("  rsp aligned to 16 before the pushes (rip slot at 16n + 8)",
+                 sys_last.frame_address % 16, 8);
 }
 
 void kmain(uint32_t magic, uint32_t mbinfo) {
@@ -354,5 +410,6 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     task_register();
     iretq_checks();
     io_privilege();
+    compatibility_mode();
     sys_finish("sys-segments");
 }
