@@ -277,6 +277,7 @@ static uint64_t iret_frame[5];
 
 static int iretq_with(uint64_t rip, uint64_t cs, uint64_t rflags) {
     uint64_t rsp;
+    __asm__ volatile("movq %%rsp, %0" : "=r"(rsp));
     iret_frame[0] = rip;
     iret_frame[1] = cs;
     iret_frame[2] = rflags;
