@@ -322,7 +322,7 @@ static void user_interrupt(void) {
     reset_gate(0x54);
     sys_irq[0x54] = logging_irq;
     expect("self-ipi pending, iretq to cpl3 with if=1", f, "int 0x54");
-    expect_value("  taken before the first user instruction", sys_last.rip, USER_FN(u_read));
+    expect_value("  taken before the first user instruction", sys_last.rip == USER_FN(u_read), 1);
     expect_value("  frame cs", sys_last.cs, SEL_UCODE);
     expect_value("  frame ss", sys_last.ss, SEL_UDATA);
     expect_value("  frame rflags.if", sys_last.rflags & RFLAGS_IF, RFLAGS_IF);

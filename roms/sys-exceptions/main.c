@@ -239,7 +239,7 @@ static void frames(void) {
     expect_value("  frame cs", sys_last.cs, SEL_UCODE);
     expect_value("  frame ss", sys_last.ss, SEL_UDATA);
     expect_value("  frame rsp (user stack)", sys_last.rsp, USER_STACK_TOP);
-    expect_value("  frame rip (after int)", sys_last.rip, USER_FN(u_int) + 2);
+    expect_value("  frame rip is after the int", sys_last.rip == USER_FN(u_int) + 2, 1);
     expect_value("  frame at rsp0 - 40",
                  stack_top(sys_rsp0_stack, sizeof sys_rsp0_stack) - sys_last.frame_address, 40);
     /* With IST3: the IST stack is used whatever the privilege change. */
@@ -351,7 +351,8 @@ static void fast_system_calls(void) {
     int f = user_try(USER_FN(u_syscall), 0);
     sys_user_rflags = 0x2;
     expect("syscall/sysret round trip", f, "no fault");
-    expect_value("  rcx in kernel = user rip after syscall", sc_rcx, USER_FN(u_syscall) + 2);
+    expect_value("  rcx in kernel is the user rip after syscall", sc_rcx == USER_FN(u_syscall) + 2,
+                 1);
     expect_value("  r11 in kernel = user rflags", sc_r11, 0x2 | RFLAGS_AC | 1);
     expect_value("  cs in kernel = star[47:32]", sc_cs, SEL_KCODE);
     expect_value("  ss in kernel = star[47:32] + 8", sc_ss, SEL_KSTACK);
