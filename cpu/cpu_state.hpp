@@ -128,6 +128,7 @@ struct CpuState {
     bool sti_shadow = false;    // blocking by STI: interrupts held for one instruction
     bool movss_shadow = false;  // blocking by MOV SS / POP SS
     bool nmi_blocked = false;   // set on NMI delivery, cleared by IRET
+    bool monitor_armed = false; // MONITOR armed the address-range monitor; MWAIT disarms it
 
     // VMX operation and the current VMCS (cpu/vmx/vmx_cpu_state.hpp).
     vmx::VmxCpuState vmx;

@@ -79,6 +79,40 @@ Fault exec_rdtscp(Exec& x, const DecodedInsn& d) {
     return kNoFault;
 }
 
+// MONITOR/MWAIT: #UD unless CPUID.01H:ECX.MONITOR[bit 3] and CPL 0 (SDM Vol. 2B, MONITOR,
+// MWAIT); in VMX non-root operation "MONITOR exiting"/"MWAIT exiting" come right after those
+// checks, before the ECX and address checks.
+bool monitor_allowed(const Exec& x) {
+    return ((cpuid(x.s, 1, 0).ecx >> 3) & 1) && x.s.cpl() == 0;
+}
+
+// MONITOR: arms the monitor at DS:rAX (segment override allowed), checked as a one-byte read:
+// segment limit/null/canonical faults and #PF; ECX (extensions) must be 0.
+Fault exec_monitor(Exec& x, const DecodedInsn& d) {
+    if (!monitor_allowed(x)) return fault(UD);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_monitor(x, d)) return f;
+    if ((x.s.gpr[RCX] & 0xFFFFFFFF) != 0) return fault_ec(GP, 0);
+    uint64_t lin;
+    const uint64_t offset = x.s.gpr[RAX] & size_mask(d.addrsize);
+    if (Fault f = segment_linear(x, d.seg, offset, 1, AccessKind::Read, lin)) return f;
+    x.materialize_flags();
+    const Translation t = x.mem.translate(x.s, Gva(lin), AccessKind::Read);
+    if (t.fault) return t.fault;
+    x.s.monitor_armed = true;
+    return kNoFault;
+}
+
+// MWAIT: ECX[0] (interrupts as break events even when masked) is the only extension (CPUID
+// leaf 5 ECX = 3); other ECX bits are #GP(0). hvlab leaves the optimized state at once (an
+// "implementation-dependent event"), so MWAIT disarms the monitor and continues.
+Fault exec_mwait(Exec& x, const DecodedInsn& d) {
+    if (!monitor_allowed(x)) return fault(UD);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_mwait(x, d)) return f;
+    if ((x.s.gpr[RCX] & 0xFFFFFFFE) != 0) return fault_ec(GP, 0);
+    x.s.monitor_armed = false;
+    return kNoFault;
+}
+
 // RDPID: IA32_TSC_AUX into a 64-bit (64-bit mode) or 32-bit register; #UD unless
 // CPUID.(EAX=7,ECX=0):ECX.RDPID[bit 22] (SDM Vol. 2B, RDPID).
 Fault exec_rdpid(Exec& x, const DecodedInsn& d) {
@@ -105,6 +139,8 @@ const OpcodeRow kRows[] = {
     {Map::Two, 0x31, Pfx::Any, kAnyExt, "rdtsc", "", 0, exec_rdtsc},
     {Map::Two, 0x01, Pfx::Any, modrm_is(0xF9), "rdtscp", "", 0, exec_rdtscp},
     {Map::Two, 0xC7, Pfx::F3, slash_reg(7), "rdpid", "Ry", 0, exec_rdpid},
+    {Map::Two, 0x01, Pfx::Any, modrm_is(0xC8), "monitor", "", 0, exec_monitor},
+    {Map::Two, 0x01, Pfx::Any, modrm_is(0xC9), "mwait", "", 0, exec_mwait},
     {Map::Two, 0x0B, Pfx::Any, kAnyExt, "ud2", "", 0, exec_ud},
     {Map::Two, 0xB9, Pfx::Any, kAnyExt, "ud1", "Gv,Ev", 0, exec_ud},
     {Map::Two, 0xFF, Pfx::Any, kAnyExt, "ud0", "Gv,Ev", 0, exec_ud},

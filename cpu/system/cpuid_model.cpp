@@ -38,6 +38,7 @@ constexpr FeatureBit kFeatures[] = {
     {1, 0, R::Edx, 25, "SSE"},
     {1, 0, R::Edx, 26, "SSE2"},
     // Leaf 1 ECX (x2APIC, bit 21, is 0)
+    {1, 0, R::Ecx, 3, "MONITOR"}, // MONITOR/MWAIT at CPL 0 (cpu/exec_misc.cpp), leaf 5
     {1, 0, R::Ecx, 5, "VMX"},     // VMX instructions, VM entry/exit, EPT, VPID (cpu/vmx/)
     {1, 0, R::Ecx, 13, "CMPXCHG16B"},
     {1, 0, R::Ecx, 17, "PCID"},   // CR4.PCIDE, PCID-tagged TLB (mmu/tlb.hpp)
@@ -127,7 +128,11 @@ CpuidResult basic_leaf(const CpuState& s, uint32_t leaf, uint32_t subleaf, uint3
     case 2: return {1, 0, 0, 0}; // one iteration, no descriptors: caches are not modelled
     case 7: return subleaf == 0 ? table_bits(7, 0) : CpuidResult{0, 0, 0, 0};
     case 0xB: return topology(subleaf);
-    // 4 (no cache levels), 5 (no MONITOR), 0xA (no PMU), 0xD (no XSAVE), others: zero.
+    // Leaf 5 (SDM Vol. 2A, CPUID, "MONITOR/MWAIT Leaf"): monitor line 64 bytes (the CLFLUSH
+    // line), MWAIT extensions enumerated (ECX[0]) and "interrupts as break events even when
+    // masked" supported (ECX[1]); no C-state sub-states (EDX = 0).
+    case 5: return {64, 64, 3, 0};
+    // 4 (no cache levels), 0xA (no PMU), 0xD (no XSAVE), others: zero.
     default: return table_bits(leaf, 0);
     }
 }

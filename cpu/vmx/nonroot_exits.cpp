@@ -104,9 +104,11 @@ Fault exit_on_pause(Exec& x, const DecodedInsn& d) {
     return instruction_exit(x, d, ExitReason::Pause);
 }
 
+// "For MWAIT, the exit qualification ... is set either to 0 (if address-range monitoring
+// hardware is not armed) or to 1 (if address-range monitoring hardware is armed)."
 Fault exit_on_mwait(Exec& x, const DecodedInsn& d) {
     if (!vmx_of(x).proc.mwait_exiting()) return kNoFault;
-    return instruction_exit(x, d, ExitReason::Mwait);
+    return instruction_exit(x, d, ExitReason::Mwait, x.s.monitor_armed ? 1 : 0);
 }
 
 Fault exit_on_monitor(Exec& x, const DecodedInsn& d) {

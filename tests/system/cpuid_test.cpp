@@ -45,7 +45,8 @@ TEST_CASE("CPUID feature bits: what hvlab implements (VMX too), x2APIC/XSAVE cle
                           (1u << 26);
     CHECK(l1.edx == edx1);
     CHECK(l1.ecx ==
-          ((1u << 5) | (1u << 13) | (1u << 17) | (1u << 22) | (1u << 23) | (1u << 24)));
+          ((1u << 3) | (1u << 5) | (1u << 13) | (1u << 17) | (1u << 22) | (1u << 23) |
+           (1u << 24)));
     CHECK((l1.ecx & (1u << 5)) != 0);  // VMX
     CHECK((l1.ecx & (1u << 21)) == 0); // x2APIC
     CHECK((l1.ecx & (1u << 26)) == 0); // XSAVE
@@ -56,6 +57,8 @@ TEST_CASE("CPUID feature bits: what hvlab implements (VMX too), x2APIC/XSAVE cle
     CHECK(l7.ecx == (1u << 22));               // RDPID
     CHECK(cpuid(s, 7, 1).ebx == 0);
     CHECK(cpuid(s, 0xD, 0).eax == 0);
+    CHECK(cpuid(s, 5, 0).eax == 64); // MONITOR/MWAIT leaf: 64-byte line, MWAIT extensions
+    CHECK(cpuid(s, 5, 0).ecx == 3);
     CHECK(cpuid(s, 0xA, 0).eax == 0);
 }
 

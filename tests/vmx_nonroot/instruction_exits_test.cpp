@@ -474,3 +474,62 @@ TEST_CASE("nonroot: privilege faults come before the exit", "[vmx][nonroot]") {
     CHECK(m.reason() == 12);
     CHECK(m.guest_rip() == CpuFixture::kStubs + 8 * GP);
 }
+
+TEST_CASE("nonroot: MONITOR (39) and MWAIT (36) exits, MWAIT reports the armed monitor",
+          "[vmx][nonroot]") {
+    NonRootFixture m;
+    m.controls(0, P::kMonitorExiting, 0);
+    m.load({0x0F, 0x01, 0xC8}); // monitor
+    m.reg(RCX) = 1;             // its #GP for ECX != 0 comes after the exit
+    REQUIRE(m.run_to_exit());
+    CHECK(m.reason() == 39);
+    CHECK(m.length() == 3);
+    CHECK(m.qualification() == 0);
+
+    NonRootFixture w;
+    w.controls(0, P::kMwaitExiting, 0);
+    w.load({0x0F, 0x01, 0xC8, 0x0F, 0x01, 0xC9}); // monitor; mwait
+    w.reg(RAX) = kData;
+    w.run(1);
+    REQUIRE(w.s().vmx.non_root);
+    CHECK(w.s().monitor_armed);
+    REQUIRE(w.run_to_exit());
+    CHECK(w.reason() == 36);
+    CHECK(w.qualification() == 1); // armed
+    CHECK(w.guest_rip() == kCode + 3);
+
+    NonRootFixture n; // not armed: qualification 0
+    n.controls(0, P::kMwaitExiting, 0);
+    n.load({0x0F, 0x01, 0xC9});
+    REQUIRE(n.run_to_exit());
+    CHECK(n.qualification() == 0);
+}
+
+TEST_CASE("MONITOR/MWAIT outside VMX: CPL 3 is #UD, ECX and address checks", "[vmx][nonroot]") {
+    CpuFixture m;
+    m.load({0x0F, 0x01, 0xC8, 0x0F, 0x01, 0xC9, 0x90});
+    m.reg(RAX) = kData;
+    m.run(2); // monitor arms, mwait returns at once and disarms
+    CHECK(m.rip() == kCode + 6);
+    CHECK_FALSE(m.s().monitor_armed);
+
+    CpuFixture e; // ECX extensions: MONITOR none, MWAIT only bit 0
+    e.load({0x0F, 0x01, 0xC9});
+    e.reg(RCX) = 2;
+    CHECK(e.run_until_exception() == GP);
+    CpuFixture a; // a non-canonical monitor address: #GP(0)
+    a.load({0x0F, 0x01, 0xC8});
+    a.reg(RAX) = 0x8000'0000'0000'0000ull;
+    CHECK(a.run_until_exception() == GP);
+    CpuFixture p; // an unmapped one: #PF
+    p.load({0x0F, 0x01, 0xC8});
+    p.reg(RAX) = 0x4000'0000;
+    CHECK(p.run_until_exception() == PF);
+
+    CpuFixture u;
+    u.load({0x0F, 0x01, 0xC9});
+    u.s().seg[CS] = Segment{CpuFixture::kUserCode64, 0, 0xFFFFFFFF, 0xA0FB};
+    u.s().seg[SS] = Segment{CpuFixture::kUserData, 0, 0xFFFFFFFF, 0xC0F3};
+    u.cpu.invalidate_caches();
+    CHECK(u.run_until_exception() == UD);
+}
