@@ -97,6 +97,17 @@ const char* capstone_exclusion(const uint8_t* b, CpuMode mode) {
     if (p.mandatory_not_last && b[p.opcode] == 0x0F) return "4: mandatory prefix not adjacent to the opcode";
     if (p.rep && b[p.opcode] == 0x0F && b[p.opcode + 1] == 0xC7 && (b[p.opcode + 2] & 0xF8) == 0xF8)
         return "5: RDPID (F3 0F C7 /7) unknown to Capstone 4";
+    // VMREAD/VMWRITE (NP 0F 78/79): with 67h and REX.W Capstone 4 assumes 66h (as in item 6)
+    // and decodes AMD's EXTRQ/INSERTQ forms, with immediates.
+    if (mode == CpuMode::Long64 && b[p.opcode] == 0x0F &&
+        (b[p.opcode + 1] == 0x78 || b[p.opcode + 1] == 0x79) && !p.opsize && !p.rep) {
+        bool p67 = false, rex_w = false;
+        for (size_t i = 0; i < p.opcode; ++i) {
+            p67 |= b[i] == 0x67;
+            rex_w |= (b[i] & 0xF8) == 0x48;
+        }
+        if (p67 && rex_w) return "5b: VMREAD/VMWRITE with 67h and REX.W taken as 66h";
+    }
     return nullptr;
 }
 
