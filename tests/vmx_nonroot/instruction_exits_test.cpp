@@ -533,3 +533,27 @@ TEST_CASE("MONITOR/MWAIT outside VMX: CPL 3 is #UD, ECX and address checks", "[v
     u.cpu.invalidate_caches();
     CHECK(u.run_until_exception() == UD);
 }
+
+TEST_CASE("nonroot: a compatibility-mode guest - 32-bit operands in the exit information",
+          "[vmx][nonroot]") {
+    NonRootFixture m(TestMode::Compat32);
+    m.controls(0, P::kUnconditionalIoExiting | P::kInvlpgExiting, 0);
+    m.load({0x0F, 0x01, 0x7B, 0x08, 0xF3, 0x6C}); // invlpg [ebx+8]; rep insb
+    m.reg(RBX) = 0xFFFF'FFFF'0010'0000ull;        // only EBX counts
+    REQUIRE(m.run_to_exit());
+    CHECK(m.reason() == 14);
+    CHECK(m.qualification() == 0x10'0008);
+    CHECK(m.get(vf::GUEST_CS_AR_BYTES) == 0xC09B);
+
+    NonRootFixture s(TestMode::Compat32);
+    s.controls(0, P::kUnconditionalIoExiting, 0);
+    s.load({0xF3, 0x6C}); // rep insb
+    s.reg(RDX) = 0x70;
+    s.reg(RDI) = 0x30'0040;
+    s.reg(RCX) = 2;
+    REQUIRE(s.run_to_exit());
+    CHECK(s.reason() == 30);
+    CHECK(s.qualification() == ((0x70ull << 16) | (1u << 5) | (1u << 4) | (1u << 3)));
+    CHECK(s.get(vf::GUEST_LINEAR_ADDRESS) == 0x30'0040);
+    CHECK((s.insn_info() & (7u << 7)) == (1u << 7)); // 32-bit address size
+}
