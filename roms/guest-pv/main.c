@@ -149,6 +149,16 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     uint64_t now = (uint64_t)hypercall(HC_TIME, 0, 0, 0);
     pv_printf("guest-pv: %lu ticks of virtual time passed (other guests' included)\n",
               (unsigned long)(now - start));
+    /* IA32_TIME_STAMP_COUNTER is this guest's own: the hypervisor turns the write into a TSC
+     * offset (SDM Vol. 3C, "Timestamp Counter Offset and Multiplier"), RDTSC and HC_TIME
+     * follow it, and the other guests' TSCs do not move. */
+    const uint64_t new_tsc = 1ull << 40;
+    __asm__ volatile("wrmsr" : : "c"(0x10), "a"((uint32_t)new_tsc), "d"((uint32_t)(new_tsc >> 32)));
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t tsc = (uint64_t)hi << 32 | lo, time = (uint64_t)hypercall(HC_TIME, 0, 0, 0);
+    pv_printf("guest-pv: WRMSR IA32_TSC = 2^40, then RDTSC and HC_TIME are 2^40 + %s\n",
+              tsc >= new_tsc && time >= tsc && time - new_tsc < 100000 ? "a little" : "WRONG");
     long bad = hypercall(99, 0, 0, 0);
     long fault = hypercall(HC_CONSOLE_WRITE, 0x7FFF0000l, 16, 0);
     pv_printf("guest-pv: unknown hypercall -> %ld, write from unmapped memory -> %ld\n", bad,

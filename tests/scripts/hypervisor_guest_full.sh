@@ -37,9 +37,11 @@ grep -qx "hv: guest pv stopped: finished: shutdown hypercall, status 22" "$tmp/h
     { echo "FAIL: guest pv did not finish through its shutdown hypercall"; fail=1; }
 grep -q '^\[pv\] guest-pv: hypervisor "hvlabTeachHV" found' "$tmp/hv" ||
     { echo "FAIL: guest pv did not find the hypervisor through CPUID"; fail=1; }
-# VMX is hidden from guests: CPUID, CR4 and the VMX MSRs and instructions look like no VMX.
+# VMX is hidden from guests: CPUID, CR4 and the VMX MSRs and instructions look like no VMX;
+# a TSC write becomes that guest's TSC offset.
 for line in "CPUID.01H:ECX.VMX = 0, CR4.VMXE = 0" "RDMSR IA32_VMX_BASIC -> #GP" \
-    "MOV CR4 with VMXE set -> #GP" "VMXON -> #UD"; do
+    "MOV CR4 with VMXE set -> #GP" "VMXON -> #UD" \
+    "WRMSR IA32_TSC = 2^40, then RDTSC and HC_TIME are 2^40 + a little"; do
     grep -qxF "[pv] guest-pv: $line" "$tmp/hv" || { echo "FAIL: guest pv did not see: $line"; fail=1; }
 done
 if [ "$fail" -ne 0 ]; then
