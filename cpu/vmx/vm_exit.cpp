@@ -237,8 +237,11 @@ bool save_guest_msrs(SystemContext& c) {
 
 } // namespace
 
-void perform_vm_exit(SystemContext& c, const ExitInfo& info) {
+void perform_vm_exit(SystemContext& c, const ExitInfo& requested) {
     CpuState& s = c.s;
+    if (!s.vmx.non_root) return; // only VMX non-root operation has a VM exit to perform
+    // A copy: callers may pass s.vmx.pending_exit, which the exit clears.
+    const ExitInfo info = requested;
     const uint64_t guest_rip = s.rip;
     const uint32_t idt_vectoring = s.vmx.idt_vectoring_info;
     record_exit_information(s, info);

@@ -24,7 +24,8 @@ inline Fault request_vm_exit(CpuState& s, const ExitInfo& info) {
 // information, interruption and IDT-vectoring information; saves guest state (registers,
 // segments, non-register state, MSRs per the exit controls, the VM-exit MSR-store list);
 // loads host state and the VM-exit MSR-load list; on a failure there, a VMX abort (shutdown
-// with the abort indicator written). Reports the exit through CpuEnv::vm_exited.
+// with the abort indicator written: s.activity is then Shutdown, which the caller must check).
+// Reports the exit through CpuEnv::vm_exited. Does nothing outside VMX non-root operation.
 void perform_vm_exit(SystemContext& c, const ExitInfo& info);
 
 } // namespace hvlab::cpu::vmx
