@@ -222,6 +222,11 @@ static void s_extint_noack(void) {
 static void s_intwin(void) {
     vmcs_set_proc(PROC_INTERRUPT_WINDOW);
 }
+static void s_intwin_sti_blocked(void) {
+    vmcs_set_proc(PROC_INTERRUPT_WINDOW);
+    vmwrite(GUEST_RFLAGS, 0x202);
+    vmwrite(GUEST_INTERRUPTIBILITY_INFO, 1);
+}
 static void s_nmiwin(void) {
     vmcs_set_pin(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
     vmcs_set_proc(PROC_NMI_WINDOW);
@@ -683,6 +688,11 @@ static void event_exits(void) {
     /* Interrupt window: STI blocks for one instruction, then the window is open. */
     RUN(intwin, s_intwin);
     expect_exit("interrupt_window", EXIT_REASON_INTERRUPT_WINDOW, 0, ANY, addr(g_intwin_i));
+    /* Blocking by STI from the interruptibility-state field lasts for the first guest
+     * instruction ("Interruptibility State" in "Special Features of VM Entry"). */
+    RUN(mtf, s_intwin_sti_blocked);
+    expect_exit("interrupt_window_after_sti_blocking", EXIT_REASON_INTERRUPT_WINDOW, 0, ANY,
+                addr(g_mtf_i));
     /* NMI window with no blocking by NMI: exit before the first guest instruction. */
     RUN(cpuid, s_nmiwin);
     expect_exit("nmi_window", EXIT_REASON_NMI_WINDOW, 0, ANY, addr(g_cpuid));
@@ -710,6 +720,10 @@ static void s_inject(void) {
     vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, inject_error);
     vmwrite(VM_ENTRY_INSTRUCTION_LEN, 2);
     vmwrite(GUEST_RFLAGS, 0x202);
+}
+static void s_inject_in_hlt(void) {
+    s_inject();
+    vmwrite(GUEST_ACTIVITY_STATE, 1);
 }
 static void s_inject_mtf(void) {
     s_inject();
@@ -754,6 +768,15 @@ static void injection_cases(void) {
     RUN(injected, s_inject);
     vmx_check(G, "inject_nmi", reason == EXIT_REASON_VMCALL && guest.rbx == 2,
               "reason %u vector %lu", reason, (unsigned long)guest.rbx);
+    /* An external interrupt injected into the HLT activity state is delivered and the guest
+     * is active afterwards ("Activity State" in "Special Features of VM Entry"). */
+    inject_info = INTR_INFO_VALID | INTR_TYPE_EXTERNAL | 0x42;
+    RUN(injected, s_inject_in_hlt);
+    vmx_check(G, "inject_wakes_hlt_state",
+              reason == EXIT_REASON_VMCALL && guest.rbx == 0x42 &&
+                  vmread(GUEST_ACTIVITY_STATE) == 0 && guest_frame(0) == start,
+              "reason %u vector %lu activity %lu", reason, (unsigned long)guest.rbx,
+              (unsigned long)vmread(GUEST_ACTIVITY_STATE));
     /* "Monitor Trap Flag": with an injected event, the MTF VM exit is pending before the
      * first instruction after the delivery (the guest IDT stub of the vector); an injected
      * pending MTF (type 7, vector 0) gives one at the entry even with the control 0. */
