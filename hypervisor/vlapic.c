@@ -39,7 +39,8 @@
 #define VERSION 0x00060014u /* version 0x14, 7 LVT entries: as hvlab's own LAPIC */
 
 void vlapic_reset(struct vlapic* a) {
-    *a = (struct vlapic){0};
+    static struct vlapic zero; /* static storage: all zero (the file is also valid C++) */
+    *a = zero;
     a->base_msr = VLAPIC_DEFAULT_BASE | (1u << 11) | (1u << 8); /* enabled, BSP */
     a->svr = 0xFF;
     a->dfr = 0xFFFFFFFF;
