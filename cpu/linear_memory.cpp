@@ -277,6 +277,13 @@ mmu::Walk2dRecord LinearMemory::walk_2d(const CpuState& s, Gva linear, AccessKin
 void LinearMemory::set_address_space(uint16_t vpid, uint64_t ept_root) {
     space_.vpid = vpid;
     space_.ept_root = ept_root;
+    sync_generation();
+}
+
+// Whole-VPID invalidations move the VPID to a new TLB generation (mmu/tlb.hpp); the tag of
+// every later lookup must carry it.
+void LinearMemory::sync_generation() {
+    space_.gen = tlb_.generation(space_.vpid);
 }
 
 namespace {
@@ -395,6 +402,7 @@ void LinearMemory::cr3_written(const CpuState& s, bool no_flush) {
 
 void LinearMemory::paging_mode_changed() {
     tlb_.invalidate_space(space_);
+    sync_generation();
 }
 
 // SDM Vol. 2B, INVPCID: type 0 individual address, 1 single context, 2 all contexts including
@@ -403,7 +411,7 @@ void LinearMemory::invpcid(const CpuState& s, unsigned type, uint16_t pcid, Gva 
     switch (type) {
     case 0: return tlb_.invalidate_address_in_pcid(linear.value, space_, pcid);
     case 1: return tlb_.invalidate_pcid(space_, pcid);
-    case 2: return tlb_.invalidate_space(space_);
+    case 2: tlb_.invalidate_space(space_); return sync_generation();
     case 3: return tlb_.invalidate_non_global(space_);
     default: return;
     }
@@ -429,6 +437,7 @@ uint64_t ept_tag(uint64_t eptp) {
 void LinearMemory::set_guest_context(uint16_t vpid, bool ept_enabled, uint64_t eptp) {
     space_.vpid = vpid;
     space_.ept_root = ept_enabled ? ept_tag(eptp) : 0;
+    sync_generation();
     impl_->ept = ept_enabled;
     impl_->eptp = mmu::EptPointer{ept_enabled ? eptp : 0};
 }
@@ -477,7 +486,7 @@ void LinearMemory::invept(unsigned type, uint64_t eptp) {
 void LinearMemory::invvpid(unsigned type, uint16_t vpid, Gva linear) {
     switch (type) {
     case 0: return tlb_.invalidate_vpid_address(linear.value, vpid);
-    case 1: return tlb_.invalidate_vpid(vpid, false);
+    case 1: tlb_.invalidate_vpid(vpid, false); return sync_generation();
     case 2: return tlb_.invalidate_all_nonzero_vpids();
     case 3: return tlb_.invalidate_vpid(vpid, true);
     default: return;

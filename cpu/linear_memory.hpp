@@ -119,6 +119,7 @@ class LinearMemory {
     void record_ept_exit(const mmu::EptWalkRecord& w, bool linear_valid, uint64_t linear,
                          bool translated_linear, bool nmi_unblocked);
     bool peek_translate(const CpuState& s, uint64_t linear, Hpa& out);
+    void sync_generation();
     static bool guest_table_access(void* self, const mmu::GpaAccess& a, Hpa& out);
     struct TableAccess;
     mmu::TlbTag tag(const CpuState& s) const {

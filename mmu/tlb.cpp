@@ -13,7 +13,7 @@ void Tlb::insert(const TlbEntry& e) {
             return;
         }
     for (TlbEntry& w : s.way)
-        if (!w.valid()) {
+        if (!live(w)) {
             w = e;
             return;
         }
@@ -52,7 +52,11 @@ void Tlb::invalidate_non_global(const TlbTag& space) {
 }
 
 void Tlb::invalidate_space(const TlbTag& space) {
-    drop_if([&](const TlbEntry& e) { return e.tag.vpid == space.vpid; });
+    bump_generation(space.vpid);
+}
+
+void Tlb::bump_generation(uint16_t vpid) {
+    if (++vpid_gen_[vpid] == 0) drop_if([&](const TlbEntry& e) { return e.tag.vpid == vpid; });
 }
 
 void Tlb::invalidate_vpid_address(uint64_t linear, uint16_t vpid) {
@@ -60,7 +64,8 @@ void Tlb::invalidate_vpid_address(uint64_t linear, uint16_t vpid) {
 }
 
 void Tlb::invalidate_vpid(uint16_t vpid, bool keep_global) {
-    drop_if([&](const TlbEntry& e) { return e.tag.vpid == vpid && !(keep_global && e.global); });
+    if (!keep_global) return bump_generation(vpid);
+    drop_if([&](const TlbEntry& e) { return e.tag.vpid == vpid && !e.global; });
 }
 
 void Tlb::invalidate_all_nonzero_vpids() {

@@ -18,14 +18,18 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 namespace hvlab::mmu {
 
 // The address-space tag. pcid: CR3[11:0] when CR4.PCIDE = 1, else 0. vpid and ept_root are 0
-// outside VMX non-root operation (room for VPID and EPT tagging).
+// outside VMX non-root operation; ept_root is EPTP[51:12] | 1 for translations made through
+// EPT. gen is the VPID's generation when the entry was made (Tlb::generation): a lookup tag
+// always carries the current one, so entries of an older generation never match.
 struct TlbTag {
     uint16_t pcid = 0;
     uint16_t vpid = 0;
+    uint32_t gen = 0;
     uint64_t ept_root = 0;
 };
 
@@ -42,7 +46,7 @@ struct TlbEntry {
 
     bool valid() const { return vpn != kInvalid; }
     bool matches_space(const TlbTag& t) const {
-        return tag.vpid == t.vpid && tag.ept_root == t.ept_root;
+        return tag.vpid == t.vpid && tag.gen == t.gen && tag.ept_root == t.ept_root;
     }
     bool matches(uint64_t v, const TlbTag& t) const {
         return vpn == v && matches_space(t) && (global || tag.pcid == t.pcid);
@@ -72,11 +76,14 @@ class Tlb {
     void invalidate_pcid(const TlbTag& space, uint16_t pcid);
     // INVPCID type 3: every non-global entry of the address space.
     void invalidate_non_global(const TlbTag& space);
-    // INVPCID type 2, CR4.PGE/PCIDE changes, CR0.PG changes: everything of the space.
+    // INVPCID type 2, CR4.PGE/PCIDE changes, CR0.PG changes: everything of the space's VPID
+    // (a generation bump: the caller's tags must take the new generation).
     void invalidate_space(const TlbTag& space);
     // INVVPID (SDM Vol. 3C, "Invalidation of Cached Mappings"): entries of one VPID, for every
     // EPT root and PCID. Type 0 (one address, globals included), type 1 (everything), type 3
     // (everything but global entries).
+    // Type 1 is a generation bump, O(1): it runs at every VM entry and VM exit without VPID
+    // (the VPID 0000H flush), so it must not scan the TLB.
     void invalidate_vpid_address(uint64_t linear, uint16_t vpid);
     void invalidate_vpid(uint16_t vpid, bool keep_global);
     // INVVPID type 2: every VPID except 0000H.
@@ -86,12 +93,17 @@ class Tlb {
     void invalidate_all_ept();
     void flush_all();
 
-    unsigned count_valid() const; // for tests and the inspector
+    // The current generation of a VPID's entries; tags used for lookup and insert carry it.
+    uint32_t generation(uint16_t vpid) const { return vpid_gen_[vpid]; }
+    // Valid and of its VPID's current generation: an entry that can still be used.
+    bool live(const TlbEntry& e) const { return e.valid() && e.tag.gen == vpid_gen_[e.tag.vpid]; }
+
+    unsigned count_valid() const; // live entries, for tests and the inspector
 
     template <class F> void for_each(F f) const {
         for (const Set& s : sets_)
             for (const TlbEntry& e : s.way)
-                if (e.valid()) f(e);
+                if (live(e)) f(e);
     }
 
   private:
@@ -104,7 +116,11 @@ class Tlb {
             for (TlbEntry& e : s.way)
                 if (e.valid() && p(e)) e = TlbEntry{};
     }
+    // Drops every entry of the VPID by moving it to a new generation. When the counter wraps,
+    // a scan removes the old entries so that no generation value is ever reused by them.
+    void bump_generation(uint16_t vpid);
     std::array<Set, kSets> sets_{};
+    std::vector<uint32_t> vpid_gen_ = std::vector<uint32_t>(65536, 0);
 };
 
 } // namespace hvlab::mmu

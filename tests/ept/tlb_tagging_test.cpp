@@ -211,3 +211,28 @@ TEST_CASE("Without EPT and VPID nothing changes: no exits, VPID 0 tags", "[ept][
     CHECK(g.mem.ept_active());
     CHECK(g.mem.eptp() == g.ept.eptp(true));
 }
+
+TEST_CASE("Whole-VPID invalidation is a generation bump: old entries never match and free "
+          "their ways",
+          "[ept][vpid]") {
+    EptGuest g;
+    g.mem.set_guest_context(0, false, 0);
+    CHECK(g.read64(kLinear) == 0);
+    REQUIRE(cached(g.mem, 0, kLinear, false));
+    const uint32_t gen = g.mem.tlb().generation(0);
+    g.bus.write(Hpa(kDataGpa + 0x1000), 8, 0x77);
+    g.pt.map(kLinear, kDataGpa + 0x1000, P | RW | US | A | D); // remapped, no INVLPG
+    // The VPID-0000H flush of a VM entry or exit without VPID.
+    g.mem.invvpid(1, 0, Gva(0));
+    CHECK(g.mem.tlb().generation(0) == gen + 1);
+    CHECK_FALSE(cached(g.mem, 0, kLinear, false));
+    CHECK(g.mem.tlb().count_valid() == 0);
+    CHECK(g.read64(kLinear) == 0x77); // a fresh walk, under the new generation
+    CHECK(g.mem.tlb().count_valid() == 1);
+    // Other VPIDs keep their generation and entries.
+    g.mem.set_guest_context(5, false, 0);
+    CHECK(g.read64(kLinear) == 0x77);
+    g.mem.invvpid(1, 0, Gva(0));
+    CHECK(cached(g.mem, 5, kLinear, false));
+    CHECK(g.mem.tlb().generation(5) == 0);
+}
