@@ -84,6 +84,9 @@ GUEST(wbinvd, "g_wbinvd_i:\n\twbinvd");
 GUEST(monitor,
       "leaq io_buffer(%rip), %rax\n\txorl %ecx, %ecx\n\txorl %edx, %edx\n g_monitor_i:\n\tmonitor");
 GUEST(mwait, "xorl %eax, %eax\n\txorl %ecx, %ecx\n g_mwait_i:\n\tmwait");
+GUEST(monitor_mwait,
+      "leaq io_buffer(%rip), %rax\n\txorl %ecx, %ecx\n\txorl %edx, %edx\n\tmonitor\n\t"
+      "xorl %eax, %eax\n g_monitor_mwait_i:\n\tmwait");
 GUEST(sgdt, "leaq io_buffer(%rip), %rbx\n g_sgdt_i:\n\tsgdt (%rbx)");
 GUEST(lidt, "leaq io_buffer(%rip), %rbx\n g_lidt_i:\n\tlidt 8(%rbx)");
 GUEST(str, "g_str_i:\n\tstr %eax");
@@ -469,6 +472,11 @@ static void instruction_exits(void) {
     RUN(mwait, s_mwait);
     expect_exit("mwait", has_monitor ? EXIT_REASON_MWAIT : EXIT_REASON_EXCEPTION_NMI, 0,
                 has_monitor ? 3 : ANY, addr(g_mwait_i));
+    /* "Exit Qualification for MWAIT": bit 0 is 1 if the MONITOR hardware is armed. */
+    if (has_monitor) {
+        RUN(monitor_mwait, s_mwait);
+        expect_exit("mwait_after_monitor_armed", EXIT_REASON_MWAIT, 1, 3, addr(g_monitor_mwait_i));
+    }
     cpuid(7, 0, r);
     if ((r[1] >> 10) & 1) {
         RUN(invpcid, s_invpcid);
