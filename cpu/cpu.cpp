@@ -3,6 +3,7 @@
 // Intel SDM, Dec 2023 (Order 325462-081).
 #include "cpu/cpu.hpp"
 
+#include "cpu/debug_breakpoints.hpp"
 #include "cpu/decode_cache.hpp"
 #include "cpu/decoder.hpp"
 #include "cpu/exec_context.hpp"
@@ -33,6 +34,8 @@ struct Cpu::Impl {
     Fault fetch(const DecodedInsn*& out);
     RunResult run_loop(uint64_t max_insns);
     bool before_instruction(RunResult& r);
+    int instruction_breakpoint(RunResult& r);
+    bool debug_trap(RunResult& r);
     bool after_instruction(RunResult& r);
     void refresh_attention();
     bool vmx_boundary(RunResult& r);
@@ -164,6 +167,12 @@ namespace {
 bool deliver_fault(Exec& x, uint64_t clock, const Fault& f) {
     x.materialize_flags();
     x.s.rip = x.insn_rip;
+    // "For any fault-class exception except a debug exception generated in response to an
+    // instruction breakpoint, the value pushed for RF is 1" (SDM Vol. 3A, "EFLAGS Register"
+    // / Vol. 3B, "Debug Exceptions"), so the handler's IRET re-executes the instruction
+    // without re-triggering an instruction breakpoint. Delivery clears RF in RFLAGS; a VM
+    // exit saves it as 1, as the SDM says for exits caused by a fault.
+    x.s.rflags |= rflags::RF;
     SystemContext c{x.s, x.mem, x.env, clock};
     x.after_system_op();
     const DeliveryOutcome o = cpu::deliver_fault(c, f, x.insn_rip);
@@ -279,6 +288,7 @@ bool Cpu::Impl::before_instruction(RunResult& r) {
         x.ac_check = (s.cr0 & cr0::AM) && (s.rflags & rflags::AC) && s.cpl() == 3;
         cs_base = s.seg[CS].base;
         cs_limit = s.seg[CS].limit;
+        x.debug_armed = breakpoints_enabled(s);
         x.flush_fast();
         fetch_lpage = ~uint64_t{0};
     }
@@ -299,8 +309,71 @@ bool Cpu::Impl::before_instruction(RunResult& r) {
             return false;
         }
     }
+    x.rf_at_start = s.rflags & rflags::RF;
+    if (x.debug_armed && !x.rf_at_start) [[unlikely]] {
+        const int bp = instruction_breakpoint(r);
+        if (bp < 0) return false;
+        if (bp > 0) return before_instruction(r); // at the #DB handler (or the host)
+    }
     x.tf_active = s.rflags & rflags::TF;
     refresh_attention();
+    return true;
+}
+
+// An enabled instruction breakpoint at RIP: a fault-class #DB before the instruction, with
+// B0-B3 in DR6 (SDM Vol. 3B, "Instruction-Breakpoint Exception Condition"); RF = 1 in the
+// handler's IRET image suppresses it for one instruction. In non-root operation the exception
+// bitmap may turn it into a VM exit whose qualification holds the B bits (DR6 unchanged).
+// Returns +1 if a #DB was delivered or exited, 0 if none, -1 on shutdown.
+int Cpu::Impl::instruction_breakpoint(RunResult& r) {
+    CpuState& s = x.s;
+    const uint64_t linear = x.is64 ? s.rip : (cs_base + s.rip) & 0xFFFFFFFFull;
+    const uint32_t hits = instruction_breakpoint_hits(s, linear);
+    if (!hits) return 0;
+    x.materialize_flags();
+    SystemContext c{s, x.mem, x.env, x.clock};
+    x.after_system_op();
+    DeliveryOutcome o = DeliveryOutcome::VmExit;
+    if (s.vmx.non_root && vmx::event_causes_exit(s, EventKind::Exception, DB, 0)) {
+        vmx::request_event_exit(s, EventKind::Exception, DB, false, 0, hits, 0);
+    } else {
+        s.dr[6] = (s.dr[6] & ~dr6::kBreakpointBits) | hits;
+        o = deliver_event(c, EventKind::Exception, DB, false, 0, s.rip);
+    }
+    if (o == DeliveryOutcome::VmExit) vmx::perform_pending_exit(c);
+    if (o == DeliveryOutcome::Shutdown || s.activity == CpuState::Activity::Shutdown) {
+        s.activity = CpuState::Activity::Shutdown;
+        r.reason = StopReason::Shutdown;
+        return -1;
+    }
+    return 1;
+}
+
+// The trap-class #DB after an instruction: single-step (BS) and data or I/O breakpoints
+// (B0-B3) as one exception (SDM Vol. 3B, "Debug Exceptions"). The pushed RIP is the next
+// instruction. In non-root operation the exception bitmap may turn it into a VM exit, which
+// reports the bits in the qualification and leaves DR6 alone. Returns false on shutdown.
+bool Cpu::Impl::debug_trap(RunResult& r) {
+    CpuState& s = x.s;
+    const uint64_t bits = x.debug_hits | (x.tf_active ? dr6::BS : 0);
+    x.debug_hits = 0;
+    x.materialize_flags();
+    SystemContext c{s, x.mem, x.env, x.clock};
+    x.after_system_op();
+    DeliveryOutcome o = DeliveryOutcome::VmExit;
+    if (s.vmx.non_root && vmx::event_causes_exit(s, EventKind::Exception, DB, 0)) {
+        vmx::request_event_exit(s, EventKind::Exception, DB, false, 0, bits, 0);
+    } else {
+        if (bits & dr6::kBreakpointBits) s.dr[6] &= ~dr6::kBreakpointBits;
+        s.dr[6] |= bits;
+        o = deliver_event(c, EventKind::Exception, DB, false, 0, s.rip);
+    }
+    if (o == DeliveryOutcome::VmExit) vmx::perform_pending_exit(c);
+    if (o == DeliveryOutcome::Shutdown || s.activity == CpuState::Activity::Shutdown) {
+        s.activity = CpuState::Activity::Shutdown;
+        r.reason = StopReason::Shutdown;
+        return false;
+    }
     return true;
 }
 
@@ -310,6 +383,10 @@ bool Cpu::Impl::before_instruction(RunResult& r) {
 bool Cpu::Impl::after_instruction(RunResult& r) {
     CpuState& s = x.s;
     s.vmx.nmi_unblocked_by_iret = false;
+    // RF is cleared when an instruction completes, unless it loaded RF itself (IRET, or the
+    // VM entry that loaded the guest's RFLAGS) (SDM Vol. 3A, "EFLAGS Register").
+    if (x.rf_at_start && !x.rf_loaded && !s.vmx.entry_in_progress) s.rflags &= ~rflags::RF;
+    x.rf_at_start = x.rf_loaded = false;
     if (x.shutdown) {
         x.shutdown = false;
         s.activity = CpuState::Activity::Shutdown;
@@ -340,25 +417,20 @@ bool Cpu::Impl::after_instruction(RunResult& r) {
         x.after_system_op();
         vmx::mtf_exit(c, x.tf_active);
         x.tf_active = false;
+        // Data or I/O breakpoint hits of the instruction become pending debug exceptions
+        // of the guest as well (SDM Vol. 3C, "Monitor Trap Flag").
+        if (x.debug_hits) {
+            const uint64_t pending = s.vmx.vmcs.get(vmx::vmcs::GUEST_PENDING_DBG_EXCEPTIONS);
+            s.vmx.vmcs.set(vmx::vmcs::GUEST_PENDING_DBG_EXCEPTIONS, pending | x.debug_hits);
+            x.debug_hits = 0;
+        }
     }
-    if (x.tf_active) {
-        // Single-step trap after the instruction (SDM Vol. 3A, "Single-Step Exception
-        // Condition"). The pushed RIP is the next instruction. In VMX non-root operation the
-        // exception bitmap may turn it into a VM exit, which leaves DR6 alone.
-        x.materialize_flags();
-        SystemContext c{s, x.mem, x.env, x.clock};
-        x.after_system_op();
-        DeliveryOutcome o = DeliveryOutcome::VmExit;
-        if (!s.vmx.non_root || !vmx::single_step_exits(s)) {
-            s.dr[6] |= 1u << 14; // DR6.BS
-            o = deliver_event(c, EventKind::Exception, DB, false, 0, s.rip);
-        }
-        if (o == DeliveryOutcome::VmExit) vmx::perform_pending_exit(c);
-        if (o == DeliveryOutcome::Shutdown || s.activity == CpuState::Activity::Shutdown) {
-            s.activity = CpuState::Activity::Shutdown;
-            r.reason = StopReason::Shutdown;
-            return false;
-        }
+    // MOV SS and POP SS inhibit debug exceptions until after the next instruction (SDM Vol.
+    // 3A, "Interrupt Blocking"): s.movss_shadow is set here only if this instruction was one
+    // of them. The single-step trap then comes after the next instruction (TF is still set)
+    // and data breakpoint hits are kept for it.
+    if ((x.tf_active || x.debug_hits) && !s.movss_shadow) {
+        if (!debug_trap(r)) return false;
     }
     if (x.halt) {
         x.halt = false;
@@ -380,6 +452,7 @@ void Cpu::Impl::refresh_attention() {
     const CpuState& s = x.s;
     x.attention = x.state_changed | x.poll_events | x.tf_active | s.sti_shadow | s.movss_shadow |
                   x.inhibit_next | x.halt | x.stop | x.shutdown |
+                  x.debug_armed | x.rf_at_start | (x.debug_hits != 0) |
                   (s.vmx.non_root && vmx::boundary_watch(s));
 }
 

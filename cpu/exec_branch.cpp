@@ -136,6 +136,7 @@ Fault exec_ret_far(Exec& x, const DecodedInsn& d) {
 Fault exec_iret(Exec& x, const DecodedInsn& d) {
     auto c = x.sys();
     x.after_system_op();
+    x.rf_loaded = true; // RF comes from the popped image, not cleared at retirement
     return iret(c, d.opsize);
 }
 

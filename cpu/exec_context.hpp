@@ -6,6 +6,7 @@
 #include "common/bits.hpp"
 #include "cpu/cpu_env.hpp"
 #include "cpu/cpu_state.hpp"
+#include "cpu/debug_breakpoints.hpp"
 #include "cpu/decoded_insn.hpp"
 #include "cpu/fault.hpp"
 #include "cpu/flags.hpp"
@@ -58,6 +59,16 @@ struct Exec {
     bool inhibit_next = false; // STI / MOV SS / POP SS: set the matching shadow after retiring
     bool inhibit_is_sti = false;
     bool tf_active = false;  // RFLAGS.TF at the start of this instruction: #DB after it
+    // Debug registers (SDM Vol. 3B, "Debug Exceptions"): while DR7 enables a breakpoint,
+    // fetches are checked before each instruction and data/I/O accesses take the slow path,
+    // which records the B0-B3 bits they hit for a #DB trap after the instruction.
+    bool debug_armed = false;
+    uint32_t debug_hits = 0;
+    // RFLAGS.RF when the instruction began: it suppresses instruction breakpoints for that
+    // instruction and is cleared when it retires, unless the instruction loaded RF itself
+    // (IRET, VM entry) (SDM Vol. 3B, "Debug Control Register (DR7)" / EFLAGS RF).
+    bool rf_at_start = false;
+    bool rf_loaded = false;
 
     // Fast path: linear page -> host pointer, for pages already translated for that access
     // kind at the current paging state and CPL. Flushed whenever state_changed is set. An
@@ -125,6 +136,10 @@ struct Exec {
     }
     // A system operation may have changed CPL, mode, paging or segments.
     void after_system_op() { state_changed = poll_events = attention = true; }
+    // An I/O access to `port` happened: record the I/O breakpoints it hits.
+    void note_io_access(uint16_t port, unsigned size) {
+        if (debug_armed) debug_hits |= io_breakpoint_hits(s, port, size);
+    }
     // A device was accessed or IF changed: look for NMI/interrupts before the next instruction.
     void request_event_poll() { poll_events = attention = true; }
     // STI / MOV SS / POP SS: block events until after the next instruction.

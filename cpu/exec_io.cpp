@@ -24,6 +24,7 @@ template <bool DxPort> Fault exec_in(Exec& x, const DecodedInsn& d) {
     if (Fault f = check_io_permission(c, port, n)) return f;
     if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_io(x, d, port, n, true, false, !DxPort)) return f;
     set_reg(x, RAX, n, x.env.port_in(port, n), false);
+    x.note_io_access(port, n);
     x.request_event_poll(); // the device may have raised an interrupt or asked to stop
     return kNoFault;
 }
@@ -35,6 +36,7 @@ template <bool DxPort> Fault exec_out(Exec& x, const DecodedInsn& d) {
     if (Fault f = check_io_permission(c, port, n)) return f;
     if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_io(x, d, port, n, false, false, !DxPort)) return f;
     x.env.port_out(port, n, static_cast<uint32_t>(get_reg(x, RAX, n, false)));
+    x.note_io_access(port, n);
     x.request_event_poll();
     return kNoFault;
 }

@@ -59,6 +59,7 @@ template <Str Op> Fault element(Exec& x, const DecodedInsn& d) {
         if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_io(x, d, port, n, true, true, false)) return f;
         if (Fault f = probe_write(x, ES, areg(x, d, RDI), n)) return f;
         v = x.env.port_in(port, n);
+        x.note_io_access(port, n);
         x.request_event_poll();
         if (Fault f = write_mem(x, ES, areg(x, d, RDI), n, v)) return f;
     } else if constexpr (Op == Str::Outs) {
@@ -68,6 +69,7 @@ template <Str Op> Fault element(Exec& x, const DecodedInsn& d) {
         if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_io(x, d, port, n, false, true, false)) return f;
         if (Fault f = read_mem(x, d.seg, areg(x, d, RSI), n, v)) return f;
         x.env.port_out(port, n, static_cast<uint32_t>(v));
+        x.note_io_access(port, n);
         x.request_event_poll();
     }
     constexpr bool uses_si = Op == Str::Movs || Op == Str::Cmps || Op == Str::Lods || Op == Str::Outs;
@@ -151,6 +153,10 @@ template <Str Op> Fault exec_string(Exec& x, const DecodedInsn& d) {
         set_areg(x, d, RCX, count - 1);
         // REPE stops when ZF=0, REPNE when ZF=1; F2/F3 mean plain REP for the others.
         if (compares && condition_true(x, d.rep == 0xF3 ? 5 : 4)) return kNoFault;
+        // A data breakpoint traps after the iteration that hit it, with RIP still at the
+        // string instruction if elements remain (SDM Vol. 3B, "Data Memory and I/O
+        // Breakpoint Exception Conditions").
+        if (x.debug_hits) break;
     }
     if (areg(x, d, RCX) != 0) x.s.rip = x.insn_rip; // continue with the next chunk
     return kNoFault;

@@ -6,6 +6,7 @@
 // "Privileged Instructions".
 #include "cpu/exec_context.hpp"
 #include "cpu/opcode_row.hpp"
+#include "cpu/vmx/nonroot_events.hpp"
 #include "cpu/vmx/nonroot_exits.hpp"
 
 namespace hvlab::cpu {
@@ -74,11 +75,26 @@ Fault debug_register_index(const Exec& x, unsigned reg, unsigned& idx) {
     return kNoFault;
 }
 
+// DR7.GD: any MOV DR is a fault-class #DB with DR6.BD set, and the #DB clears GD so the
+// handler can use the debug registers (SDM Vol. 3B, "General-Detect Exception Condition").
+// A #DB that the exception bitmap turns into a VM exit reports BD in the qualification and
+// leaves DR6 and DR7 alone (SDM Vol. 3C, "Exit Qualification for Debug Exceptions").
+Fault general_detect(Exec& x) {
+    if (x.s.vmx.non_root && vmx::event_causes_exit(x.s, EventKind::Exception, DB, 0)) {
+        vmx::request_event_exit(x.s, EventKind::Exception, DB, false, 0, dr6::BD, 0);
+        return vm_exit_fault();
+    }
+    x.s.dr[6] |= dr6::BD;
+    x.s.dr[7] &= ~dr7::GD;
+    return fault(DB);
+}
+
 Fault exec_mov_from_dr(Exec& x, const DecodedInsn& d) {
     unsigned idx;
     if (Fault f = debug_register_index(x, d.reg, idx)) return f;
     if (!cpl0(x)) return fault_ec(GP, 0);
     if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_mov_dr(x, d, true)) return f;
+    if (x.s.dr[7] & dr7::GD) return general_detect(x);
     set_reg(x, d, d.rm, cr_size(x), x.s.dr[idx]);
     return kNoFault;
 }
@@ -90,11 +106,13 @@ Fault exec_mov_to_dr(Exec& x, const DecodedInsn& d) {
     if (Fault f = debug_register_index(x, d.reg, idx)) return f;
     if (!cpl0(x)) return fault_ec(GP, 0);
     if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_mov_dr(x, d, false)) return f;
+    if (x.s.dr[7] & dr7::GD) return general_detect(x);
     uint64_t v = get_reg(x, d, d.rm, cr_size(x));
     if (idx >= 6 && (v >> 32)) return fault_ec(GP, 0);
     if (idx == 6) v = (v & 0x1E00Full) | 0xFFFF0FF0ull;
     if (idx == 7) v = (v & ~0xD800ull) | 0x400;
     x.s.dr[idx] = v;
+    if (idx == 7) x.after_system_op(); // breakpoints armed or disarmed: re-derive debug_armed
     return kNoFault;
 }
 

@@ -2,6 +2,7 @@
 // per-page host-pointer fast path with its slow refill through LinearMemory::translate.
 // Intel SDM, Dec 2023 (Order 325462-081).
 #include "cpu/exec_context.hpp"
+#include "cpu/debug_breakpoints.hpp"
 
 namespace hvlab::cpu {
 
@@ -113,8 +114,9 @@ Fault read_linear_slow(Exec& x, uint64_t linear, void* dst, unsigned size) {
     const unsigned first = off + size <= 0x1000 ? size : 0x1000 - off;
     Translation a = x.mem.translate(x.s, Gva(linear), AccessKind::Read);
     if (a.fault) return a.fault;
+    if (x.debug_armed) x.debug_hits |= data_breakpoint_hits(x.s, linear, size, false);
     if (first == size) {
-        if (a.host) x.rfast.fill(linear, a.host - off);
+        if (a.host && !x.debug_armed) x.rfast.fill(linear, a.host - off);
         read_piece(x, a, dst, size);
         return kNoFault;
     }
@@ -132,19 +134,22 @@ Fault write_linear_slow(Exec& x, uint64_t linear, const void* src, unsigned size
     Translation a = x.mem.translate(x.s, Gva(linear), AccessKind::Write);
     if (a.fault) return a.fault;
     if (first == size) {
-        if (a.host && !x.bus.is_code_page(a.physical.value >> 12))
+        if (x.debug_armed) x.debug_hits |= data_breakpoint_hits(x.s, linear, size, true);
+        if (a.host && !x.debug_armed && !x.bus.is_code_page(a.physical.value >> 12))
             x.wfast.fill(linear, a.host - off);
         write_piece(x, a, src, size);
         return kNoFault;
     }
     Translation b = x.mem.translate(x.s, Gva(linear + first), AccessKind::Write);
     if (b.fault) return b.fault;
+    if (x.debug_armed) x.debug_hits |= data_breakpoint_hits(x.s, linear, size, true);
     write_piece(x, a, src, first);
     write_piece(x, b, static_cast<const uint8_t*>(src) + first, size - first);
     return kNoFault;
 }
 
 uint8_t* host_for_bulk(Exec& x, uint64_t linear, AccessKind kind) {
+    if (x.debug_armed) return nullptr; // element by element, so data breakpoints are seen
     auto& fast = kind == AccessKind::Write ? x.wfast : x.rfast;
     if (fast.hit(linear)) return fast.slot(linear).host + (linear & 0xFFF);
     const Translation t = x.mem.translate(x.s, Gva(linear), kind);
