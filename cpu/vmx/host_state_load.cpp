@@ -9,6 +9,8 @@
 #include "cpu/vmx/vmcs_fields.hpp"
 #include "mmu/page_walk.hpp"
 
+#include <algorithm>
+
 namespace hvlab::cpu::vmx {
 namespace {
 
@@ -82,6 +84,10 @@ Fault write_msr_as_cpl0(SystemContext& c, uint32_t index, uint64_t value) {
 }
 
 std::vector<MsrListEntry> read_msr_list(SystemContext& c, uint64_t address, uint32_t count) {
+    // An entry past the advertised limit (IA32_VMX_MISC[27:25]) fails the list, so one more
+    // than the limit is all that needs reading, whatever count software wrote.
+    const uint32_t limit = hvlab_vmx_capabilities().misc.max_msr_list_entries();
+    count = std::min(count, limit + 1);
     std::vector<MsrListEntry> entries(count);
     mmu::PhysBus& bus = c.mem.bus();
     for (uint32_t i = 0; i < count; ++i) {

@@ -25,7 +25,7 @@ std::optional<VmxAbortIndicator> load_host_state(SystemContext& c, bool was_ia32
 void vmx_abort(SystemContext& c, VmxAbortIndicator indicator);
 
 // An MSR list (VM-entry MSR-load, VM-exit MSR-store or MSR-load) read from guest-physical
-// = host-physical memory: 16-byte entries at `address`.
+// = host-physical memory: 16-byte entries at `address`; at most one entry past the limit.
 std::vector<MsrListEntry> read_msr_list(SystemContext& c, uint64_t address, uint32_t count);
 
 // Loads the entries in order as WRMSR at CPL 0 would; stops at the first entry that breaks a

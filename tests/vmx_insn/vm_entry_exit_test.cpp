@@ -381,3 +381,20 @@ TEST_CASE("A PAE guest whose PDPTE sets a reserved bit: exit 33 with qualificati
     CHECK(f.field(VM_EXIT_REASON) == (0x8000'0000u | 33));
     CHECK(f.field(EXIT_QUALIFICATION) == 2);
 }
+
+TEST_CASE(
+    "A VM-entry MSR-load count of 0xFFFFFFFF fails at entry 513, without reading 4 G entries") {
+    VmxFixture f;
+    f.prepare_launch();
+    f.set_field(VM_ENTRY_MSR_LOAD_ADDR, VmxFixture::kMsrLists);
+    f.set_field(VM_ENTRY_MSR_LOAD_COUNT, 0xFFFF'FFFF);
+    for (unsigned i = 0; i < 513; ++i) { // harmless entries: IA32_SYSENTER_CS := 0
+        f.poke_val<uint64_t>(VmxFixture::kMsrLists + 16 * i, 0x174);
+        f.poke_val<uint64_t>(VmxFixture::kMsrLists + 16 * i + 8, 0);
+    }
+    f.exec(op::vmlaunch);
+    CHECK(f.field(VM_EXIT_REASON) == (0x8000'0000u | 34));
+    CHECK(f.field(EXIT_QUALIFICATION) == 513);
+    REQUIRE(f.env.entry_failures.size() == 1);
+    CHECK(f.env.entry_failures[0].check_id == "msr_load_count_within_limit");
+}
