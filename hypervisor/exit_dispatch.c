@@ -25,7 +25,15 @@ void handle_exit(struct guest* g, uint32_t reason) {
     vmwrite(VM_ENTRY_INTERRUPTION_INFO, 0); /* nothing injected unless a handler says so */
     switch (reason) {
     case EXIT_EXTERNAL_INTERRUPT: handle_external_interrupt(g); break;
-    case EXIT_EXCEPTION_NMI: break; /* an NMI: this machine has no NMI source; nothing to do */
+    case EXIT_EXCEPTION_NMI: {
+        /* With an all-zero exception bitmap only NMIs exit here (NMI exiting); this machine
+         * has no NMI source for the host to handle. Anything else is unexpected. */
+        uint32_t info = (uint32_t)vmread(VM_EXIT_INTERRUPTION_INFO);
+        if (((info >> 8) & 7) != 2)
+            guest_stop(g, "unexpected exception exit, vector %u (the exception bitmap is 0)",
+                       info & 0xFF);
+        break;
+    }
     case EXIT_TRIPLE_FAULT:
         guest_stop(g, "triple fault at RIP 0x%lx %s", (unsigned long)vmread(GUEST_RIP),
                    TRIPLE_FAULT_RIP_NOTE);
