@@ -65,8 +65,10 @@ void RunStats::on_event(const machine::Event& e) {
 }
 
 void RunStats::print_vmx(std::FILE* out) const {
-    std::fprintf(out, "hvlab: --- VMX, per guest (VMCS); instructions in non-root operation and in "
-                      "root operation after the guest's exits ---\n");
+    std::fprintf(out,
+                 "hvlab: --- VMX, per guest (VMCS); instructions in non-root operation and in "
+                 "root operation after the guest's exits (root: virtual time, so it\n"
+                 "hvlab: includes any time the root spent halted before the next entry) ---\n");
     std::fprintf(out, "hvlab: %-10s %-12s %9s %9s %15s %15s\n", "guest", "VMCS", "entries", "exits",
                  "non-root insns", "root insns");
     for (const GuestStats& g : guests_) {
