@@ -267,6 +267,8 @@ mmu::Walk2dRecord LinearMemory::walk_2d(const CpuState& s, Gva linear, AccessKin
     r.final_walked = true;
     if (!r.final_ept.reached_leaf()) return r;
     r.host_physical = r.final_ept.physical;
+    // "If CR0.PG = 0, the PAT memory type is WB" (SDM Vol. 3C, "Memory Type Used for
+    // Translated Guest-Physical Addresses").
     const uint8_t pat =
         r.guest.mode == mmu::PagingMode::None ? mmu::memory_type::WB : pat_memory_type(s, r.guest);
     r.memory_type = mmu::effective_memory_type(s.cr0 & cr0::CD, r.final_ept.memory_type,
