@@ -367,6 +367,28 @@ static void nmis(void) {
     expect_value("  nmi nesting depth", nmi_max_depth, 1);
 }
 
+/* IPIs to an APIC ID nobody has (this machine has one processor, APIC ID 0): INIT, SIPI and
+ * a fixed interrupt are simply not accepted by anyone; this CPU goes on (SDM Vol. 3A,
+ * "Issuing Interprocessor Interrupts"; the issue's "INIT/SIPI to absent CPUs ignored"). */
+static void ipi_to_absent(uint32_t low) {
+    apic_write(APIC_ICR_HIGH, 1u << 24); /* physical destination: APIC ID 1 */
+    apic_write(APIC_ICR_LOW, low);
+    while (apic_read(APIC_ICR_LOW) & ICR_BUSY) {
+    }
+    apic_write(APIC_ICR_HIGH, 0);
+}
+
+static void absent_cpus(void) {
+    ipi_to_absent((5u << 8) | ICR_ASSERT); /* INIT */
+    ipi_to_absent((5u << 8));              /* INIT level de-assert */
+    ipi_to_absent((6u << 8) | 0x10);       /* SIPI, start at 0x10000 */
+    ipi_to_absent(ICR_ASSERT | 0x55);      /* fixed, vector 0x55 */
+    expect_value("init, sipi, fixed ipi to absent apic id 1: still running, id",
+                 apic_read(APIC_ID) >> 24, 0);
+    expect_value("  svr unchanged", apic_read(APIC_SVR) & 0x1FF, 0x1FF);
+    expect_value("  0x55 not requested here", apic_bit(APIC_IRR, 0x55), 0);
+}
+
 /* Software disable (SVR bit 8 = 0): the LVT entries read masked and cannot be unmasked
  * (SDM Vol. 3A, "Local APIC State After It Has Been Software Disabled": "The mask bits for
  * all the LVT entries are set. Attempts to reset these bits will be ignored."). QEMU 7.2
@@ -426,6 +448,7 @@ void kmain(uint32_t magic, uint32_t mbinfo) {
     timer();
     user_interrupt();
     nmis();
+    absent_cpus();
     software_disable();
     global_disable();
     sys_finish("sys-apic");
