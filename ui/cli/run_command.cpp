@@ -6,6 +6,7 @@
 #include "ui/cli/exit_codes.hpp"
 #include "ui/cli/options.hpp"
 #include "ui/cli/serial_sinks.hpp"
+#include "ui/cli/run_options.hpp"
 #include "ui/cli/run_stats.hpp"
 
 #include <cerrno>
@@ -16,21 +17,6 @@
 namespace hvlab::ui {
 namespace {
 
-struct RunOptions {
-    std::string image;
-    std::string mem = "256M";
-    std::string append;
-    std::vector<std::string> modules;
-    std::vector<std::string> initrd;
-    std::string serial;
-    std::string log_classes;
-    std::string trace_path;
-    std::string trace_classes = "exception,interrupt,unassigned,serial,vmentry,vmentry-fail,"
-                                "vmexit,dma,iommu-fault,halt,shutdown,debug-exit";
-    uint64_t max_insns = 0;
-    bool stats = false;
-};
-
 // -d: events printed to stderr as they happen, in the trace format.
 class StderrLog : public machine::EventSink {
   public:
@@ -38,21 +24,6 @@ class StderrLog : public machine::EventSink {
         std::fprintf(stderr, "hvlab: %s\n", machine::format_event(e).c_str());
     }
 };
-
-machine::BootSpec boot_spec(const RunOptions& o) {
-    machine::BootSpec spec;
-    spec.image_path = o.image;
-    spec.append = o.append;
-    for (const std::string& m : o.modules) {
-        const size_t sp = m.find(' ');
-        spec.modules.push_back(sp == std::string::npos
-                                   ? machine::ModuleSpec{m, ""}
-                                   : machine::ModuleSpec{m.substr(0, sp), m.substr(sp + 1)});
-    }
-    for (const std::string& list : o.initrd)
-        for (auto& m : machine::parse_initrd_list(list)) spec.modules.push_back(m);
-    return spec;
-}
 
 // A failed VM entry is always reported, as one line on stderr: the architected result, the
 // named check, its SDM section and the offending field values (issue #5, Must show).
@@ -75,8 +46,7 @@ int exit_status_for(const machine::MachineStop& stop) {
 }
 
 int run(const RunOptions& o) {
-    machine::MachineConfig config;
-    config.ram_bytes = parse_memory_size(o.mem);
+    const machine::MachineConfig config = machine_config(o);
     const machine::EventMask log_mask = o.log_classes.empty() ? 0 : parse_event_classes(o.log_classes);
     const machine::EventMask trace_mask = parse_event_classes(o.trace_classes);
     std::unique_ptr<devices::ByteSink> serial = open_serial_sink(o.serial);
@@ -139,19 +109,7 @@ int run(const RunOptions& o) {
 void add_run_command(CLI::App& app, int* exit_status) {
     auto o = std::make_shared<RunOptions>();
     CLI::App* run_cmd = app.add_subcommand("run", "Boot a Multiboot (v1) or ELF64 image headless");
-    run_cmd->add_option("image", o->image, "Kernel image (Multiboot ELF32/a.out kludge, or ELF64)")
-        ->required();
-    run_cmd->add_option("-m,--mem", o->mem, "Guest RAM size, QEMU syntax (default 256M)");
-    run_cmd->add_option("--append", o->append, "Kernel command line (after the image's name)");
-    run_cmd->add_option("--module", o->modules, "Multiboot module: \"FILE [ARGS]\" (repeatable)");
-    run_cmd->add_option("--initrd", o->initrd, "QEMU form of modules: \"FILE [ARGS],FILE2 ...\"");
-    run_cmd->add_option("--serial", o->serial, "COM1 output: stdio (default), none, or FILE");
-    run_cmd->add_option("-d", o->log_classes, "Log event classes to stderr: " + event_class_list());
-    run_cmd->add_option("--trace", o->trace_path, "Write the versioned event trace to FILE");
-    run_cmd->add_option("--trace-events", o->trace_classes, "Event classes the trace records");
-    run_cmd->add_option("--max-insns", o->max_insns, "Stop after N instructions (exit status 6)")
-        ->check(CLI::PositiveNumber);
-    run_cmd->add_flag("--stats", o->stats, "Print a summary of the run to stderr");
+    add_run_options(*run_cmd, *o);
     run_cmd->callback([o, exit_status] { *exit_status = run(*o); });
 }
 

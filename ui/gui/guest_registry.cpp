@@ -1,0 +1,22 @@
+#include "ui/gui/guest_registry.hpp"
+
+namespace hvlab::gui {
+
+int GuestRegistry::find(uint64_t vmcs_pointer) const {
+    for (size_t i = 0; i < vmcs_.size(); ++i)
+        if (vmcs_[i] == vmcs_pointer) return static_cast<int>(i);
+    return -1;
+}
+
+int GuestRegistry::id_for(uint64_t vmcs_pointer) {
+    const int id = find(vmcs_pointer);
+    if (id >= 0) return id;
+    vmcs_.push_back(vmcs_pointer);
+    return static_cast<int>(vmcs_.size() - 1);
+}
+
+std::string GuestRegistry::name(int id) const {
+    return id < 0 ? "host" : "guest " + std::to_string(id);
+}
+
+} // namespace hvlab::gui
