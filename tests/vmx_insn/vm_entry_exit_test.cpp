@@ -398,3 +398,26 @@ TEST_CASE(
     REQUIRE(f.env.entry_failures.size() == 1);
     CHECK(f.env.entry_failures[0].check_id == "msr_load_count_within_limit");
 }
+
+TEST_CASE("VMX instructions exit from a CPL-3 guest instead of raising #GP") {
+    VmxFixture f;
+    f.prepare_launch();
+    f.set_field(GUEST_CS_SELECTOR, CpuFixture::kUserCode64);
+    f.set_field(GUEST_CS_AR_BYTES, 0xA0FB);
+    for (uint32_t n : {ES, SS, DS, FS, GS}) {
+        f.set_field(GUEST_ES_SELECTOR + 2 * n, CpuFixture::kUserData);
+        f.set_field(GUEST_ES_AR_BYTES + 2 * n, 0xC0F3);
+    }
+    f.guest_code(concat({op::vmcall, op::vmptrld_rax}));
+    f.exec(op::vmlaunch);
+    REQUIRE(f.s().vmx.non_root);
+    CHECK(f.s().cpl() == 3);
+    f.run(1);
+    CHECK(f.field(VM_EXIT_REASON) == 18);
+    CHECK((f.field(GUEST_CS_AR_BYTES) & 0x60) == 0x60); // DPL 3 saved
+    f.vmwrite(GUEST_RIP, VmxFixture::kGuestRip + 3);
+    f.exec(op::vmresume);
+    f.run(1);
+    CHECK(f.field(VM_EXIT_REASON) == 21); // VMPTRLD
+    CHECK(f.s().cpl() == 0);
+}
