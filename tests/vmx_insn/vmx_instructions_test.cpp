@@ -356,3 +356,24 @@ TEST_CASE("INVEPT/INVVPID: unsupported types and bad descriptors are VMfail(28)"
     invvpid(1, 0, 0);
     CHECK(f.vm_fail_invalid());
 }
+
+TEST_CASE("Capability reporting: CPUID.1:ECX.VMX, RDMSR 480H-490H, 491H and writes are #GP(0)") {
+    VmxFixture f;
+    f.reg(RAX) = 1;
+    f.reg(RCX) = 0;
+    f.exec({0x0F, 0xA2}); // CPUID
+    CHECK((f.reg(RCX) >> 5) & 1);
+    for (uint32_t index = 0x480; index <= 0x490; ++index) {
+        f.reg(RCX) = index;
+        REQUIRE(f.exec({0x0F, 0x32}) == -1); // RDMSR
+        const uint64_t v = (f.reg(RDX) << 32) | (f.reg(RAX) & 0xFFFF'FFFF);
+        CHECK(v == vmx::read_capability_msr(index));
+    }
+    f.reg(RCX) = 0x491; // IA32_VMX_VMFUNC: VM functions are not supported
+    CHECK(f.exec({0x0F, 0x32}) == GP);
+    f.reg(RCX) = 0x480;
+    CHECK(f.exec({0x0F, 0x30}) == GP); // WRMSR to a capability MSR
+    f.reg(RCX) = 0x485;
+    f.exec({0x0F, 0x32});
+    CHECK((f.reg(RAX) >> 5) & 1); // IA32_VMX_MISC[5]: exits store EFER.LMA
+}
