@@ -30,11 +30,15 @@ const GroupBit kGroups[] = {
     {X86_GRP_BMI2, &HvlabFeatures::leaf7_ebx, 8, "BMI2 not advertised by hvlab"},
     {X86_GRP_ADX, &HvlabFeatures::leaf7_ebx, 19, "ADX not advertised by hvlab"},
     {X86_GRP_SHA, &HvlabFeatures::leaf7_ebx, 29, "SHA not advertised by hvlab"},
+    // XBEGIN/XEND/XABORT/XTEST: #UD without RTM; Unicorn's Broadwell model lists RTM.
+    {X86_GRP_RTM, &HvlabFeatures::leaf7_ebx, 11, "RTM not advertised by hvlab"},
     {X86_GRP_SSE4A, &HvlabFeatures::ext_ecx, 6, "SSE4A not advertised by hvlab"},
     {X86_GRP_3DNOW, &HvlabFeatures::ext_edx, 31, "3DNow! not advertised by hvlab"},
 };
 
-bool has(const HvlabFeatures& f, uint32_t HvlabFeatures::*word, unsigned bit) { return (f.*word >> bit) & 1; }
+bool has(const HvlabFeatures& f, uint32_t HvlabFeatures::*word, unsigned bit) {
+    return (f.*word >> bit) & 1;
+}
 
 } // namespace
 
@@ -54,9 +58,12 @@ HvlabFeatures HvlabFeatures::query() {
 
 const char* HvlabFeatures::missing_for(const cs_insn& insn, bool long64) const {
     switch (insn.id) {
-    case X86_INS_LZCNT: return has(*this, &HvlabFeatures::ext_ecx, 5) ? nullptr : "LZCNT not advertised by hvlab";
+    case X86_INS_LZCNT:
+        return has(*this, &HvlabFeatures::ext_ecx, 5) ? nullptr : "LZCNT not advertised by hvlab";
     case X86_INS_TZCNT: return bmi1() ? nullptr : "BMI1 not advertised by hvlab";
-    case X86_INS_CMPXCHG16B: return has(*this, &HvlabFeatures::leaf1_ecx, 13) ? nullptr : "CMPXCHG16B not advertised by hvlab";
+    case X86_INS_CMPXCHG16B:
+        return has(*this, &HvlabFeatures::leaf1_ecx, 13) ? nullptr
+                                                         : "CMPXCHG16B not advertised by hvlab";
     case X86_INS_LAHF:
     case X86_INS_SAHF:
         return has(*this, &HvlabFeatures::ext_ecx, 0) || !long64

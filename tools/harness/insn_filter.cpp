@@ -60,6 +60,7 @@ const char* system_reason(unsigned id) {
     case X86_INS_LMSW:
     case X86_INS_CLTS:
     case X86_INS_INVLPG:
+    case X86_INS_INVPCID:
     case X86_INS_INVD:
     case X86_INS_WBINVD:
     case X86_INS_RDMSR:
@@ -82,6 +83,12 @@ const char* system_reason(unsigned id) {
     case X86_INS_XRSTOR64:
     case X86_INS_XSAVEOPT:
     case X86_INS_XSAVEOPT64:
+    case X86_INS_XSAVEC:
+    case X86_INS_XSAVEC64:
+    case X86_INS_XSAVES:
+    case X86_INS_XSAVES64:
+    case X86_INS_XRSTORS:
+    case X86_INS_XRSTORS64:
     case X86_INS_EMMS:
     case X86_INS_FEMMS:
     case X86_INS_WAIT:
@@ -124,7 +131,8 @@ bool undocumented_test_alias(const cs_insn& insn) {
 
 const char* not_comparable_reason(const cs_insn& insn) {
     if (const char* r = system_reason(insn.id)) return r;
-    if (undocumented_test_alias(insn)) return "F6/F7 /1: undocumented TEST alias (Unicorn raises #UD)";
+    if (undocumented_test_alias(insn))
+        return "F6/F7 /1: undocumented TEST alias (Unicorn raises #UD)";
     // x87 (f*) and AVX/AVX-512 (v*): outside hvlab's CPU model; Unicorn 2.0.1 also executes
     // VEX-encoded SSE forms as if they were legacy SSE, which the SDM does not allow
     // (SDM Vol. 2, "Instruction Exception Specification": VEX with CR4.OSXSAVE = 0 is #UD).

@@ -3,6 +3,7 @@
 #include "tools/harness/insn_templates.hpp"
 
 #include "tools/harness/guest_layout.hpp"
+#include "tools/harness/privileged_templates.hpp"
 
 namespace hvlab::tools {
 
@@ -13,22 +14,22 @@ enum class Imm : uint8_t { None, Ib, Iz, Iw, Count };
 enum RowFlag : uint32_t {
     kMemOnly = 1u << 0,
     kRegOnly = 1u << 1,
-    kLock = 1u << 2,      // LOCK is legal with a memory destination
-    kXmmReg = 1u << 3,    // ModRM.reg names an XMM register
-    kXmmRm = 1u << 4,     // ModRM.rm names an XMM register (or memory)
-    kAlign16 = 1u << 5,   // memory operand must be 16-byte aligned (#GP otherwise)
-    kShiftCl = 1u << 6,   // count in CL
-    kDiv = 1u << 7,       // DIV/IDIV: often prepare RDX so that no #DE is raised
-    kBitOffset = 1u << 8, // BT* r/m, r: the register is a signed bit offset into memory
-    kPreloadAcc = 1u << 9,// CMPXCHG: often load the accumulator from the operand (success path)
-    kRm8 = 1u << 10,      // rm is a byte whatever the operand size (MOVZX/MOVSX)
-    kRm16 = 1u << 11,     // rm is a word (MOVZX/MOVSX r, r/m16)
-    kRm32 = 1u << 12,     // rm is a dword (MOVSXD)
-    kCc = 1u << 13,       // low opcode nibble is a random condition code
-    kVex = 1u << 14,      // VEX-encoded: op[0] = map, op[1] = opcode, prefix = pp
-    kNoVvvv = 1u << 15,   // VEX.vvvv unused (must be 1111b)
-    kMem8 = 1u << 16,     // XMM row with an 8-byte memory operand
-    kMem4 = 1u << 17,     // XMM row with a 4-byte memory operand
+    kLock = 1u << 2,       // LOCK is legal with a memory destination
+    kXmmReg = 1u << 3,     // ModRM.reg names an XMM register
+    kXmmRm = 1u << 4,      // ModRM.rm names an XMM register (or memory)
+    kAlign16 = 1u << 5,    // memory operand must be 16-byte aligned (#GP otherwise)
+    kShiftCl = 1u << 6,    // count in CL
+    kDiv = 1u << 7,        // DIV/IDIV: often prepare RDX so that no #DE is raised
+    kBitOffset = 1u << 8,  // BT* r/m, r: the register is a signed bit offset into memory
+    kPreloadAcc = 1u << 9, // CMPXCHG: often load the accumulator from the operand (success path)
+    kRm8 = 1u << 10,       // rm is a byte whatever the operand size (MOVZX/MOVSX)
+    kRm16 = 1u << 11,      // rm is a word (MOVZX/MOVSX r, r/m16)
+    kRm32 = 1u << 12,      // rm is a dword (MOVSXD)
+    kCc = 1u << 13,        // low opcode nibble is a random condition code
+    kVex = 1u << 14,       // VEX-encoded: op[0] = map, op[1] = opcode, prefix = pp
+    kNoVvvv = 1u << 15,    // VEX.vvvv unused (must be 1111b)
+    kMem8 = 1u << 16,      // XMM row with an 8-byte memory operand
+    kMem4 = 1u << 17,      // XMM row with a 4-byte memory operand
 };
 
 struct Row {
@@ -199,7 +200,9 @@ const Row kRows[] = {
 };
 // clang-format on
 
-constexpr uint32_t reg_bit(unsigned r) { return 1u << r; }
+constexpr uint32_t reg_bit(unsigned r) {
+    return 1u << r;
+}
 
 unsigned pick_size(StreamBuilder& b, uint8_t sizes) {
     uint8_t allowed = sizes;
@@ -235,7 +238,8 @@ std::vector<uint8_t> imm_bytes(StreamBuilder& b, Imm imm, unsigned size) {
 // Emits `spec`, resolving the RIP-relative displacement if the memory operand has one.
 void emit_spec(StreamBuilder& b, const InsnSpec& spec, Fixup rip) {
     std::vector<uint8_t> bytes = encode(spec, b.mode());
-    if (rip.kind == Fixup::Kind::RipData) rip.offset = static_cast<unsigned>(bytes.size() - spec.imm.size() - 4);
+    if (rip.kind == Fixup::Kind::RipData)
+        rip.offset = static_cast<unsigned>(bytes.size() - spec.imm.size() - 4);
     b.emit(std::move(bytes), rip);
 }
 
@@ -255,7 +259,7 @@ void preload_accumulator(StreamBuilder& b, const InsnSpec& target, unsigned size
 void prepare_divide(StreamBuilder& b, bool is_signed, unsigned size) {
     if (!b.rng().chance(60)) return;
     if (size == 1) {
-        b.emit({0x66, 0x98}); // cbw: AX = sign-extended AL
+        b.emit({0x66, 0x98});                 // cbw: AX = sign-extended AL
         if (!is_signed) b.emit({0x30, 0xE4}); // xor ah, ah
         return;
     }
@@ -289,7 +293,8 @@ void gen_row(StreamBuilder& b, const InsnTemplate& t) {
     std::vector<uint8_t> mem_prefixes;
     Fixup rip;
     if (mem) {
-        s.rm = b.memory(rm_size(r, size), (r.flags & kAlign16) ? 16 : 1, mem_prefixes, exclude, rip);
+        s.rm =
+            b.memory(rm_size(r, size), (r.flags & kAlign16) ? 16 : 1, mem_prefixes, exclude, rip);
     } else {
         s.rm.reg = static_cast<uint8_t>(xmm_rm ? b.pick_xmm() : b.pick_gpr());
     }
@@ -335,7 +340,8 @@ void gen_push_pop(StreamBuilder& b, const InsnTemplate&) {
     const unsigned r = b.pick_gpr(reg_bit(4));
     std::vector<uint8_t> rex;
     if (b.long64() && r >= 8) rex.push_back(0x41);
-    std::vector<uint8_t> bytes = rng.chance(15) ? std::vector<uint8_t>{0x66} : std::vector<uint8_t>{};
+    std::vector<uint8_t> bytes =
+        rng.chance(15) ? std::vector<uint8_t>{0x66} : std::vector<uint8_t>{};
     bytes.insert(bytes.end(), rex.begin(), rex.end());
     switch (rng.below(4)) {
     case 0: bytes.push_back(static_cast<uint8_t>(0x50 + (r & 7))); break;
@@ -346,14 +352,16 @@ void gen_push_pop(StreamBuilder& b, const InsnTemplate&) {
         break;
     default:
         bytes.push_back(0x68);
-        for (uint8_t x : le_bytes(b.value(), bytes[0] == 0x66 ? 2 : 4)) bytes.push_back(x);
+        for (uint8_t x : le_bytes(b.value(), bytes[0] == 0x66 ? 2 : 4))
+            bytes.push_back(x);
         break;
     }
     b.emit(bytes);
 }
 
 void gen_flags(StreamBuilder& b, const InsnTemplate&) {
-    static const uint8_t kOps[] = {0xF8, 0xF9, 0xF5, 0xFC, 0xFD, 0x9E, 0x9F}; // clc stc cmc cld std sahf lahf
+    static const uint8_t kOps[] = {0xF8, 0xF9, 0xF5, 0xFC,
+                                   0xFD, 0x9E, 0x9F}; // clc stc cmc cld std sahf lahf
     b.emit({b.rng().pick(kOps)});
 }
 
@@ -365,7 +373,8 @@ void gen_pushf_popf(StreamBuilder& b, const InsnTemplate&) {
     }
     constexpr uint32_t kSafe = 0x0CD5; // CF PF AF ZF SF DF OF
     std::vector<uint8_t> push{0x68};
-    for (uint8_t x : le_bytes((b.rng().next() & kSafe) | 2, 4)) push.push_back(x);
+    for (uint8_t x : le_bytes((b.rng().next() & kSafe) | 2, 4))
+        push.push_back(x);
     b.emit(push);
     b.emit({0x9D});
 }
@@ -387,7 +396,8 @@ void gen_bswap(StreamBuilder& b, const InsnTemplate&) {
     const unsigned r = b.pick_gpr(reg_bit(4));
     std::vector<uint8_t> bytes;
     const bool wide = b.long64() && b.rng().chance(50);
-    if (b.long64() && (wide || r >= 8)) bytes.push_back(static_cast<uint8_t>(0x40 | (wide ? 8 : 0) | (r >> 3)));
+    if (b.long64() && (wide || r >= 8))
+        bytes.push_back(static_cast<uint8_t>(0x40 | (wide ? 8 : 0) | (r >> 3)));
     bytes.push_back(0x0F);
     bytes.push_back(static_cast<uint8_t>(0xC8 + (r & 7)));
     b.emit(bytes);
@@ -413,7 +423,8 @@ void gen_mov_imm(StreamBuilder& b, const InsnTemplate&) {
     if (b.long64() && (wide || r >= 8 || b.rng().chance(20)))
         bytes.push_back(static_cast<uint8_t>(0x40 | (wide ? 8 : 0) | (r >> 3)));
     bytes.push_back(static_cast<uint8_t>((byte_form ? 0xB0 : 0xB8) + (r & 7)));
-    for (uint8_t x : le_bytes(b.value(), byte_form ? 1 : wide ? 8 : 4)) bytes.push_back(x);
+    for (uint8_t x : le_bytes(b.value(), byte_form ? 1 : wide ? 8 : 4))
+        bytes.push_back(x);
     b.emit(bytes);
 }
 
@@ -426,7 +437,8 @@ void gen_mov_moffs(StreamBuilder& b, const InsnTemplate&) {
     std::vector<uint8_t> bytes = size == 1 ? std::vector<uint8_t>{} : opsize_prefix(b, size);
     const bool store = rng.chance(50);
     bytes.push_back(static_cast<uint8_t>((store ? 0xA2 : 0xA0) + (size == 1 ? 0 : 1)));
-    for (uint8_t x : le_bytes(b.data_address(size, 1), b.long64() ? 8 : 4)) bytes.push_back(x);
+    for (uint8_t x : le_bytes(b.data_address(size, 1), b.long64() ? 8 : 4))
+        bytes.push_back(x);
     b.emit(bytes);
 }
 
@@ -437,7 +449,8 @@ void gen_enter_leave(StreamBuilder& b, const InsnTemplate&) {
         return;
     }
     std::vector<uint8_t> enter{0xC8};
-    for (uint8_t x : le_bytes(8 * b.rng().below(16), 2)) enter.push_back(x);
+    for (uint8_t x : le_bytes(8 * b.rng().below(16), 2))
+        enter.push_back(x);
     enter.push_back(static_cast<uint8_t>(b.rng().below(3))); // nesting level 0..2
     b.emit(enter);
 }
@@ -448,8 +461,10 @@ Fixup rel_fixup(unsigned offset, unsigned size, StreamBuilder& b) {
 
 void gen_jcc(StreamBuilder& b, const InsnTemplate&) {
     const uint8_t cc = static_cast<uint8_t>(b.rng().below(16));
-    if (b.rng().chance(50)) b.emit({static_cast<uint8_t>(0x70 + cc), 0}, rel_fixup(1, 1, b));
-    else b.emit({0x0F, static_cast<uint8_t>(0x80 + cc), 0, 0, 0, 0}, rel_fixup(2, 4, b));
+    if (b.rng().chance(50))
+        b.emit({static_cast<uint8_t>(0x70 + cc), 0}, rel_fixup(1, 1, b));
+    else
+        b.emit({0x0F, static_cast<uint8_t>(0x80 + cc), 0, 0, 0, 0}, rel_fixup(2, 4, b));
 }
 
 void gen_jmp_call(StreamBuilder& b, const InsnTemplate&) {
@@ -480,9 +495,12 @@ void gen_indirect(StreamBuilder& b, const InsnTemplate&) {
 
 // push <later instruction>; ret [imm16]
 void gen_ret(StreamBuilder& b, const InsnTemplate&) {
-    b.emit({0x68, 0, 0, 0, 0}, Fixup{Fixup::Kind::Abs, 1, 4, 1 + static_cast<unsigned>(b.rng().below(2)), 0});
-    if (b.rng().chance(70)) b.emit({0xC3});
-    else b.emit({0xC2, static_cast<uint8_t>(8 * b.rng().below(4)), 0});
+    b.emit({0x68, 0, 0, 0, 0},
+           Fixup{Fixup::Kind::Abs, 1, 4, 1 + static_cast<unsigned>(b.rng().below(2)), 0});
+    if (b.rng().chance(70))
+        b.emit({0xC3});
+    else
+        b.emit({0xC2, static_cast<uint8_t>(8 * b.rng().below(4)), 0});
 }
 
 void gen_loop(StreamBuilder& b, const InsnTemplate&) {
@@ -512,7 +530,8 @@ void gen_string(StreamBuilder& b, const InsnTemplate&) {
     if (op & 1) {
         static const unsigned kSizes[] = {2, 4, 8};
         const unsigned size = rng.pick(kSizes);
-        for (uint8_t p : opsize_prefix(b, size)) bytes.push_back(p);
+        for (uint8_t p : opsize_prefix(b, size))
+            bytes.push_back(p);
     }
     bytes.push_back(op);
     b.emit(bytes);
@@ -546,8 +565,10 @@ void gen_cmpxchg_wide(StreamBuilder& b, const InsnTemplate&) {
         emit_spec(b, load, rip);
         load.reg = 2;
         Fixup rip_hi = rip;
-        if (rip.kind == Fixup::Kind::RipData) rip_hi.data += size / 2;
-        else load.rm.mem.disp += static_cast<int32_t>(size / 2);
+        if (rip.kind == Fixup::Kind::RipData)
+            rip_hi.data += size / 2;
+        else
+            load.rm.mem.disp += static_cast<int32_t>(size / 2);
         emit_spec(b, load, rip_hi);
     }
     if (rng.chance(50)) s.prefixes.push_back(0xF0);
@@ -560,7 +581,8 @@ void gen_cmpxchg_wide(StreamBuilder& b, const InsnTemplate&) {
 
 std::vector<InsnTemplate> build_templates() {
     std::vector<InsnTemplate> out;
-    for (const Row& r : kRows) out.push_back({r.name, r.klass, gen_row, &r, (r.flags & kVex) != 0});
+    for (const Row& r : kRows)
+        out.push_back({r.name, r.klass, gen_row, &r, (r.flags & kVex) != 0});
     const InsnTemplate custom[] = {
         {"push/pop", "move", gen_push_pop, nullptr},
         {"clc/stc/cmc/cld/std/lahf/sahf", "move", gen_flags, nullptr},
@@ -583,6 +605,8 @@ std::vector<InsnTemplate> build_templates() {
         {"cmpxchg8b/16b", "atomic", gen_cmpxchg_wide, nullptr},
     };
     out.insert(out.end(), std::begin(custom), std::end(custom));
+    for (const InsnTemplate& t : privileged_templates())
+        out.push_back(t);
     return out;
 }
 

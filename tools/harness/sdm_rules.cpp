@@ -13,8 +13,14 @@ namespace {
 bool is_sse(const cs_insn& insn) {
     for (unsigned i = 0; i < insn.detail->groups_count; ++i) {
         switch (insn.detail->groups[i]) {
-        case X86_GRP_SSE1: case X86_GRP_SSE2: case X86_GRP_SSE3: case X86_GRP_SSSE3:
-        case X86_GRP_SSE41: case X86_GRP_SSE42: case X86_GRP_AES: case X86_GRP_PCLMUL:
+        case X86_GRP_SSE1:
+        case X86_GRP_SSE2:
+        case X86_GRP_SSE3:
+        case X86_GRP_SSSE3:
+        case X86_GRP_SSE41:
+        case X86_GRP_SSE42:
+        case X86_GRP_AES:
+        case X86_GRP_PCLMUL:
         case X86_GRP_SHA: return true;
         default: break;
         }
@@ -24,13 +30,20 @@ bool is_sse(const cs_insn& insn) {
 
 bool alignment_exempt(unsigned id) {
     switch (id) {
-    case X86_INS_MOVUPS: case X86_INS_MOVUPD: case X86_INS_MOVDQU: case X86_INS_LDDQU:
-    case X86_INS_PCMPESTRI: case X86_INS_PCMPESTRM: case X86_INS_PCMPISTRI:
+    case X86_INS_MOVUPS:
+    case X86_INS_MOVUPD:
+    case X86_INS_MOVDQU:
+    case X86_INS_LDDQU:
+    case X86_INS_PCMPESTRI:
+    case X86_INS_PCMPESTRM:
+    case X86_INS_PCMPISTRI:
     case X86_INS_PCMPISTRM: return true;
     // Scalar compares: COMISS/UCOMISS xmm, m32 and COMISD/UCOMISD xmm, m64 (SDM Vol. 2,
     // "COMISS", "COMISD": no alignment rule for the scalar operand). Capstone 4 reports the
     // memory operand as 16 bytes (xmmword), which made this rule demand #GP wrongly.
-    case X86_INS_COMISS: case X86_INS_UCOMISS: case X86_INS_COMISD:
+    case X86_INS_COMISS:
+    case X86_INS_UCOMISS:
+    case X86_INS_COMISD:
     case X86_INS_UCOMISD: return true;
     default: return false;
     }
@@ -43,8 +56,17 @@ uint64_t reg_value(unsigned reg, const ArchState& pre) {
 
 bool is_prefix(uint8_t b) {
     switch (b) {
-    case 0xF0: case 0xF2: case 0xF3: case 0x2E: case 0x36: case 0x3E: case 0x26:
-    case 0x64: case 0x65: case 0x66: case 0x67: return true;
+    case 0xF0:
+    case 0xF2:
+    case 0xF3:
+    case 0x2E:
+    case 0x36:
+    case 0x3E:
+    case 0x26:
+    case 0x64:
+    case 0x65:
+    case 0x66:
+    case 0x67: return true;
     default: return false;
     }
 }
@@ -56,7 +78,8 @@ bool memory_offset(const cs_insn& insn, const ArchState& pre, uint64_t& offset, 
     for (unsigned i = 0; i < x.op_count; ++i) {
         const cs_x86_op& op = x.operands[i];
         if (op.type != X86_OP_MEM) continue;
-        uint64_t ea = static_cast<uint64_t>(op.mem.disp) + op.mem.scale * reg_value(op.mem.index, pre);
+        uint64_t ea =
+            static_cast<uint64_t>(op.mem.disp) + op.mem.scale * reg_value(op.mem.index, pre);
         ea += op.mem.base == X86_REG_RIP ? pre.rip + insn.size : reg_value(op.mem.base, pre);
         if (x.addr_size == 4) ea &= 0xFFFF'FFFF;
         offset = ea;
@@ -79,8 +102,8 @@ bool unicorn_rip_relative_imm8(const cs_insn& insn) {
 
 bool legacy_cmp_high_predicate(const cs_insn& insn, const uint8_t* bytes) {
     const cs_x86& x = insn.detail->x86;
-    return x.opcode[0] == 0x0F && x.opcode[1] == 0xC2 && insn.size >= 1 && bytes[insn.size - 1] > 7 &&
-           insn.mnemonic[0] == 'c';
+    return x.opcode[0] == 0x0F && x.opcode[1] == 0xC2 && insn.size >= 1 &&
+           bytes[insn.size - 1] > 7 && insn.mnemonic[0] == 'c';
 }
 
 bool mmx_form(const cs_insn& insn) {
@@ -91,7 +114,8 @@ bool mmx_form(const cs_insn& insn) {
     const uint8_t op = x.opcode[1];
     if (op == 0x38) return x.opcode[2] <= 0x0B || (x.opcode[2] >= 0x1C && x.opcode[2] <= 0x1E);
     if (op == 0x3A) return x.opcode[2] == 0x0F;
-    if (op == 0x6C || op == 0x6D || op == 0xD6 || op == 0xE6 || op == 0xF0) return false; // no MMX form
+    if (op == 0x6C || op == 0x6D || op == 0xD6 || op == 0xE6 || op == 0xF0)
+        return false; // no MMX form
     return (op >= 0x60 && op <= 0x76) || op == 0x7E || op == 0x7F || (op >= 0xD1 && op <= 0xFE);
 }
 
@@ -99,11 +123,17 @@ bool sse_alignment_must_fault(const cs_insn& insn, const ArchState& pre) {
     if (!is_sse(insn) || alignment_exempt(insn.id)) return false;
     // 0F 5A without 66h is CVTPS2PD xmm, xmm/m64 (no alignment rule); Capstone 4 names it
     // cvtpd2ps with an xmmword operand when REX.W is present (observed: `4D 0F 5A 8F ..`).
-    if (insn.detail->x86.opcode[0] == 0x0F && insn.detail->x86.opcode[1] == 0x5A &&
-        insn.detail->x86.prefix[2] != 0x66)
+    const bool op_5a = insn.detail->x86.opcode[0] == 0x0F && insn.detail->x86.opcode[1] == 0x5A;
+    if (op_5a && insn.detail->x86.prefix[2] != 0x66) return false;
+    // 66h RCPPS/RSQRTPS do not exist (opcode map: 66 0F 52/53 blank): #UD, not the alignment rule.
+    if ((insn.id == X86_INS_RCPPS || insn.id == X86_INS_RSQRTPS) &&
+        insn.detail->x86.prefix[2] == 0x66)
         return false;
     uint64_t ea = 0;
     unsigned size = 0;
+    // 66 0F 5A is CVTPD2PS xmm, xmm/m128; Capstone 4 prints it as cvtps2pd with a qword
+    // operand when REX.W is present (observed: `66 66 3E 47 0F 5A 43 7E`).
+    if (op_5a) return memory_offset(insn, pre, ea, size) && (ea & 15) != 0;
     // Segment bases (0, FS and GS bases) are multiples of 16: the offset decides.
     return memory_offset(insn, pre, ea, size) && size == 16 && (ea & 15) != 0;
 }
@@ -114,21 +144,24 @@ uint64_t neg_flags(uint64_t result, unsigned size) {
     const uint64_t r = result & mask;
     const uint64_t sign = 1ull << (bits - 1);
     uint64_t f = 0;
-    if (r) f |= 0x001;                          // CF: source was not 0
+    if (r) f |= 0x001;                                                  // CF: source was not 0
     if (!__builtin_parity(static_cast<unsigned>(r & 0xFF))) f |= 0x004; // PF
-    if (r & 0xF) f |= 0x010;                    // AF: borrow out of bit 3
-    if (!r) f |= 0x040;                         // ZF
-    if (r & sign) f |= 0x080;                   // SF
-    if (r == sign) f |= 0x800;                  // OF: source was the most negative value
+    if (r & 0xF) f |= 0x010;                                            // AF: borrow out of bit 3
+    if (!r) f |= 0x040;                                                 // ZF
+    if (r & sign) f |= 0x080;                                           // SF
+    if (r == sign) f |= 0x800; // OF: source was the most negative value
     return f;
 }
 
 bool misplaced_rex(const uint8_t* b, size_t avail) {
     bool rex = false;
     for (size_t i = 0; i < avail; ++i) {
-        if ((b[i] & 0xF0) == 0x40) rex = true;
-        else if (is_prefix(b[i])) { if (rex) return true; }
-        else return false;
+        if ((b[i] & 0xF0) == 0x40)
+            rex = true;
+        else if (is_prefix(b[i])) {
+            if (rex) return true;
+        } else
+            return false;
     }
     return false;
 }
@@ -156,9 +189,12 @@ bool prefix_not_allowed(const cs_insn& insn) {
     const cs_x86& x = insn.detail->x86;
     if (x.opcode[0] != 0x0F) return false;
     const uint8_t op = x.opcode[1];
-    if (op == 0xC3) return x.prefix[2] == 0x66 || x.prefix[0] == X86_PREFIX_REP || x.prefix[0] == X86_PREFIX_REPNE;
+    if (op == 0xC3)
+        return x.prefix[2] == 0x66 || x.prefix[0] == X86_PREFIX_REP ||
+               x.prefix[0] == X86_PREFIX_REPNE;
     const bool register_form = (x.modrm >> 6) == 3;
-    return (op == 0x12 || op == 0x13 || op == 0x16 || op == 0x17) && x.prefix[2] == 0x66 && register_form;
+    return (op == 0x12 || op == 0x13 || op == 0x16 || op == 0x17) && x.prefix[2] == 0x66 &&
+           register_form;
 }
 
 bool mov_imm_with_rex_r(const cs_insn& insn) {
@@ -168,7 +204,8 @@ bool mov_imm_with_rex_r(const cs_insn& insn) {
 
 bool segment_move_unknown_to_capstone(const uint8_t* b, size_t avail, bool long_mode) {
     size_t i = 0;
-    while (i < avail && is_prefix(b[i])) ++i;
+    while (i < avail && is_prefix(b[i]))
+        ++i;
     if (long_mode && i < avail && (b[i] & 0xF0) == 0x40) ++i;
     return i < avail && (b[i] == 0x8C || b[i] == 0x8E);
 }
@@ -181,9 +218,11 @@ const char* undefined_prefix_combination(const cs_insn& insn, const uint8_t* b) 
         case 0xF2: f2 = true; break;
         case 0xF3: f3 = true; break;
         case 0x66: opsize = true; break;
-        case 0xF0: case 0x67: break;
+        case 0xF0:
+        case 0x67: break;
         default:
-            if (seg && seg != b[i]) return "two different segment overrides (SDM: only one per group is useful)";
+            if (seg && seg != b[i])
+                return "two different segment overrides (SDM: only one per group is useful)";
             seg = b[i];
         }
     }
@@ -193,7 +232,8 @@ const char* undefined_prefix_combination(const cs_insn& insn, const uint8_t* b) 
     // F2/F3 form (the opcode map cell is empty), Capstone and Unicorn ignore the prefix.
     const std::string_view mn = insn.mnemonic;
     const bool packed = mn.ends_with("ps") || mn.ends_with("pd") ||
-                        (mn.starts_with("p") && mn != "pshufhw" && mn != "pshuflw") || insn.id == X86_INS_MOVNTI;
+                        (mn.starts_with("p") && mn != "pshufhw" && mn != "pshuflw") ||
+                        insn.id == X86_INS_MOVNTI;
     if ((f2 || f3) && !opsize && (is_sse(insn) || insn.id == X86_INS_MOVNTI) && packed)
         return "F2h/F3h on an SSE form that has none (Capstone and Unicorn ignore it)";
     return nullptr;
@@ -202,13 +242,54 @@ const char* undefined_prefix_combination(const cs_insn& insn, const uint8_t* b) 
 // Instructions whose first (memory) operand is only read.
 bool reads_only_first_operand(unsigned id) {
     switch (id) {
-    case X86_INS_CMP: case X86_INS_TEST: case X86_INS_BT: case X86_INS_PUSH: case X86_INS_CALL:
-    case X86_INS_JMP: case X86_INS_NOP: case X86_INS_PREFETCHT0: case X86_INS_PREFETCHT1:
-    case X86_INS_PREFETCHT2: case X86_INS_PREFETCHNTA: case X86_INS_PREFETCHW: case X86_INS_PREFETCH:
-    case X86_INS_CLFLUSH: case X86_INS_LDMXCSR: case X86_INS_UCOMISS: case X86_INS_COMISS:
-    case X86_INS_UCOMISD: case X86_INS_COMISD:
+    case X86_INS_CMP:
+    case X86_INS_TEST:
+    case X86_INS_BT:
+    case X86_INS_PUSH:
+    case X86_INS_CALL:
+    case X86_INS_JMP:
+    case X86_INS_NOP:
+    case X86_INS_PREFETCHT0:
+    case X86_INS_PREFETCHT1:
+    case X86_INS_PREFETCHT2:
+    case X86_INS_PREFETCHNTA:
+    case X86_INS_PREFETCHW:
+    case X86_INS_PREFETCH:
+    case X86_INS_CLFLUSH:
+    case X86_INS_LDMXCSR:
+    case X86_INS_UCOMISS:
+    case X86_INS_COMISS:
+    case X86_INS_UCOMISD:
+    case X86_INS_COMISD:
+    // One-operand multiply and divide read r/m (the results go to rAX/rDX).
+    case X86_INS_MUL:
+    case X86_INS_IMUL:
+    case X86_INS_DIV:
+    case X86_INS_IDIV:
     // CMPS reads both operands; a CS-overridden source is a read of a readable code segment.
-    case X86_INS_CMPSB: case X86_INS_CMPSW: case X86_INS_CMPSD: case X86_INS_CMPSQ: return true;
+    case X86_INS_CMPSB:
+    case X86_INS_CMPSW:
+    case X86_INS_CMPSD:
+    case X86_INS_CMPSQ: return true;
+    default: return false;
+    }
+}
+
+bool undefined_sse_form(const cs_insn& insn) {
+    return (insn.id == X86_INS_RCPPS || insn.id == X86_INS_RSQRTPS) &&
+           insn.detail->x86.prefix[2] == 0x66;
+}
+
+bool amd_svm_instruction(const cs_insn& insn) {
+    switch (insn.id) {
+    case X86_INS_STGI:
+    case X86_INS_CLGI:
+    case X86_INS_SKINIT:
+    case X86_INS_VMRUN:
+    case X86_INS_VMLOAD:
+    case X86_INS_VMSAVE:
+    case X86_INS_VMMCALL:
+    case X86_INS_INVLPGA: return true;
     default: return false;
     }
 }
@@ -220,7 +301,8 @@ bool code_segment_write(const cs_insn& insn) {
         if (op.type != X86_OP_MEM || op.mem.segment != X86_REG_CS) continue;
         // Capstone 4 does not fill in `access` for every instruction: also take a memory
         // first operand as written unless the instruction only reads it.
-        if ((op.access & CS_AC_WRITE) || (i == 0 && !reads_only_first_operand(insn.id))) return true;
+        if ((op.access & CS_AC_WRITE) || (i == 0 && !reads_only_first_operand(insn.id)))
+            return true;
     }
     return false;
 }

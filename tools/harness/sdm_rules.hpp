@@ -96,16 +96,25 @@ bool segment_move_unknown_to_capstone(const uint8_t* bytes, size_t avail, bool l
 bool legacy_cmp_high_predicate(const cs_insn& insn, const uint8_t* bytes);
 
 // An MMX-register form of a 0F-map opcode: no 66h (and no F2h/F3h) on 0F 60-76, 7E, 7F,
-// D1-FE (except 6C, 6D, D6, E6, F0, which have no MMX form), 0F 38 00-0B/1C-1E, 0F 3A 0F. hvlab advertises no MMX, so these are #UD on
-// hvlab and outside its CPU model (MMX state is not compared). Capstone 4 names such an
-// instruction with XMM operands when REX.W is present (e.g. `48 0F 74 C2` shown as
-// pcmpeqb xmm0, xmm2; Unicorn runs it as pcmpeqb mm0, mm2), so the MMX-register filter in
-// insn_filter.cpp misses it. Such instructions are skipped.
+// D1-FE (except 6C, 6D, D6, E6, F0, which have no MMX form), 0F 38 00-0B/1C-1E, 0F 3A 0F. hvlab
+// advertises no MMX, so these are #UD on hvlab and outside its CPU model (MMX state is not
+// compared). Capstone 4 names such an instruction with XMM operands when REX.W is present (e.g. `48
+// 0F 74 C2` shown as pcmpeqb xmm0, xmm2; Unicorn runs it as pcmpeqb mm0, mm2), so the MMX-register
+// filter in insn_filter.cpp misses it. Such instructions are skipped.
 bool mmx_form(const cs_insn& insn);
 
 // RET imm16: "RSP <- RSP + SRC" after the pop, at the stack-address size (SDM Vol. 2, RET).
 // Unicorn 2.0.1 adds the immediate modulo 2^16 (observed: ESP 0x421098, RET 0xF611 ->
 // 0x4206AD instead of 0x4306AD). Returns the architected RSP for a retired RET imm16.
 bool ret_imm_rsp(const cs_insn& insn, const ArchState& pre, Mode mode, uint64_t& rsp);
+
+// AMD SVM instructions (0F 01 D8-DF: VMRUN, VMMCALL, VMLOAD, VMSAVE, STGI, CLGI, SKINIT,
+// INVLPGA). hvlab is an Intel model: the SDM's opcode map has no such instructions, so they are
+// #UD. Unicorn 2.0.1 executes STGI/CLGI/SKINIT because its feature set includes SKINIT.
+bool amd_svm_instruction(const cs_insn& insn);
+
+// 66h with RCPPS/RSQRTPS (66 0F 52/53): blank in the SDM's opcode map (Table A-3), so #UD;
+// Capstone 4 and Unicorn 2.0.1 take it as RCPPS/RSQRTPS.
+bool undefined_sse_form(const cs_insn& insn);
 
 } // namespace hvlab::tools

@@ -66,11 +66,18 @@ unsigned StreamBuilder::pick_gpr(uint32_t exclude) {
     }
 }
 
-unsigned StreamBuilder::pick_xmm() { return static_cast<unsigned>(rng_.below(gpr_count(mode_))); }
+unsigned StreamBuilder::pick_xmm() {
+    return static_cast<unsigned>(rng_.below(gpr_count(mode_)));
+}
 
 void StreamBuilder::emit(std::vector<uint8_t> bytes, Fixup fixup) {
     if (unicorn_aborts_on(bytes.data(), bytes.size(), mode_)) return; // see lock_rule.hpp
     insns_.push_back(StreamInsn{std::move(bytes), fixup});
+}
+
+void StreamBuilder::emit_privileged(std::vector<uint8_t> bytes) {
+    if (unicorn_aborts_on(bytes.data(), bytes.size(), mode_)) return;
+    insns_.push_back(StreamInsn{std::move(bytes), Fixup{}, true});
 }
 
 void StreamBuilder::set_reg(unsigned reg, uint64_t v) {
@@ -133,8 +140,9 @@ RmOperand StreamBuilder::memory(unsigned size, unsigned align, std::vector<uint8
     const uint32_t used = exclude | (1u << 4); // never RSP as a pointer: it is the stack
     m.base = static_cast<int>(pick_gpr(used));
     const unsigned disp_kind = static_cast<unsigned>(rng_.below(3));
-    m.disp = disp_kind == 0 ? 0 : disp_kind == 1 ? static_cast<int8_t>(rng_.next())
-                                                 : static_cast<int32_t>(rng_.below(0x20000)) - 0x10000;
+    m.disp = disp_kind == 0   ? 0
+             : disp_kind == 1 ? static_cast<int8_t>(rng_.next())
+                              : static_cast<int32_t>(rng_.below(0x20000)) - 0x10000;
     uint64_t base_value = ea - static_cast<uint64_t>(static_cast<int64_t>(m.disp));
     if (form >= 45) {
         m.index = static_cast<int>(pick_gpr(used | (1u << m.base)));
@@ -156,15 +164,19 @@ RmOperand StreamBuilder::memory(unsigned size, unsigned align, std::vector<uint8
 
 void StreamBuilder::init_state(Stream& s) {
     ArchState& a = s.init;
-    for (unsigned i = 0; i < 16; ++i) a.gpr[i] = value();
+    for (unsigned i = 0; i < 16; ++i)
+        a.gpr[i] = value();
     if (!long64())
-        for (auto& g : a.gpr) g &= 0xFFFF'FFFF;
-    for (unsigned i = 8; i < 16 && !long64(); ++i) a.gpr[i] = 0;
+        for (auto& g : a.gpr)
+            g &= 0xFFFF'FFFF;
+    for (unsigned i = 8; i < 16 && !long64(); ++i)
+        a.gpr[i] = 0;
     a.gpr[4] = layout::kStackStart + 8 * (rng_.below(64)) - 0x100;
     a.rip = layout::kCode.base;
     constexpr uint64_t kStatus = 0x8D5; // CF PF AF ZF SF OF
     a.rflags = 2 | (rng_.next() & kStatus) | (rng_.chance(30) ? 0x400 : 0);
-    for (unsigned i = 0; i < gpr_count(mode_); ++i) a.xmm[i] = {value(), value()};
+    for (unsigned i = 0; i < gpr_count(mode_); ++i)
+        a.xmm[i] = {value(), value()};
     if (long64()) {
         s.fs_base = kFsBase;
         s.gs_base = kGsBase;
@@ -172,10 +184,12 @@ void StreamBuilder::init_state(Stream& s) {
     s.data.resize(layout::kData.size);
     for (size_t i = 0; i < s.data.size(); i += 8) {
         const uint64_t v = directed_ ? value() : rng_.next();
-        for (unsigned b = 0; b < 8; ++b) s.data[i + b] = static_cast<uint8_t>(v >> (8 * b));
+        for (unsigned b = 0; b < 8; ++b)
+            s.data[i + b] = static_cast<uint8_t>(v >> (8 * b));
     }
     s.stack.resize(layout::kStack.size);
-    for (auto& b : s.stack) b = static_cast<uint8_t>(rng_.next());
+    for (auto& b : s.stack)
+        b = static_cast<uint8_t>(rng_.next());
 }
 
 void StreamBuilder::layout_code(Stream& s) {
@@ -205,12 +219,15 @@ void StreamBuilder::layout_code(Stream& s) {
             v = 0; // out of rel8 reach: fall through instead
         for (unsigned b = 0; b < f.size && f.kind != Fixup::Kind::None; ++b)
             in.bytes[f.offset + b] = static_cast<uint8_t>(v >> (8 * b));
-        std::copy(in.bytes.begin(), in.bytes.end(), s.code.begin() + (addr[i] - layout::kCode.base));
+        std::copy(in.bytes.begin(), in.bytes.end(),
+                  s.code.begin() + (addr[i] - layout::kCode.base));
+        if (in.privileged) s.privileged.push_back(addr[i]);
     }
     s.insn_count = static_cast<unsigned>(insns_.size());
     const size_t used = s.end_rip - layout::kCode.base;
     for (size_t i = 0; i < used && s.unicorn_safe; ++i)
-        s.unicorn_safe = !unicorn_aborts_on(&s.code[i], std::min<size_t>(15, s.code.size() - i), mode_);
+        s.unicorn_safe =
+            !unicorn_aborts_on(&s.code[i], std::min<size_t>(15, s.code.size() - i), mode_);
 }
 
 Stream StreamBuilder::finish(std::string origin) {

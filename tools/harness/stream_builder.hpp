@@ -31,6 +31,8 @@ class StreamBuilder {
 
     void emit(std::vector<uint8_t> bytes, Fixup fixup = {});
     void emit(const InsnSpec& spec, Fixup fixup = {}) { emit(encode(spec, mode_), fixup); }
+    // A system instruction of a privileged template: compared only where it was emitted.
+    void emit_privileged(std::vector<uint8_t> bytes);
     // mov reg, imm (full width of the mode).
     void set_reg(unsigned reg, uint64_t value);
     // A memory operand of `size` bytes inside the data region, aligned to `align` most of the

@@ -41,15 +41,111 @@ UnicornRunner::UnicornRunner(Mode mode) : mode_(mode) {
     uc_hook h;
     check(uc_hook_add(uc_, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&on_interrupt), this, 1, 0),
           "hook intr");
-    check(uc_hook_add(uc_, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&on_unmapped), this,
-                      1, 0),
+    check(uc_hook_add(uc_, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&on_unmapped), this, 1,
+                      0),
           "hook unmapped");
+    // IN/OUT (and INS/OUTS) reach these hooks; without them Unicorn reads 0 and drops writes.
+    check(uc_hook_add(uc_, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&on_in), this, 1, 0,
+                      UC_X86_INS_IN),
+          "hook in");
+    check(uc_hook_add(uc_, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&on_out), this, 1, 0,
+                      UC_X86_INS_OUT),
+          "hook out");
+}
+
+// The harness has no devices: every port reads all ones, as on hvlab's side
+// (HvlabRunner::port_in), and every access is logged for the comparison.
+uint32_t UnicornRunner::on_in(uc_engine*, uint32_t port, int size, void* self) {
+    const uint32_t v = size >= 4 ? 0xFFFF'FFFFu : (1u << (8 * size)) - 1;
+    static_cast<UnicornRunner*>(self)->ports_.push_back(
+        PortAccess{false, static_cast<uint16_t>(port), static_cast<uint8_t>(size), v});
+    return v;
+}
+
+void UnicornRunner::on_out(uc_engine*, uint32_t port, int size, uint32_t value, void* self) {
+    const uint32_t mask = size >= 4 ? 0xFFFF'FFFFu : (1u << (8 * size)) - 1;
+    static_cast<UnicornRunner*>(self)->ports_.push_back(
+        PortAccess{true, static_cast<uint16_t>(port), static_cast<uint8_t>(size), value & mask});
+}
+
+void UnicornRunner::write_gpr(unsigned index, uint64_t value) {
+    if (mode_ == Mode::Long64) {
+        uc_reg_write(uc_, kGpr64[index], &value);
+    } else {
+        const uint32_t v = static_cast<uint32_t>(value);
+        uc_reg_write(uc_, kGpr32[index], &v);
+    }
+}
+
+void UnicornRunner::init_system(const SystemRegs& sys) {
+    const bool l64 = mode_ == Mode::Long64;
+    auto write_reg = [&](int reg, uint64_t v) {
+        if (l64) {
+            check(uc_reg_write(uc_, reg, &v), "system register");
+        } else {
+            const uint32_t v32 = static_cast<uint32_t>(v);
+            check(uc_reg_write(uc_, reg, &v32), "system register");
+        }
+    };
+    write_reg(UC_X86_REG_CR0, l64 ? sys.cr0 & ~kCr0Pg : sys.cr0);
+    write_reg(UC_X86_REG_CR2, sys.cr2);
+    write_reg(UC_X86_REG_CR3, sys.cr3);
+    write_reg(UC_X86_REG_CR4, sys.cr4);
+    for (unsigned i = 0; i < 4; ++i)
+        write_reg(UC_X86_REG_DR0 + static_cast<int>(i), sys.dr[i]);
+    write_reg(UC_X86_REG_DR6, sys.dr6);
+    write_reg(UC_X86_REG_DR7, sys.dr7);
+    uc_x86_mmr gdtr{0, sys.gdtr_base, sys.gdtr_limit, 0}, idtr{0, sys.idtr_base, sys.idtr_limit, 0};
+    check(uc_reg_write(uc_, UC_X86_REG_GDTR, &gdtr), "gdtr");
+    check(uc_reg_write(uc_, UC_X86_REG_IDTR, &idtr), "idtr");
+    for (unsigned i = 0; i < kComparedMsrCount; ++i) {
+        uc_x86_msr msr{kComparedMsrs[i], sys.msr[i]};
+        check(uc_reg_write(uc_, UC_X86_REG_MSR, &msr), "msr");
+    }
+    check(uc_context_save(uc_, pristine_), "uc_context_save");
+}
+
+SystemRegs UnicornRunner::read_system() const {
+    const bool l64 = mode_ == Mode::Long64;
+    auto read_reg = [&](int reg) -> uint64_t {
+        if (l64) {
+            uint64_t v = 0;
+            uc_reg_read(uc_, reg, &v);
+            return v;
+        }
+        uint32_t v = 0;
+        uc_reg_read(uc_, reg, &v);
+        return v;
+    };
+    SystemRegs sys;
+    sys.cr0 = read_reg(UC_X86_REG_CR0);
+    sys.cr2 = read_reg(UC_X86_REG_CR2);
+    sys.cr3 = read_reg(UC_X86_REG_CR3);
+    sys.cr4 = read_reg(UC_X86_REG_CR4);
+    for (unsigned i = 0; i < 4; ++i)
+        sys.dr[i] = read_reg(UC_X86_REG_DR0 + static_cast<int>(i));
+    sys.dr6 = read_reg(UC_X86_REG_DR6);
+    sys.dr7 = read_reg(UC_X86_REG_DR7);
+    uc_x86_mmr mmr{};
+    uc_reg_read(uc_, UC_X86_REG_GDTR, &mmr);
+    sys.gdtr_base = mmr.base;
+    sys.gdtr_limit = mmr.limit;
+    uc_reg_read(uc_, UC_X86_REG_IDTR, &mmr);
+    sys.idtr_base = mmr.base;
+    sys.idtr_limit = mmr.limit;
+    for (unsigned i = 0; i < kComparedMsrCount; ++i) {
+        uc_x86_msr msr{kComparedMsrs[i], 0};
+        uc_reg_read(uc_, UC_X86_REG_MSR, &msr);
+        sys.msr[i] = msr.value;
+    }
+    return sys;
 }
 
 UnicornRunner::~UnicornRunner() {
     uc_context_free(pristine_);
     uc_close(uc_);
-    for (uint8_t* m : mem_) std::free(m);
+    for (uint8_t* m : mem_)
+        std::free(m);
 }
 
 void UnicornRunner::on_interrupt(uc_engine* uc, uint32_t intno, void* self) {
@@ -74,7 +170,8 @@ const uint8_t* UnicornRunner::region(uint64_t base) const {
 
 void UnicornRunner::write_regs(const ArchState& a, uint64_t fs_base, uint64_t gs_base) {
     if (mode_ == Mode::Long64) {
-        for (unsigned i = 0; i < 16; ++i) uc_reg_write(uc_, kGpr64[i], &a.gpr[i]);
+        for (unsigned i = 0; i < 16; ++i)
+            uc_reg_write(uc_, kGpr64[i], &a.gpr[i]);
         uc_reg_write(uc_, UC_X86_REG_RFLAGS, &a.rflags);
         uc_reg_write(uc_, UC_X86_REG_RIP, &a.rip);
         uc_reg_write(uc_, UC_X86_REG_FS_BASE, &fs_base);
@@ -105,14 +202,17 @@ void UnicornRunner::load(const Stream& s) {
     // every stream from the CPU state of a fresh engine.
     uc_context_restore(uc_, pristine_);
     // Unicorn keeps translated blocks across uc_mem_write/host writes: drop them.
-    for (const layout::Region& r : layout::kRegions) uc_ctl_remove_cache(uc_, r.base, r.base + r.size);
+    for (const layout::Region& r : layout::kRegions)
+        uc_ctl_remove_cache(uc_, r.base, r.base + r.size);
     write_regs(s.init, s.fs_base, s.gs_base);
+    ports_.clear();
 }
 
 ArchState UnicornRunner::read() const {
     ArchState a;
     if (mode_ == Mode::Long64) {
-        for (unsigned i = 0; i < 16; ++i) uc_reg_read(uc_, kGpr64[i], &a.gpr[i]);
+        for (unsigned i = 0; i < 16; ++i)
+            uc_reg_read(uc_, kGpr64[i], &a.gpr[i]);
         uc_reg_read(uc_, UC_X86_REG_RFLAGS, &a.rflags);
         uc_reg_read(uc_, UC_X86_REG_RIP, &a.rip);
     } else {
@@ -162,14 +262,15 @@ StepOutcome UnicornRunner::step() {
         if (is_canonical48(unmapped_addr_)) {
             o.vector = 14; // #PF: hvlab maps exactly the same pages
         } else {
-            o.vector = 13; // #GP(0), or #SS(0) for a stack reference (SDM Vol. 3A,
+            o.vector = 13;     // #GP(0), or #SS(0) for a stack reference (SDM Vol. 3A,
             o.alt_vector = 12; // "Interrupt 13—General Protection Exception (#GP)")
         }
         return o;
     }
     if (e == UC_ERR_OK && intno_ < 0 && now == rip) {
         bool mapped = false;
-        for (const layout::Region& r : layout::kRegions) mapped |= r.contains(rip);
+        for (const layout::Region& r : layout::kRegions)
+            mapped |= r.contains(rip);
         if (!mapped) {
             // Unicorn returned without executing anything at an unmapped RIP (observed after
             // a JMP to 0: no fetch hook, no error). The only architected outcome is a fetch
