@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
     app.add_option("--max-reports", opt.max_reports, "mismatches printed in full");
     app.add_flag("--verbose", opt.verbose, "print each mismatch as it is found");
     app.add_flag("--trace", opt.trace, "print every instruction before it runs");
+    app.add_option("--progress", opt.progress,
+                   "print a progress line to stderr every N instructions");
     CLI11_PARSE(app, argc, argv);
     opt.mode = mode_bits == 64 ? Mode::Long64 : Mode::Protected32;
     try {
@@ -31,7 +33,8 @@ int main(int argc, char** argv) {
         DiffEngine engine(opt.mode);
         const DiffReport rep = engine.run(opt);
         if (!opt.verbose)
-            for (const Mismatch& m : rep.details) std::printf("%s\n", m.describe(opt.mode).c_str());
+            for (const Mismatch& m : rep.details)
+                std::printf("%s\n", m.describe(opt.mode).c_str());
         std::printf("%s", rep.summary().c_str());
         return rep.mismatches ? 1 : 0;
     } catch (const std::exception& e) {

@@ -19,6 +19,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <string_view>
 
 namespace hvlab::tools {
@@ -825,7 +826,18 @@ DiffReport DiffEngine::run(const DiffOptions& opt) {
         }
         return rep;
     }
+    uint64_t next_progress = opt.progress;
     while (rep.compared < opt.count) {
+        if (opt.progress && rep.compared >= next_progress) {
+            std::fprintf(stderr,
+                         "[progress] %llu instructions compared, %llu streams, %llu mismatches, "
+                         "cpu %.1f s\n",
+                         static_cast<unsigned long long>(rep.compared),
+                         static_cast<unsigned long long>(rep.streams),
+                         static_cast<unsigned long long>(rep.mismatches),
+                         static_cast<double>(std::clock()) / CLOCKS_PER_SEC);
+            next_progress += opt.progress;
+        }
         const uint64_t seed = stream_seed(opt.seed, index);
         const Stream s = impl_->random_stream(seed, opt.raw_percent);
         if (s.unicorn_safe)

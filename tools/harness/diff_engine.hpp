@@ -15,22 +15,23 @@ namespace hvlab::tools {
 struct DiffOptions {
     Mode mode = Mode::Long64;
     uint64_t seed = 1;
-    uint64_t count = 10'000;   // instructions to compare (random mode)
-    bool directed = false;     // run every template with edge-value operands instead
+    uint64_t count = 10'000;      // instructions to compare (random mode)
+    bool directed = false;        // run every template with edge-value operands instead
     unsigned directed_rounds = 8; // streams per template in directed mode
-    unsigned raw_percent = 15; // share of raw random instructions in random streams
-    unsigned max_reports = 20; // mismatches kept in full
+    unsigned raw_percent = 15;    // share of raw random instructions in random streams
+    unsigned max_reports = 20;    // mismatches kept in full
     bool verbose = false;
-    bool trace = false;        // print every instruction before it runs (debugging a crash)
+    bool trace = false;    // print every instruction before it runs (debugging a crash)
+    uint64_t progress = 0; // print a progress line to stderr every this many instructions
 };
 
 struct Mismatch {
     uint64_t stream_seed = 0;
     uint64_t stream_index = 0;
     unsigned step = 0;
-    std::string bytes;   // hex
-    std::string disasm;  // Capstone's text
-    std::string origin;  // templates of the stream
+    std::string bytes;  // hex
+    std::string disasm; // Capstone's text
+    std::string origin; // templates of the stream
     std::string pre_state;
     std::vector<std::string> diffs;
 
@@ -39,9 +40,9 @@ struct Mismatch {
 
 struct DiffReport {
     uint64_t streams = 0;
-    uint64_t compared = 0;          // instructions executed on both sides and compared
+    uint64_t compared = 0; // instructions executed on both sides and compared
     uint64_t exceptions_matched = 0;
-    uint64_t skipped = 0;           // instructions not comparable (see skip_reasons)
+    uint64_t skipped = 0;                        // instructions not comparable (see skip_reasons)
     std::map<std::string, uint64_t> sdm_checked; // checked against an SDM rule, not Unicorn
     uint64_t mismatches = 0;
     std::map<std::string, uint64_t> skip_reasons;
