@@ -339,3 +339,35 @@ TEST_CASE("PAE PDPTE loads by MOV CR3 go through EPT and are reads (bit 7 clear)
     CHECK(x.guest_physical == pdpt_gpa + 0x20);
     CHECK(s.cr3 == pdpt_gpa); // MOV CR3 did not complete
 }
+
+TEST_CASE("2D walk with 32-bit and PAE guest paging", "[ept]") {
+    for (auto kind : {PageTables::Bits32, PageTables::Pae}) {
+        INFO("guest paging " << (kind == PageTables::Pae ? "PAE" : "32-bit"));
+        mmu::PhysBus bus(16 << 20);
+        PageTables pt(bus, kind);
+        pt.map(0x40'0000, kDataGpa, P | RW | A | D);
+        EptTables ept(bus);
+        ept.identity(0x10'0000, pt.next - 0x10'0000);
+        ept.map(kDataGpa, kDataHpa, ERWX);
+        bus.write(Hpa(kDataHpa + 4), 4, 0x5EED);
+        cpu::LinearMemory mem(bus);
+        const cpu::CpuState s = pt.state(0);
+        mem.set_guest_context(1, true, ept.eptp());
+        uint32_t v = 0;
+        REQUIRE_FALSE(mem.read(s, Gva(0x40'0004), &v, 4));
+        CHECK(v == 0x5EED);
+        const auto r = mem.walk_2d(s, Gva(0x40'0004));
+        CHECK(r.ok());
+        // PAE's PDPTE comes from a register: no EPT walk for it.
+        CHECK(r.step_walked[0] == (kind != PageTables::Pae));
+        // The page table behind an EPT-unmapped page: the entry's own address is reported.
+        const uint64_t pte_gpa = pt.entry_addr(0x40'0000, 1);
+        ept.map(pte_gpa & ~0xFFFull, 0, 0);
+        mem.invept(2, 0);
+        REQUIRE(cpu::is_vm_exit(mem.read(s, Gva(0x40'0004), &v, 4)));
+        const auto x = take_exit(mem);
+        CHECK(x.qualification == (kQRead | kQLinearValid));
+        CHECK(x.guest_physical == pte_gpa);
+        CHECK(x.guest_linear == 0x40'0004);
+    }
+}
