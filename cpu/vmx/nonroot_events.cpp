@@ -212,13 +212,6 @@ void mtf_exit(SystemContext& c, bool single_step_pending) {
     if (single_step_pending) c.s.vmx.vmcs.set(vmcs::GUEST_PENDING_DBG_EXCEPTIONS, kDr6Bs);
 }
 
-bool single_step_exits(CpuState& s) {
-    if (!event_causes_exit(s, EventKind::Exception, DB, 0)) return false;
-    // "Debug exceptions ... the exit qualification contains information about the debug
-    // exception": bit 14 (BS); DR6 itself is not modified.
-    request_event_exit(s, EventKind::Exception, DB, false, 0, kDr6Bs, 0);
-    return true;
-}
 
 void perform_pending_exit(SystemContext& c) {
     perform_vm_exit(c, c.s.vmx.pending_exit);

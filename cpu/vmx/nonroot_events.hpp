@@ -73,9 +73,6 @@ BoundaryOutcome boundary_events(SystemContext& c, bool poll);
 // set: the MTF VM exit, which has priority over a single-step trap; that trap is then saved
 // as a pending debug exception (BS) instead of being delivered.
 void mtf_exit(SystemContext& c, bool single_step_pending);
-// A single-step trap (#DB) in non-root operation that the exception bitmap turns into an exit
-// (qualification BS, DR6 unchanged). Returns true if the exit is pending.
-bool single_step_exits(CpuState& s);
 
 // Performs the pending exit (s.vmx.pending_exit) at the current RIP: for events whose exit was
 // decided during delivery.
