@@ -128,25 +128,29 @@ template <Str Op> uint64_t bulk_run(Exec& x, const DecodedInsn& d, uint64_t max_
 
 template <Str Op> Fault exec_string(Exec& x, const DecodedInsn& d) {
     if (!d.rep) return element<Op>(x, d);
+    // With the VMX monitor trap flag, an MTF VM exit comes after each iteration (SDM Vol. 3C,
+    // "Monitor Trap Flag"): one element per retirement then.
+    const uint64_t chunk =
+        x.s.vmx.non_root && x.s.vmx.proc.monitor_trap_flag() ? 1 : kRepChunk;
     if constexpr (Op == Str::Movs || Op == Str::Stos) {
         if (!(x.s.rflags & rflags::DF)) {
             // Up to kRepChunk elements per retirement, as in the element-wise loop below.
             uint64_t done = 0;
-            while (done < kRepChunk) {
+            while (done < chunk) {
                 const uint64_t count = areg(x, d, RCX);
                 if (count == 0) return kNoFault;
-                const uint64_t k = bulk_run<Op>(x, d, kRepChunk - done);
+                const uint64_t k = bulk_run<Op>(x, d, chunk - done);
                 if (k == 0) break;
                 done += k;
             }
-            if (done == kRepChunk) {
+            if (done == chunk) {
                 if (areg(x, d, RCX) != 0) x.s.rip = x.insn_rip;
                 return kNoFault;
             }
         }
     }
     constexpr bool compares = Op == Str::Cmps || Op == Str::Scas;
-    for (uint64_t i = 0; i < kRepChunk; ++i) {
+    for (uint64_t i = 0; i < chunk; ++i) {
         const uint64_t count = areg(x, d, RCX);
         if (count == 0) return kNoFault;
         if (Fault f = element<Op>(x, d)) return f;

@@ -96,7 +96,11 @@ bool deliver_pending_debug(SystemContext& c) {
         s.dr[6] = (s.dr[6] & ~kPendingDebugBits) | pending;
         o = deliver_event(c, EventKind::Exception, DB, false, 0, s.rip);
     }
-    if (o == DeliveryOutcome::Delivered) return true;
+    if (o == DeliveryOutcome::Delivered) {
+        // MTF after a pending event delivered before the first instruction (Monitor Trap Flag).
+        if (s.vmx.proc.monitor_trap_flag()) s.vmx.mtf_pending = true;
+        return true;
+    }
     if (o == DeliveryOutcome::VmExit) perform_vm_exit(c, s.vmx.pending_exit);
     return false;
 }

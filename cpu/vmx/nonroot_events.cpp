@@ -40,7 +40,11 @@ BoundaryOutcome exit_now(SystemContext& c, const ExitInfo& info) {
 BoundaryOutcome deliver(SystemContext& c, EventKind kind, uint8_t vector) {
     c.s.activity = CpuState::Activity::Active;
     switch (deliver_event(c, kind, vector, false, 0, c.s.rip)) {
-    case DeliveryOutcome::Delivered: return BoundaryOutcome::Delivered;
+    case DeliveryOutcome::Delivered:
+        // "A pending event ... delivered before an instruction can execute": the MTF VM exit
+        // is pending on the boundary after its delivery (Monitor Trap Flag).
+        if (c.s.vmx.proc.monitor_trap_flag()) c.s.vmx.mtf_pending = true;
+        return BoundaryOutcome::Delivered;
     case DeliveryOutcome::VmExit: return exit_now(c, c.s.vmx.pending_exit);
     case DeliveryOutcome::Shutdown: break;
     }
@@ -211,7 +215,6 @@ void mtf_exit(SystemContext& c, bool single_step_pending) {
     // field" records it (BS) for the next VM entry.
     if (single_step_pending) c.s.vmx.vmcs.set(vmcs::GUEST_PENDING_DBG_EXCEPTIONS, kDr6Bs);
 }
-
 
 void perform_pending_exit(SystemContext& c) {
     perform_vm_exit(c, c.s.vmx.pending_exit);

@@ -398,3 +398,26 @@ TEST_CASE("nonroot events: an INIT signal exits (3), even with RFLAGS.IF = 0", "
     CHECK_FALSE(m.env.init);
     CHECK((m.intr_info() & kValid) == 0);
 }
+
+TEST_CASE("nonroot events: MTF after one REP iteration and after a delivered interrupt",
+          "[vmx][nonroot]") {
+    NonRootFixture m;
+    m.controls(0, P::kMonitorTrapFlag, 0);
+    m.load({0xF3, 0xA4}); // rep movsb
+    m.reg(RSI) = CpuFixture::kData;
+    m.reg(RDI) = CpuFixture::kData + 0x100;
+    m.reg(RCX) = 10;
+    REQUIRE(m.run_to_exit());
+    CHECK(m.reason() == 37);
+    CHECK(m.guest_rip() == kCode); // the string instruction, to continue
+    CHECK(m.reg(RCX) == 9);
+
+    NonRootFixture i;
+    i.controls(0, P::kMonitorTrapFlag, 0);
+    i.s().rflags |= rflags::IF;
+    i.env.pending_vector = 0x44;
+    i.load({0x90});
+    REQUIRE(i.run_to_exit());
+    CHECK(i.reason() == 37);
+    CHECK(i.guest_rip() == kStubs + 8 * 0x44); // before the handler's first instruction
+}
