@@ -557,3 +557,23 @@ TEST_CASE("nonroot: a compatibility-mode guest - 32-bit operands in the exit inf
     CHECK(s.get(vf::GUEST_LINEAR_ADDRESS) == 0x30'0040);
     CHECK((s.insn_info() & (7u << 7)) == (1u << 7)); // 32-bit address size
 }
+
+TEST_CASE("nonroot: bitmaps outside RAM read as the bus reads them (all ones: exit)",
+          "[vmx][nonroot]") {
+    NonRootFixture m;
+    m.controls(0, P::kUseIoBitmaps | P::kUseMsrBitmaps, 0);
+    m.set(vf::IO_BITMAP_A, 0xF000'0000); // no RAM there
+    m.set(vf::IO_BITMAP_B, 0xF000'1000);
+    m.set(vf::MSR_BITMAP, 0xF000'2000);
+    m.load({0xE4, 0x21}); // in al, 0x21
+    REQUIRE(m.run_to_exit());
+    CHECK(m.reason() == 30);
+
+    NonRootFixture r;
+    r.controls(0, P::kUseMsrBitmaps, 0);
+    r.set(vf::MSR_BITMAP, 0xF000'2000);
+    r.load({0x0F, 0x32});
+    r.reg(RCX) = 0x174;
+    REQUIRE(r.run_to_exit());
+    CHECK(r.reason() == 31);
+}
