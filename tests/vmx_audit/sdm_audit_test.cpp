@@ -207,3 +207,30 @@ TEST_CASE("An interrupt-window exit wakes a guest entered in the HLT state") {
     CHECK(f.field(GUEST_ACTIVITY_STATE) == 1);
     CHECK(f.field(GUEST_RIP) == VmxFixture::kGuestRip);
 }
+
+// SDM Vol. 3C, "Delivery of Pending Debug Exceptions after VM Entry": "There are valid pending
+// debug exceptions if either the BS bit (bit 14) or the enable-breakpoint bit (bit 12) is 1."
+// B3-B0 alone are not valid pending debug exceptions: nothing is delivered.
+TEST_CASE("Pending debug exceptions with only B3-B0 set are not delivered after VM entry") {
+    NonRootFixture m;
+    m.load({0x90});
+    m.set(EXCEPTION_BITMAP, 1u << DB);
+    m.set(GUEST_PENDING_DBG_EXCEPTIONS, 0x1); // B0, enabled breakpoint (bit 12) clear
+    m.finish_entry();
+    CHECK(m.s().vmx.non_root);
+    CHECK(m.rip() == CpuFixture::kCode);
+}
+
+// Same section: the enable-breakpoint bit makes B3-B0 valid; the #DB exit reports them in the
+// exit qualification ("Exit Qualification for Debug Exceptions": bits 3:0 B3-B0, 12:4 reserved).
+TEST_CASE("Pending debug exceptions with the enabled-breakpoint bit are delivered after VM entry") {
+    NonRootFixture m;
+    m.load({0x90});
+    m.set(EXCEPTION_BITMAP, 1u << DB);
+    m.set(GUEST_PENDING_DBG_EXCEPTIONS, 0x1001); // B0 + enabled breakpoint
+    m.finish_entry();
+    REQUIRE(m.exited());
+    CHECK(m.reason() == 0);
+    CHECK((m.intr_info() & 0x7FF) == ((3u << 8) | DB));
+    CHECK(m.qualification() == 0x1);
+}
