@@ -117,6 +117,9 @@ Fault exec_mwait(Exec& x, const DecodedInsn& d) {
 // CPUID.(EAX=7,ECX=0):ECX.RDPID[bit 22] (SDM Vol. 2B, RDPID).
 Fault exec_rdpid(Exec& x, const DecodedInsn& d) {
     if (!((cpuid(x.s, 7, 0).ecx >> 22) & 1)) return fault(UD);
+    // "RDPID. If the 'enable RDTSCP' VM-execution control is 0, RDPID causes an invalid-opcode
+    // exception (#UD)" (SDM Vol. 3C, Changes to Instruction Behavior in VMX Non-Root Operation).
+    if (x.s.vmx.non_root) if (Fault f = vmx::rdtscp_undefined(x)) return f;
     set_reg(x, d, d.rm, x.is64 ? 8 : 4, x.s.msr.tsc_aux);
     return kNoFault;
 }

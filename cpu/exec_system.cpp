@@ -89,11 +89,15 @@ Fault general_detect(Exec& x) {
     return fault(DB);
 }
 
+// In VMX non-root operation "MOV-DR exiting" takes priority over the CPL #GP and the CR4.DE
+// #UD for DR4/DR5 (SDM Vol. 3C, "Instructions That Cause VM Exits Conditionally", MOV DR);
+// only the #UD for a register beyond DR7 (REX.R) comes first.
 Fault exec_mov_from_dr(Exec& x, const DecodedInsn& d) {
+    if (d.reg > 7) return fault(UD);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_mov_dr(x, d, true)) return f;
     unsigned idx;
     if (Fault f = debug_register_index(x, d.reg, idx)) return f;
     if (!cpl0(x)) return fault_ec(GP, 0);
-    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_mov_dr(x, d, true)) return f;
     if (x.s.dr[7] & dr7::GD) return general_detect(x);
     set_reg(x, d, d.rm, cr_size(x), x.s.dr[idx]);
     return kNoFault;
@@ -102,10 +106,11 @@ Fault exec_mov_from_dr(Exec& x, const DecodedInsn& d) {
 // DR6/DR7: the upper 32 bits must be zero in 64-bit mode (#GP(0)); the fixed bits read back
 // as the SDM lists (DR6 bits 31:16 and 11:4 set, DR7 bit 10 set).
 Fault exec_mov_to_dr(Exec& x, const DecodedInsn& d) {
+    if (d.reg > 7) return fault(UD);
+    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_mov_dr(x, d, false)) return f;
     unsigned idx;
     if (Fault f = debug_register_index(x, d.reg, idx)) return f;
     if (!cpl0(x)) return fault_ec(GP, 0);
-    if (x.s.vmx.non_root) if (Fault f = vmx::exit_on_mov_dr(x, d, false)) return f;
     if (x.s.dr[7] & dr7::GD) return general_detect(x);
     uint64_t v = get_reg(x, d, d.rm, cr_size(x));
     if (idx >= 6 && (v >> 32)) return fault_ec(GP, 0);
@@ -361,9 +366,12 @@ Fault exec_xgetbv(Exec& x, const DecodedInsn&) {
     return kNoFault;
 }
 
-Fault exec_xsetbv(Exec& x, const DecodedInsn&) {
+// XSETBV exits unconditionally in VMX non-root operation (reason 55), after its #UD and CPL
+// checks. hvlab's CPU model has no XSAVE, so CR4.OSXSAVE cannot be set and the #UD always wins.
+Fault exec_xsetbv(Exec& x, const DecodedInsn& d) {
     if (!(x.s.cr4 & cr4::OSXSAVE)) return fault(UD);
     if (!cpl0(x)) return fault_ec(GP, 0);
+    if (x.s.vmx.non_root) return vmx::exit_on_xsetbv(x, d);
     const uint64_t v = (x.s.gpr[RDX] << 32) | (x.s.gpr[RAX] & 0xFFFFFFFF);
     auto c = x.sys();
     x.after_system_op();

@@ -89,6 +89,10 @@ Fault exit_on_invd(Exec& x, const DecodedInsn& d) {
     return instruction_exit(x, d, ExitReason::Invd);
 }
 
+Fault exit_on_xsetbv(Exec& x, const DecodedInsn& d) {
+    return instruction_exit(x, d, ExitReason::Xsetbv);
+}
+
 Fault exit_on_hlt(Exec& x, const DecodedInsn& d) {
     if (!vmx_of(x).proc.hlt_exiting()) return kNoFault;
     return instruction_exit(x, d, ExitReason::Hlt);

@@ -21,10 +21,11 @@
 
 namespace hvlab::cpu::vmx {
 
-// Unconditional: CPUID (10), INVD (13). XSETBV would be 55, but the CPU model has no XSAVE, so
-// XSETBV is #UD, which has priority.
+// Unconditional: CPUID (10), INVD (13), XSETBV (55; the CPU model has no XSAVE, so in practice
+// XSETBV's #UD for CR4.OSXSAVE = 0 always comes first).
 Fault exit_on_cpuid(Exec& x, const DecodedInsn& d);
 Fault exit_on_invd(Exec& x, const DecodedInsn& d);
+Fault exit_on_xsetbv(Exec& x, const DecodedInsn& d);
 
 // Controlled by a single bit: HLT (12), RDPMC (15), PAUSE (40), MWAIT (36), MONITOR (39),
 // WBINVD (54).
@@ -35,8 +36,8 @@ Fault exit_on_mwait(Exec& x, const DecodedInsn& d);
 Fault exit_on_monitor(Exec& x, const DecodedInsn& d);
 Fault exit_on_wbinvd(Exec& x, const DecodedInsn& d);
 
-// RDTSC (16) / RDTSCP (51) with "RDTSC exiting". rdtscp_enabled: RDTSCP is #UD in non-root
-// operation unless "enable RDTSCP" is 1 (checked first, before CR4.TSD).
+// RDTSC (16) / RDTSCP (51) with "RDTSC exiting". rdtscp_undefined: RDTSCP and RDPID are #UD in
+// non-root operation unless "enable RDTSCP" is 1 (checked first, before CR4.TSD).
 Fault rdtscp_undefined(const Exec& x);
 Fault exit_on_rdtsc(Exec& x, const DecodedInsn& d, bool rdtscp);
 

@@ -577,3 +577,45 @@ TEST_CASE("nonroot: bitmaps outside RAM read as the bus reads them (all ones: ex
     REQUIRE(r.run_to_exit());
     CHECK(r.reason() == 31);
 }
+
+TEST_CASE("nonroot: MOV-DR exiting beats the CPL #GP and the CR4.DE #UD for DR4/DR5",
+          "[vmx][nonroot]") {
+    NonRootFixture m;
+    m.controls(0, P::kMovDrExiting, 0);
+    m.s().cr4 |= cr4::DE;
+    m.load({0x0F, 0x21, 0xE0}); // mov rax, dr4
+    REQUIRE(m.run_to_exit());
+    CHECK(m.reason() == 29);
+    CHECK(m.qualification() == ((1u << 4) | 4));
+
+    NonRootFixture u;
+    u.controls(0, P::kMovDrExiting, 0);
+    u.load({0x0F, 0x23, 0xC0}); // mov dr0, rax at CPL 3
+    u.s().seg[CS] = Segment{CpuFixture::kUserCode64, 0, 0xFFFFFFFF, 0xA0FB};
+    u.s().seg[SS] = Segment{CpuFixture::kUserData, 0, 0xFFFFFFFF, 0xC0F3};
+    u.cpu.invalidate_caches();
+    REQUIRE(u.run_to_exit());
+    CHECK(u.reason() == 29);
+    CHECK(u.guest_rip() == kCode);
+}
+
+TEST_CASE("nonroot: RDPID is #UD without enable RDTSCP; XSETBV exits (55)", "[vmx][nonroot]") {
+    NonRootFixture m;
+    m.load({0xF3, 0x0F, 0xC7, 0xF8}); // rdpid rax
+    CHECK(m.run_until_exception() == UD);
+    NonRootFixture e;
+    e.controls(0, 0, P2::kEnableRdtscp);
+    e.s().msr.tsc_aux = 7;
+    e.load({0xF3, 0x0F, 0xC7, 0xF8});
+    e.run(1);
+    CHECK(e.reg(RAX) == 7);
+
+    // XSETBV needs CR4.OSXSAVE, which the CPU model cannot set; the state is forced here to
+    // reach the exit that follows the #UD check.
+    NonRootFixture x;
+    x.s().cr4 |= cr4::OSXSAVE;
+    x.load({0x0F, 0x01, 0xD1});
+    REQUIRE(x.run_to_exit());
+    CHECK(x.reason() == 55);
+    CHECK(x.length() == 3);
+}
