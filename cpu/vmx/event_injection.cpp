@@ -16,9 +16,10 @@ namespace {
 
 constexpr uint32_t kValid = 1u << 31;
 constexpr uint32_t kDeliverErrorCode = 1u << 11;
-// Pending debug exceptions: B3-B0, BS (and "enabled breakpoint", bit 12, which only says
-// that one of B3-B0 is for an enabled breakpoint).
-constexpr uint64_t kPendingDebugBits = 0xFull | (1u << 14);
+// Pending debug exceptions: B3-B0 (bits 3:0), "enabled breakpoint" (bit 12), BS (bit 14).
+// "There are valid pending debug exceptions if either the BS bit (bit 14) or the
+// enable-breakpoint bit (bit 12) is 1" (Delivery of Pending Debug Exceptions after VM Entry).
+constexpr uint64_t kPendingB30 = 0xF, kPendingEnabledBreakpoint = 1u << 12, kPendingBs = 1u << 14;
 
 // "Loading Guest State": the activity and interruptibility state.
 void load_non_register_state(CpuState& s) {
@@ -87,13 +88,15 @@ bool inject(SystemContext& c, uint32_t info) {
 // VM Entry"). They set DR6 or, if #DB is in the exception bitmap, cause a VM exit.
 bool deliver_pending_debug(SystemContext& c) {
     CpuState& s = c.s;
-    const uint64_t pending = s.vmx.vmcs.get(vmcs::GUEST_PENDING_DBG_EXCEPTIONS) & kPendingDebugBits;
-    if (!pending || s.movss_shadow) return true;
+    const uint64_t field = s.vmx.vmcs.get(vmcs::GUEST_PENDING_DBG_EXCEPTIONS);
+    if (!(field & (kPendingBs | kPendingEnabledBreakpoint)) || s.movss_shadow) return true;
+    // The #DB reports B3-B0 and BS (in DR6, or in the exit qualification).
+    const uint64_t pending = field & (kPendingB30 | kPendingBs);
     DeliveryOutcome o = DeliveryOutcome::VmExit;
     if (event_causes_exit(s, EventKind::Exception, DB, 0)) {
         request_event_exit(s, EventKind::Exception, DB, false, 0, pending, 0);
     } else {
-        s.dr[6] = (s.dr[6] & ~kPendingDebugBits) | pending;
+        s.dr[6] = (s.dr[6] & ~(kPendingB30 | kPendingBs)) | pending;
         o = deliver_event(c, EventKind::Exception, DB, false, 0, s.rip);
     }
     if (o == DeliveryOutcome::Delivered) {
@@ -113,6 +116,8 @@ void finish_vm_entry_events(SystemContext& c) {
     v.mtf_pending = false;
     v.nmi_unblocked_by_iret = false;
     v.entry_in_progress = true; // cleared when the VMLAUNCH/VMRESUME retires
+    // VM entry "clear[s] address-range monitoring" (SDM Vol. 3C, "VM Entries").
+    s.monitor_armed = false;
     v.pending_exit = {};
     clear_idt_vectoring(s);
     load_non_register_state(s);

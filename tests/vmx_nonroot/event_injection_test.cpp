@@ -161,3 +161,29 @@ TEST_CASE("entry: pending debug exceptions are delivered as #DB or exit", "[vmx]
     CHECK(e.intr_info() == info(DB, 3));
     CHECK(e.qualification() == (1u << 14 | 1u << 1));
 }
+
+TEST_CASE("entry: pending debug exceptions need BS or the enabled-breakpoint bit",
+          "[vmx][nonroot]") {
+    NonRootFixture m;
+    m.load({0x90});
+    m.set(vf::EXCEPTION_BITMAP, 1u << DB);
+    m.set(vf::GUEST_PENDING_DBG_EXCEPTIONS, 0x2); // B1 alone: not valid, nothing delivered
+    m.finish_entry();
+    CHECK(m.s().vmx.non_root);
+    CHECK(m.rip() == kCode);
+
+    NonRootFixture e;
+    e.load({0x90});
+    e.set(vf::EXCEPTION_BITMAP, 1u << DB);
+    e.set(vf::GUEST_PENDING_DBG_EXCEPTIONS, 0x1002); // B1 + enabled breakpoint
+    e.finish_entry();
+    REQUIRE(e.exited());
+    CHECK(e.qualification() == 0x2);
+}
+
+TEST_CASE("entry: VM entry clears address-range monitoring", "[vmx][nonroot]") {
+    NonRootFixture m;
+    m.s().monitor_armed = true;
+    m.finish_entry();
+    CHECK_FALSE(m.s().monitor_armed);
+}
