@@ -13,7 +13,7 @@
 //   open PANEL | close PANEL panels: cpu disasm memory vmcs timeline failure pagewalk
 //                            console breakpoints
 //   memory gva|gpa|hpa ADDR  point the memory panel; walk ADDR [r|w|x] the page-walk panel
-//   filter REASON|any [GUEST|any]   the timeline's filter
+//   filter REASON|any [GUEST|any]   the timeline's filter; vmcs-only-changed on|off
 //   screenshot FILE [PANEL]  PNG of the window (or of one panel)
 //   print state|exit|event|exits|failure|console   one line (or more) on stdout
 //   fill-timeline N          N synthetic exits (frame-time measurement only)

@@ -76,7 +76,7 @@ App::App(Session& session, const AppOptions& options) : session_(session), optio
     const float top = kMenuHeight + ControlBar::kHeight;
     const float w = static_cast<float>(options_.width),
                 h = static_cast<float>(options_.height) - top;
-    const float c1 = w * 0.34f, c2 = w * 0.33f, c3 = w - c1 - c2, r1 = h * 0.5f, r2 = h - r1;
+    const float c1 = w * 0.30f, c2 = w * 0.30f, c3 = w - c1 - c2, r1 = h * 0.5f, r2 = h - r1;
     auto add = [&](auto panel, bool open) {
         panel->open = open;
         auto* raw = panel.get();
@@ -90,7 +90,8 @@ App::App(Session& session, const AppOptions& options) : session_(session), optio
     timeline_ = add(std::make_unique<TimelinePanel>(ImVec2(c1 + c2, top), ImVec2(c3, r1)), true);
     add(std::make_unique<VmcsPanel>(ImVec2(c1 + c2, top + r1), ImVec2(c3, r2)), true);
     add(std::make_unique<EntryFailurePanel>(ImVec2(c1, top + r1), ImVec2(c2, r2)), false);
-    page_walk_ = add(std::make_unique<PageWalkPanel>(ImVec2(c1, top), ImVec2(c2 + 80, r1)), false);
+    page_walk_ =
+        add(std::make_unique<PageWalkPanel>(ImVec2(c1, top), ImVec2(c2 + 80, r1 + r2)), false);
     add(std::make_unique<BreakpointsPanel>(ImVec2(0, top + r1), ImVec2(c1, r2)), false);
 }
 

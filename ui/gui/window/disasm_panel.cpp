@@ -48,11 +48,12 @@ void DisasmPanel::draw(Session& s) {
         ImGui::SameLine();
         const bool at_rip = l.address == rip;
         if (at_rip) ImGui::PushStyleColor(ImGuiCol_Text, kAccent);
-        char hex[48] = "";
-        for (unsigned i = 0; i < l.length && i < 10; ++i)
-            std::snprintf(hex + 3 * i, sizeof hex - 3 * i, "%02x ", l.bytes[i]);
-        ImGui::Text("%s%016" PRIx64 "  %-30s %s", at_rip ? ">" : " ", l.address, hex,
-                    l.text.c_str());
+        // Up to 7 opcode bytes, so the mnemonic stays in view in a narrow panel.
+        char hex[32] = "";
+        for (unsigned b = 0; b < l.length && b < 7; ++b)
+            std::snprintf(hex + 3 * b, sizeof hex - 3 * b, "%02x ", l.bytes[b]);
+        ImGui::Text("%s%012" PRIx64 " %-21s%s %s", at_rip ? ">" : " ", l.address, hex,
+                    l.length > 7 ? "+" : " ", l.text.c_str());
         if (at_rip) {
             ImGui::PopStyleColor();
             if (follow_rip_ && s.busy()) ImGui::SetScrollHereY(0.3f);

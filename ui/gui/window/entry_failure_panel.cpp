@@ -31,7 +31,9 @@ void EntryFailurePanel::draw(Session& s) {
     ImGui::Separator();
     static const std::vector<cpu::vmx::CheckDescription> checks = cpu::vmx::list_entry_checks();
     const std::string failed = failures.empty() ? "" : failures.back().check_id;
-    if (!ImGui::CollapsingHeader("The ordered VM-entry checks")) return;
+    if (!ImGui::CollapsingHeader("The ordered VM-entry checks",
+                                 failed.empty() ? 0 : ImGuiTreeNodeFlags_DefaultOpen))
+        return;
     ImGui::BeginChild("checks");
     for (size_t i = 0; i < checks.size(); ++i) {
         const auto& c = checks[i];
@@ -41,7 +43,13 @@ void EntryFailurePanel::draw(Session& s) {
                     c.failure.c_str());
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("%.*s", static_cast<int>(c.section.size()), c.section.data());
-        if (hit) ImGui::PopStyleColor();
+        if (hit) {
+            ImGui::PopStyleColor();
+            if (scrolled_to_ != failures.size()) { // once per new failure
+                ImGui::SetScrollHereY(0.5f);
+                scrolled_to_ = failures.size();
+            }
+        }
     }
     ImGui::EndChild();
 }

@@ -10,6 +10,9 @@ class EntryFailurePanel : public Panel {
   public:
     EntryFailurePanel(ImVec2 pos, ImVec2 size) : Panel("failure", "VM-entry failure", pos, size) {}
     void draw(Session& s) override;
+
+  private:
+    size_t scrolled_to_ = 0; // failures count when the check list last scrolled to the hit
 };
 
 } // namespace hvlab::gui

@@ -28,9 +28,12 @@ void MemoryPanel::draw(Session& s) {
     }
     ImGui::SameLine();
     if (ImGui::SmallButton("RSP")) go_to(AddressKind::Linear, s.state().gpr[cpu::RSP]);
-    if (kind_ == AddressKind::GuestPhysical && s.state().vmx.non_root)
-        ImGui::TextColored(kDim,
-                           "GPA view reads host-physical frames (EPT translation: Page walk)");
+    const uint64_t eptp = kind_ == AddressKind::GuestPhysical ? inspected_eptp(s.state()) : 0;
+    if (kind_ == AddressKind::GuestPhysical && eptp)
+        ImGui::TextColored(
+            kDim, "guest-physical through the current VMCS's EPT (EPTP %016" PRIx64 ")", eptp);
+    else if (kind_ == AddressKind::GuestPhysical)
+        ImGui::TextColored(kDim, "no EPT in the current VMCS: guest-physical = host-physical");
 
     ImGui::BeginChild("hex");
     if (scroll_to_top_) {
@@ -45,7 +48,7 @@ void MemoryPanel::draw(Session& s) {
             const uint64_t a = base_ + static_cast<uint64_t>(i) * 16;
             std::array<uint8_t, 16> now{};
             bool valid[16];
-            read_memory(s.machine(), kind_, a, now.data(), valid, 16);
+            read_memory(s.machine(), kind_, a, now.data(), valid, 16, eptp);
             Row& row = rows_[a];
             if (stopped && row.generation != s.generation()) {
                 row.previous = row.at_stop;

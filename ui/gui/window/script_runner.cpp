@@ -124,9 +124,9 @@ struct Runner {
     }
 
     void select() {
-        if (arg(0) != "exit") fail("select exit N | select none");
         ExitTimeline& t = s.timeline();
-        if (arg(1) == "none") return void(t.selected = -1);
+        if (arg(0) == "none") return void(t.selected = -1);
+        if (arg(0) != "exit") fail("select exit N | select none");
         const uint64_t n = number(1);
         if (n == 0 || n > t.size())
             fail("exit " + std::to_string(n) + " does not exist (" + std::to_string(t.size()) +
@@ -214,7 +214,11 @@ struct Runner {
             return true;
         } else if (v == "print")
             print(arg(0));
-        else if (v == "fill-timeline")
+        else if (v == "vmcs-only-changed") {
+            auto* p = dynamic_cast<VmcsPanel*>(app.panel("vmcs"));
+            if (!p || (arg(0) != "on" && arg(0) != "off")) fail("vmcs-only-changed on|off");
+            p->only_changed = arg(0) == "on";
+        } else if (v == "fill-timeline")
             s.timeline().fill_synthetic(number(0));
         else if (v == "measure-frames") {
             measure(number(0));

@@ -56,16 +56,18 @@ void TimelinePanel::draw(Session& s) {
     const std::vector<uint32_t>& rows = t.visible();
     ImGui::Text("%zu exits, %zu shown, %" PRIu64 " VM entries", t.size(), rows.size(),
                 s.vm_entries());
-    const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
-                                  ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable;
+    // Fixed columns with horizontal scrolling: the decoded qualification is long.
+    const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
+                                  ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                  ImGuiTableFlags_Resizable;
     if (!ImGui::BeginTable("exits", 6, flags)) return;
-    ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("#", ImGuiTableColumnFlags_WidthFixed, 56);
-    ImGui::TableSetupColumn("instruction", ImGuiTableColumnFlags_WidthFixed, 90);
-    ImGui::TableSetupColumn("guest", ImGuiTableColumnFlags_WidthFixed, 56);
+    ImGui::TableSetupScrollFreeze(1, 1);
+    ImGui::TableSetupColumn("#", ImGuiTableColumnFlags_WidthFixed, 44);
+    ImGui::TableSetupColumn("instr.", ImGuiTableColumnFlags_WidthFixed, 64);
+    ImGui::TableSetupColumn("guest", ImGuiTableColumnFlags_WidthFixed, 52);
     ImGui::TableSetupColumn("reason", ImGuiTableColumnFlags_WidthFixed, 150);
-    ImGui::TableSetupColumn("qualification", ImGuiTableColumnFlags_WidthStretch);
-    ImGui::TableSetupColumn("guest RIP", ImGuiTableColumnFlags_WidthFixed, 190);
+    ImGui::TableSetupColumn("qualification", ImGuiTableColumnFlags_WidthFixed, 330);
+    ImGui::TableSetupColumn("guest RIP", ImGuiTableColumnFlags_WidthFixed, 125);
     ImGui::TableHeadersRow();
     ImGuiListClipper clip;
     clip.Begin(static_cast<int>(rows.size()));
@@ -104,8 +106,11 @@ void TimelinePanel::draw(Session& s) {
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(r.decoded.c_str());
             ImGui::TableNextColumn();
-            const std::string sym = s.symbols().describe(r.guest_rip);
-            ImGui::Text("%016" PRIx64 " %s", r.guest_rip, sym.c_str());
+            ImGui::Text("%016" PRIx64, r.guest_rip);
+            if (ImGui::IsItemHovered()) {
+                const std::string sym = s.symbols().describe(r.guest_rip);
+                if (!sym.empty()) ImGui::SetTooltip("%s", sym.c_str());
+            }
         }
     }
     if (follow_ && s.busy() && t.selected < 0) ImGui::SetScrollHereY(1.0f);

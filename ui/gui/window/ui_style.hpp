@@ -16,7 +16,7 @@ inline const ImVec4 kError{1.0f, 0.35f, 0.35f, 1.0f};  // failures, breakpoints
 // "NAME 0000000000001234" with the value highlighted when `changed`.
 inline void reg_text(const char* name, uint64_t value, bool changed, int digits = 16) {
     ImGui::TextUnformatted(name);
-    ImGui::SameLine(48);
+    ImGui::SameLine(72);
     if (changed) ImGui::PushStyleColor(ImGuiCol_Text, kChanged);
     ImGui::Text("%0*" PRIx64, digits, value);
     if (changed) ImGui::PopStyleColor();

@@ -57,8 +57,9 @@ void group(FieldGroup g, const VmcsStore& v, const VmcsStore* prev, bool only_ch
         const bool decoded = is_control_word(f.encoding);
         bool expanded = false;
         if (decoded)
-            expanded = ImGui::TreeNodeEx(f.name.data(), ImGuiTreeNodeFlags_SpanFullWidth, "%.*s",
-                                         static_cast<int>(f.name.size()), f.name.data());
+            expanded = ImGui::TreeNodeEx(
+                f.name.data(), ImGuiTreeNodeFlags_SpanFullWidth | ImGuiTreeNodeFlags_DefaultOpen,
+                "%.*s", static_cast<int>(f.name.size()), f.name.data());
         else
             ImGui::Text("%.*s", static_cast<int>(f.name.size()), f.name.data());
         ImGui::TableNextColumn();
