@@ -234,3 +234,24 @@ TEST_CASE("Pending debug exceptions with the enabled-breakpoint bit are delivere
     CHECK((m.intr_info() & 0x7FF) == ((3u << 8) | DB));
     CHECK(m.qualification() == 0x1);
 }
+
+// SDM Vol. 3C, "Other Causes of VM Exits": "Task switches. Task switches are not allowed in VMX
+// non-root operation. Any attempt to effect a task switch in VMX non-root operation causes a VM
+// exit." Exit reason 9; "Exit Qualification for Task Switches": bits 15:0 the selector of the
+// task's TSS, bits 31:30 the source (0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT).
+TEST_CASE("A far JMP to a TSS in VMX non-root operation is a task-switch VM exit") {
+    NonRootFixture m(TestMode::Protected32);
+    constexpr uint16_t kTssSel = 0x40;
+    constexpr uint64_t kNewTss = 0x8000;
+    // An available 32-bit TSS (type 9), DPL 0, limit 67H.
+    const uint64_t desc =
+        0x67 | ((kNewTss & 0xFFFFFF) << 16) | (uint64_t{0x89} << 40) | ((kNewTss >> 24) << 56);
+    m.poke_val<uint64_t>(CpuFixture::kGdt + kTssSel, desc);
+    m.s().gdtr.limit = 0x47;
+    m.load({0xEA, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00}); // ljmp $0x40, $0
+    REQUIRE(m.run_to_exit(1));
+    CHECK(m.reason() == 9);
+    CHECK(m.qualification() == (kTssSel | (2ull << 30)));
+    CHECK(m.guest_rip() == CpuFixture::kCode);
+    CHECK(m.length() == 7);
+}
