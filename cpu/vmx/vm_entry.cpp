@@ -55,7 +55,9 @@ void load_guest_state(SystemContext& c, const VmcsSnapshot& snap) {
     s.cr3 = g.cr3;
     s.cr4 = g.cr4;
     if (ctl.entry.load_debug_controls()) {
-        s.dr[7] = g.dr7;
+        // "DR7 is loaded from the DR7 field with the exception that bit 12 and bits 15:14 are
+        // always 0 and bit 10 is always 1."
+        s.dr[7] = (g.dr7 & ~uint64_t{0xD000}) | 0x400;
         s.msr.debugctl = g.debugctl;
     }
     s.msr.sysenter_cs = g.sysenter_cs;
@@ -78,6 +80,8 @@ void load_guest_state(SystemContext& c, const VmcsSnapshot& snap) {
         s.seg[n] = sg;
     }
     s.ldtr = to_segment(g.ldtr);
+    // An unusable LDTR gets "an undefined but canonical" base.
+    if (s.ldtr.unusable()) s.ldtr.base = sign_extend(s.ldtr.base, 48);
     s.tr = to_segment(g.tr);
     s.gdtr = DescriptorTable{g.gdtr_base, g.gdtr_limit & 0xFFFF};
     s.idtr = DescriptorTable{g.idtr_base, g.idtr_limit & 0xFFFF};

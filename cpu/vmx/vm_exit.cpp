@@ -102,10 +102,14 @@ uint64_t saved_rflags(const CpuState& s, const ExitInfo& info, uint32_t idt_vect
     const uint64_t without_rf = s.rflags & ~rflags::RF;
     const auto reason = static_cast<ExitReason>(info.reason);
     if (reason == ExitReason::ExceptionOrNmi) {
-        // The RF of the image the event would have pushed: 1 for faults.
+        // The RF of the image the event would have pushed: 1 for faults. A #DB is a fault only
+        // when it is the general-detect condition (exit qualification bit 13, BD); the
+        // instruction-breakpoint fault is the SDM's exception to the rule.
         const unsigned type = (info.interruption_info >> 8) & 7;
+        const uint8_t vector = info.interruption_info & 0xFF;
+        const bool general_detect = vector == DB && (info.qualification & (1u << 13));
         if ((info.interruption_info & kValid) && type == 3 &&
-            is_fault_vector(info.interruption_info & 0xFF))
+            (is_fault_vector(vector) || general_detect))
             return without_rf | rflags::RF;
         return s.rflags;
     }
@@ -174,8 +178,11 @@ void save_guest_state(SystemContext& c, const ExitInfo& info, uint32_t idt_vecto
         save_segment(v, sg, vmcs::GUEST_ES_SELECTOR + 2 * n, vmcs::GUEST_ES_BASE + 2 * n,
                      vmcs::GUEST_ES_LIMIT + 2 * n, vmcs::GUEST_ES_AR_BYTES + 2 * n);
     }
-    save_segment(v, s.ldtr, vmcs::GUEST_LDTR_SELECTOR, vmcs::GUEST_LDTR_BASE,
-                 vmcs::GUEST_LDTR_LIMIT, vmcs::GUEST_LDTR_AR_BYTES);
+    // "LDTR. The value saved for the base address is always canonical."
+    Segment ldtr = s.ldtr;
+    ldtr.base = sign_extend(ldtr.base, 48);
+    save_segment(v, ldtr, vmcs::GUEST_LDTR_SELECTOR, vmcs::GUEST_LDTR_BASE, vmcs::GUEST_LDTR_LIMIT,
+                 vmcs::GUEST_LDTR_AR_BYTES);
     save_segment(v, s.tr, vmcs::GUEST_TR_SELECTOR, vmcs::GUEST_TR_BASE, vmcs::GUEST_TR_LIMIT,
                  vmcs::GUEST_TR_AR_BYTES);
     v.set(vmcs::GUEST_GDTR_BASE, s.gdtr.base);

@@ -88,7 +88,8 @@ Fault vmxon_privilege_checks(const CpuState& s) {
 // "IF addr is not 4KB-aligned or addr sets any bits beyond the physical-address width THEN
 // VMfailInvalid; ELSE rev := 32 bits located at physical address addr; IF rev[30:0] != VMCS
 // revision identifier supported by processor OR rev[31] = 1 THEN VMfailInvalid; ELSE
-// current-VMCS pointer := FFFFFFFF_FFFFFFFFH; enter VMX operation; ... VMsucceed".
+// current-VMCS pointer := FFFFFFFF_FFFFFFFFH; enter VMX operation; block INIT signals; block
+// and disable A20M; clear address-range monitoring; ... VMsucceed". hvlab has no A20M.
 VmxOutcome vmxon(SystemContext& c, uint64_t vmxon_pointer) {
     if (!valid_vmcs_pointer(vmxon_pointer)) return VmxOutcome::fail_invalid();
     if (!revision_matches(c.mem.bus(), vmxon_pointer)) return VmxOutcome::fail_invalid();
@@ -97,17 +98,19 @@ VmxOutcome vmxon(SystemContext& c, uint64_t vmxon_pointer) {
     v.operation = true;
     v.vmxon_pointer = vmxon_pointer;
     v.current_vmcs = kInvalidVmcsPointer;
+    c.s.monitor_armed = false; // "clear address-range monitoring"
     return VmxOutcome::succeed();
 }
 
-// SDM Vol. 3C, VMXOFF: "leave VMX operation; unblock INIT; ... VMsucceed". The cached VMCS is
-// not written back: software must VMCLEAR first ("Software Use of Virtual-Machine Control
-// Structures"), and forgetting it stays visible.
+// SDM Vol. 3C, VMXOFF: "leave VMX operation; unblock INIT; ...; clear address-range
+// monitoring; VMsucceed". The cached VMCS is not written back: software must VMCLEAR first
+// ("Software Use of Virtual-Machine Control Structures"), and forgetting it stays visible.
 VmxOutcome vmxoff(SystemContext& c) {
     VmxCpuState& v = c.s.vmx;
     v.operation = false;
     v.non_root = false;
     v.current_vmcs = kInvalidVmcsPointer;
+    c.s.monitor_armed = false; // "clear address-range monitoring"
     return VmxOutcome::succeed();
 }
 
