@@ -27,7 +27,9 @@ VmcsSnapshot take_snapshot(SystemContext& c) {
     snap.facts.ia32e_mode = s.efer & efer::LMA;
     snap.facts.current_vmcs_pointer = s.vmx.current_vmcs;
     mmu::PhysBus& bus = c.mem.bus();
-    if (snap.guest.vmcs_link_pointer != ~uint64_t{0})
+    // Only a pointer the alignment/width checks accept is read: the others fail anyway.
+    if (snap.guest.vmcs_link_pointer != ~uint64_t{0} &&
+        valid_vmcs_pointer(snap.guest.vmcs_link_pointer))
         snap.guest.vmcs_link_region_dword0 =
             static_cast<uint32_t>(bus.read(Hpa(snap.guest.vmcs_link_pointer), 4));
     // Without EPT the PDPTEs of a PAE guest come from guest memory at CR3[31:5] (guest-
