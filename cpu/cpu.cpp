@@ -38,6 +38,7 @@ struct Cpu::Impl {
     bool debug_trap(RunResult& r);
     bool after_instruction(RunResult& r);
     void refresh_attention();
+    bool stop_after_event(RunResult& r);
     bool vmx_boundary(RunResult& r);
     Cpu* owner = nullptr;
     uint64_t run_limit = 0; // max_insns of the current run()
@@ -448,6 +449,16 @@ bool Cpu::Impl::after_instruction(RunResult& r) {
     return true;
 }
 
+// A VM exit or a delivered fault skips after_instruction(); a listener of its event (the
+// machine's "stop on the next VM exit / exception") may have asked to stop: honour it here,
+// before the next instruction, so the inspector shows the state right after the event.
+bool Cpu::Impl::stop_after_event(RunResult& r) {
+    if (!owner->stop_requested_) return false;
+    owner->stop_requested_ = false;
+    r.reason = StopReason::Requested;
+    return true;
+}
+
 void Cpu::Impl::refresh_attention() {
     const CpuState& s = x.s;
     x.attention = x.state_changed | x.poll_events | x.tf_active | s.sti_shadow | s.movss_shadow |
@@ -506,6 +517,7 @@ RunResult Cpu::Impl::run_loop(uint64_t max_insns) {
                     r.reason = StopReason::Shutdown;
                     return r;
                 }
+                if (stop_after_event(r)) return r;
                 continue;
             }
             if (!deliver_fault(x, x.clock, f)) {
@@ -513,6 +525,7 @@ RunResult Cpu::Impl::run_loop(uint64_t max_insns) {
                 r.reason = StopReason::Shutdown;
                 return r;
             }
+            if (stop_after_event(r)) return r;
             continue;
         }
         ++r.retired;
