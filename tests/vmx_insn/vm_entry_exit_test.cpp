@@ -247,7 +247,7 @@ TEST_CASE("Forgotten guest TR type: VM-entry failure exit 33 naming the TR check
     CHECK_THAT(e.diagnostic, Contains("access_rights=0x83"));
 }
 
-TEST_CASE("VM-entry MSR-load list: loaded in order; a bad entry is exit 34 with its number") {
+TEST_CASE("VM-entry MSR-load list: loaded in order, a bad entry is exit 34 with its number") {
     VmxFixture f;
     f.prepare_launch();
     const uint64_t list = VmxFixture::kMsrLists;

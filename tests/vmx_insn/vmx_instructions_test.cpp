@@ -9,7 +9,7 @@ using namespace hvlab::cpu;
 using namespace hvlab::cpu::test;
 using namespace hvlab::cpu::vmx::vmcs;
 
-TEST_CASE("VMXON: #UD without CR4.VMXE, in compatibility mode; register form is #UD") {
+TEST_CASE("VMXON: #UD without CR4.VMXE, in compatibility mode, and for the register form") {
     VmxFixture f;
     SECTION("CR4.VMXE = 0") {
         f.s().cr4 &= ~cr4::VMXE;
@@ -77,7 +77,7 @@ TEST_CASE("VMXON: VMfailInvalid for a misaligned, too wide or wrong-revision poi
     CHECK_FALSE(f.s().vmx.operation);
 }
 
-TEST_CASE("VMXON succeeds (clears CF PF AF ZF SF OF); again in VMX root: VMfail(15)") {
+TEST_CASE("VMXON succeeds (clears CF PF AF ZF SF OF), again in VMX root: VMfail(15)") {
     VmxFixture f;
     f.dirty_flags();
     f.vmxon();
@@ -135,7 +135,7 @@ TEST_CASE("VMCLEAR: errors 2 and 3, VMfailInvalid without a current VMCS") {
     CHECK(f.s().vmx.current_vmcs == VmxFixture::kVmcs); // another VMCS stays current
 }
 
-TEST_CASE("VMPTRLD: errors 9, 10, 11; VMPTRST stores the current-VMCS pointer") {
+TEST_CASE("VMPTRLD: errors 9, 10, 11, and VMPTRST stores the current-VMCS pointer") {
     VmxFixture f;
     f.vmxon();
     f.reg(RAX) = VmxFixture::kOperand;
@@ -274,7 +274,7 @@ TEST_CASE("VMLAUNCH/VMRESUME: VMfailInvalid, errors 4, 5 and 26") {
     CHECK(f.vm_fail_valid() == 26u);
 }
 
-TEST_CASE("VMCALL in VMX root operation: VMfail(1); outside VMX operation #UD") {
+TEST_CASE("VMCALL in VMX root operation: VMfail(1), outside VMX operation #UD") {
     VmxFixture f;
     CHECK(f.exec(op::vmcall) == UD);
     f.vmxon();
@@ -285,7 +285,7 @@ TEST_CASE("VMCALL in VMX root operation: VMfail(1); outside VMX operation #UD") 
     CHECK(f.vm_fail_valid() == 1u);
 }
 
-TEST_CASE("VMXOFF leaves VMX operation; CR4.VMXE can then be cleared") {
+TEST_CASE("VMXOFF leaves VMX operation, then CR4.VMXE can be cleared") {
     VmxFixture f;
     f.vmxon();
     f.reg(RAX) = f.s().cr4 & ~cr4::VMXE;
