@@ -130,6 +130,10 @@ Fault exec_enter(Exec& x, const DecodedInsn& d) {
     if (level > 0) {
         uint64_t bp = x.s.gpr[RBP];
         for (unsigned i = 1; i < level; ++i) {
+            // In the SDM's order the push of slot i precedes the read of the next frame
+            // pointer: its fault comes first (observed: RSP unmapped, RBP non-canonical gave
+            // #SS for the read instead of #PF for the first push).
+            if (Fault f = probe_write(x, SS, (sp0 - i * n) & m, n)) return f;
             bp = (bp - n) & m;
             if (Fault f = read_mem(x, SS, bp, n, vals[count])) return f;
             // The SDM's pushes happen in order, so a frame pointer read from a slot this ENTER

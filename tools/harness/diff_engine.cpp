@@ -75,6 +75,18 @@ bool sse_escape(const uint8_t* b) {
     return mandatory && b[i] == 0x0F;
 }
 
+// A 66h, F2h or F3h among the legacy prefixes (Capstone 4 does not always report F2h/F3h).
+bool has_sse_prefix(const uint8_t* b, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        const uint8_t p = b[i];
+        if (p == 0x66 || p == 0xF2 || p == 0xF3) return true;
+        if (!(p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E || p == 0x64 || p == 0x65 ||
+              p == 0x67 || p == 0xF0 || (p & 0xF0) == 0x40))
+            return false;
+    }
+    return false;
+}
+
 bool gpr_only_extension(const cs_insn& insn) {
     if (insn.id == X86_INS_ADCX || insn.id == X86_INS_ADOX) return true;
     for (unsigned i = 0; i < insn.detail->groups_count; ++i)
@@ -120,7 +132,8 @@ struct DiffEngine::Impl {
     bool compare_step(const ArchState& pre, const cs_insn* insn, const uint8_t* code, Mismatch& m,
                       DiffReport& rep);
     void check_sdm_fault(Mismatch& m, DiffReport& rep, const char* rule, const ArchState& pre,
-                         int alt_vector = -1);
+                         int alt_vector = -1, int vector = -1);
+    uint64_t segment_base(const cs_insn& insn) const;
     bool delivery_not_comparable(const StepOutcome& oh, const ArchState& pre, DiffReport& rep);
     int alignment_alt_vector(const cs_insn& insn, const ArchState& pre) const;
     const char* unicorn_artifact(const ArchState& pre, const cs_insn* insn, const uint8_t* code,
@@ -248,9 +261,8 @@ bool DiffEngine::Impl::compare_step(const ArchState& pre, const cs_insn* insn, c
                            "(no alignment check)"];
         return false;
     }
-    if (ou.kind == StepOutcome::Kind::Exception && (ou.vector == 7 || ou.vector == 6) &&
-        oh.kind == StepOutcome::Kind::Retired && insn && gpr_only_extension(*insn) &&
-        !sse_enabled()) {
+    if (ou.kind == StepOutcome::Kind::Exception && (ou.vector == 7 || ou.vector == 6) && insn &&
+        gpr_only_extension(*insn) && !sse_enabled()) {
         // BMI1/BMI2 (SDM Vol. 2, "Exception Conditions for VEX-Encoded GPR Instructions", Table
         // 2-29) and ADCX/ADOX ("ADCX": #UD only for LOCK or no ADX) have no CR0.EM/TS or
         // CR4.OSFXSR conditions: they do not touch SSE state. Unicorn 2.0.1 decodes them on
@@ -345,9 +357,9 @@ bool DiffEngine::Impl::delivery_not_comparable(const StepOutcome& oh, const Arch
 }
 
 void DiffEngine::Impl::check_sdm_fault(Mismatch& m, DiffReport& rep, const char* rule,
-                                       const ArchState& pre, int alt_vector) {
-    const int vector =
-        std::strcmp(rule, "LOCK") == 0 || std::strstr(rule, "#UD") ? 6 : 13; // else #GP(0)
+                                       const ArchState& pre, int alt_vector, int vector) {
+    if (vector < 0) // #UD for the LOCK rule and the rules that say so, else #GP(0)
+        vector = std::strcmp(rule, "LOCK") == 0 || std::strstr(rule, "#UD") ? 6 : 13;
     const StepOutcome oh = hv.step();
     if (delivery_not_comparable(oh, pre, rep)) return;
     ++rep.compared;
@@ -606,6 +618,12 @@ void DiffEngine::Impl::check_lock_neg_flags(const cs_insn& insn, const ArchState
     }
 }
 
+uint64_t DiffEngine::Impl::segment_base(const cs_insn& insn) const {
+    if (insn.detail->x86.prefix[1] == X86_PREFIX_FS) return fs_base;
+    if (insn.detail->x86.prefix[1] == X86_PREFIX_GS) return gs_base;
+    return 0;
+}
+
 // The SSE fault rules (alignment, LDMXCSR) apply only when SSE instructions get that far:
 // CR0.EM = 1 or CR4.OSFXSR = 0 is #UD and CR0.TS = 1 is #NM first (SDM Vol. 2, Table 2-18).
 bool DiffEngine::Impl::sse_enabled() {
@@ -697,6 +715,11 @@ const char* DiffEngine::Impl::skip_reason(const cs_insn* insn, const uint8_t* co
     }
     if (!privileged)
         if (const char* why = not_comparable_reason(*insn)) return why;
+    // NP 0F AE /2, /3 (LDMXCSR, STMXCSR m32) with 66h/F2h/F3h: "NP" prefixes cause #UD or
+    // give another instruction (SDM Vol. 2, 3.1.1.2); hvlab raises #UD, Unicorn 2.0.1 runs it.
+    if ((insn->id == X86_INS_LDMXCSR || insn->id == X86_INS_STMXCSR) && code &&
+        has_sse_prefix(code, insn->size))
+        return "NP LDMXCSR/STMXCSR with 66h/F2h/F3h: hvlab raises #UD, Unicorn 2.0.1 executes it";
     if (prefix_not_allowed(*insn))
         return "undefined prefix/form (NP MOVNTI with 66/F2/F3, MOVLPD/MOVHPD register form): "
                "Unicorn 2.0.1 runs it";
@@ -783,6 +806,12 @@ void DiffEngine::Impl::run_stream(const Stream& s, uint64_t seed, uint64_t index
             check_sdm_fault(m, rep, "LOCK", pre);
         else if (insn && amd_svm_instruction(*insn))
             check_sdm_fault(m, rep, "AMD SVM instruction on an Intel model: #UD", pre);
+        else if (int v = -1, alt = -1; insn && clflush_must_fault(*insn, pre, segment_base(*insn),
+                                                                  mode == Mode::Long64, v, alt))
+            check_sdm_fault(
+                m, rep,
+                "CLFLUSH of an unmapped or non-canonical address (Unicorn does not translate it)",
+                pre, alt, v);
         else if (insn && undefined_sse_form(*insn))
             check_sdm_fault(m, rep, "66h RCPPS/RSQRTPS (blank in the opcode map): #UD", pre);
         else if (insn && sse_alignment_must_fault(*insn, pre) && sse_enabled())

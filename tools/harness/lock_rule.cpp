@@ -7,8 +7,17 @@ namespace {
 
 bool is_legacy_prefix(uint8_t b) {
     switch (b) {
-    case 0xF0: case 0xF2: case 0xF3: case 0x2E: case 0x36: case 0x3E: case 0x26:
-    case 0x64: case 0x65: case 0x66: case 0x67: return true;
+    case 0xF0:
+    case 0xF2:
+    case 0xF3:
+    case 0x2E:
+    case 0x36:
+    case 0x3E:
+    case 0x26:
+    case 0x64:
+    case 0x65:
+    case 0x66:
+    case 0x67: return true;
     default: return false;
     }
 }
@@ -18,21 +27,32 @@ bool is_legacy_prefix(uint8_t b) {
 bool lockable_one_byte(uint8_t op, unsigned digit) {
     if (op < 0x40 && (op & 7) <= 1) return (op >> 3) != 7; // ALU r/m,r except CMP (38/39)
     switch (op) {
-    case 0x80: case 0x81: case 0x83: return digit != 7; // not CMP
-    case 0xF6: case 0xF7: return digit == 2 || digit == 3; // NOT, NEG
-    case 0xFE: return digit <= 1;                          // INC, DEC
+    // 82: the 32-bit-mode alias of 80 (opcode map: Grp 1 Eb,Ib, i64; #UD in 64-bit mode anyway)
+    case 0x80:
+    case 0x81:
+    case 0x82:
+    case 0x83: return digit != 7; // not CMP
+    case 0xF6:
+    case 0xF7: return digit == 2 || digit == 3; // NOT, NEG
+    case 0xFE: return digit <= 1;               // INC, DEC
     case 0xFF: return digit <= 1;
-    case 0x86: case 0x87: return true;                     // XCHG
+    case 0x86:
+    case 0x87: return true; // XCHG
     default: return false;
     }
 }
 
 bool lockable_two_byte(uint8_t op, unsigned digit) {
     switch (op) {
-    case 0xAB: case 0xB3: case 0xBB: return true;          // BTS, BTR, BTC r/m, r
-    case 0xBA: return digit >= 5;                          // BTS/BTR/BTC r/m, imm8
-    case 0xB0: case 0xB1: case 0xC0: case 0xC1: return true; // CMPXCHG, XADD
-    case 0xC7: return digit == 1;                          // CMPXCHG8B/16B
+    case 0xAB:
+    case 0xB3:
+    case 0xBB: return true;       // BTS, BTR, BTC r/m, r
+    case 0xBA: return digit >= 5; // BTS/BTR/BTC r/m, imm8
+    case 0xB0:
+    case 0xB1:
+    case 0xC0:
+    case 0xC1: return true;       // CMPXCHG, XADD
+    case 0xC7: return digit == 1; // CMPXCHG8B/16B
     default: return false;
     }
 }
@@ -42,10 +62,12 @@ bool lockable_two_byte(uint8_t op, unsigned digit) {
 bool lock_prefix_must_fault(const uint8_t* b, size_t avail, Mode mode) {
     size_t i = 0;
     bool lock = false;
-    while (i < avail && is_legacy_prefix(b[i])) lock |= b[i++] == 0xF0;
+    while (i < avail && is_legacy_prefix(b[i]))
+        lock |= b[i++] == 0xF0;
     if (!lock) return false;
     if (i >= 11) return false; // long prefix runs: the 15-byte limit may come first
-    while (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40) ++i; // REX (the last counts)
+    while (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40)
+        ++i; // REX (the last counts)
     if (i + 1 >= avail) return false;
     if (b[i] != 0x0F) {
         const uint8_t op = b[i], modrm = b[i + 1];
@@ -64,14 +86,17 @@ namespace hvlab::tools {
 bool unicorn_aborts_on(const uint8_t* b, size_t avail, Mode mode) {
     size_t i = 0;
     bool lock = false;
-    while (i < avail && is_legacy_prefix(b[i])) lock |= b[i++] == 0xF0;
-    while (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40) ++i;
+    while (i < avail && is_legacy_prefix(b[i]))
+        lock |= b[i++] == 0xF0;
+    while (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40)
+        ++i;
     if (i >= avail) return false;
     const uint8_t op = b[i];
     if (lock && (op == 0xA6 || op == 0xA7)) return true; // CMPS
     if (i + 1 >= avail) return false;
     // FF /3, FF /5 (far CALL/JMP) with a register operand: with or without LOCK.
-    if (op == 0xFF && (b[i + 1] >> 6) == 3 && (((b[i + 1] >> 3) & 7) == 3 || ((b[i + 1] >> 3) & 7) == 5))
+    if (op == 0xFF && (b[i + 1] >> 6) == 3 &&
+        (((b[i + 1] >> 3) & 7) == 3 || ((b[i + 1] >> 3) & 7) == 5))
         return true;
     if (!lock) return false;
     if (op != 0x0F) {

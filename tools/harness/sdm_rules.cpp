@@ -1,6 +1,9 @@
 // Intel SDM, Dec 2023 (Order 325462-081).
 #include "tools/harness/sdm_rules.hpp"
 
+#include "common/bits.hpp"
+#include "tools/harness/guest_layout.hpp"
+
 #include "tools/harness/flag_rules.hpp"
 
 #include <cstring>
@@ -80,7 +83,10 @@ bool memory_offset(const cs_insn& insn, const ArchState& pre, uint64_t& offset, 
         if (op.type != X86_OP_MEM) continue;
         uint64_t ea =
             static_cast<uint64_t>(op.mem.disp) + op.mem.scale * reg_value(op.mem.index, pre);
-        ea += op.mem.base == X86_REG_RIP ? pre.rip + insn.size : reg_value(op.mem.base, pre);
+        // 67h with RIP-relative addressing: Capstone names the base EIP (SDM Vol. 2, 2.2.1.6:
+        // the 32-bit sum, which the mask below gives).
+        const bool rip_relative = op.mem.base == X86_REG_RIP || op.mem.base == X86_REG_EIP;
+        ea += rip_relative ? pre.rip + insn.size : reg_value(op.mem.base, pre);
         if (x.addr_size == 4) ea &= 0xFFFF'FFFF;
         offset = ea;
         size = op.size;
@@ -172,7 +178,11 @@ bool opsize_prefixed_near_branch(const cs_insn& insn, const uint8_t* b) {
         relative |= insn.detail->groups[i] == X86_GRP_BRANCH_RELATIVE;
     const uint8_t op = insn.detail->x86.opcode[0];
     const bool near_ret = insn.id == X86_INS_RET && (op == 0xC3 || op == 0xC2);
-    if (!relative && !near_ret) return false;
+    // FF /2 and FF /4: near CALL/JMP r/m (observed: `26 66 67 ff 50 89`, Unicorn loaded a
+    // 16-bit target where Intel takes 64 bits).
+    const unsigned digit = (insn.detail->x86.modrm >> 3) & 7;
+    const bool near_indirect = op == 0xFF && (digit == 2 || digit == 4);
+    if (!relative && !near_ret && !near_indirect) return false;
     for (size_t i = 0; i < insn.size && is_prefix(b[i]); ++i)
         if (b[i] == 0x66) return true;
     return false;
@@ -189,9 +199,12 @@ bool prefix_not_allowed(const cs_insn& insn) {
     const cs_x86& x = insn.detail->x86;
     if (x.opcode[0] != 0x0F) return false;
     const uint8_t op = x.opcode[1];
-    if (op == 0xC3)
-        return x.prefix[2] == 0x66 || x.prefix[0] == X86_PREFIX_REP ||
-               x.prefix[0] == X86_PREFIX_REPNE;
+    const bool any_sse_prefix =
+        x.prefix[2] == 0x66 || x.prefix[0] == X86_PREFIX_REP || x.prefix[0] == X86_PREFIX_REPNE;
+    if (op == 0xC3) return any_sse_prefix;
+    // NP 0F AE /2, /3 (LDMXCSR, STMXCSR m32): "NP" prefixes "cause #UD or result in another
+    // instruction" (SDM Vol. 2, 3.1.1.2); hvlab raises #UD, Unicorn 2.0.1 runs LDMXCSR.
+    if (insn.id == X86_INS_LDMXCSR || insn.id == X86_INS_STMXCSR) return any_sse_prefix;
     const bool register_form = (x.modrm >> 6) == 3;
     return (op == 0x12 || op == 0x13 || op == 0x16 || op == 0x17) && x.prefix[2] == 0x66 &&
            register_form;
@@ -278,6 +291,27 @@ bool reads_only_first_operand(unsigned id) {
 bool undefined_sse_form(const cs_insn& insn) {
     return (insn.id == X86_INS_RCPPS || insn.id == X86_INS_RSQRTPS) &&
            insn.detail->x86.prefix[2] == 0x66;
+}
+
+bool clflush_must_fault(const cs_insn& insn, const ArchState& pre, uint64_t seg_base, bool long64,
+                        int& vector, int& alt_vector) {
+    if (insn.id != X86_INS_CLFLUSH && insn.id != X86_INS_CLFLUSHOPT) return false;
+    uint64_t ea = 0;
+    unsigned size = 0;
+    if (!memory_offset(insn, pre, ea, size)) return false;
+    uint64_t linear = seg_base + ea;
+    if (!long64) linear &= 0xFFFF'FFFF;
+    for (const layout::Region& r : layout::kRegions)
+        if (r.contains(linear)) return false;
+    if (!long64) return false; // 32-bit set-up: no paging, every address is on the bus
+    alt_vector = -1;
+    if (!is_canonical48(linear)) {
+        vector = 13; // #GP(0), or #SS(0) for an SS-relative operand
+        alt_vector = 12;
+    } else {
+        vector = 14;
+    }
+    return true;
 }
 
 bool amd_svm_instruction(const cs_insn& insn) {

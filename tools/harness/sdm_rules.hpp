@@ -117,4 +117,10 @@ bool amd_svm_instruction(const cs_insn& insn);
 // Capstone 4 and Unicorn 2.0.1 take it as RCPPS/RSQRTPS.
 bool undefined_sse_form(const cs_insn& insn);
 
+// CLFLUSH/CLFLUSHOPT of an address outside the test regions: the SDM ("CLFLUSH", 64-Bit Mode
+// Exceptions) has #PF for a page fault and #GP(0)/#SS(0) for a non-canonical address; Unicorn
+// 2.0.1 does not translate the address and retires it. Gives the vector hvlab must raise.
+bool clflush_must_fault(const cs_insn& insn, const ArchState& pre, uint64_t seg_base, bool long64,
+                        int& vector, int& alt_vector);
+
 } // namespace hvlab::tools
