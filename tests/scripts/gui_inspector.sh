@@ -29,6 +29,9 @@ run-to-event exception 2
 print event
 print state
 screenshot STEP3
+fill-timeline 100000
+select exit 50000
+measure-frames 5
 quit
 SCRIPT
 sed -i "s|STEP1|$tmp/trap1.png|; s|STEP3|$tmp/trap3.png|" "$tmp/trap.script"
@@ -41,7 +44,10 @@ got=$(sed -n 's/^event: //p' "$tmp/trap.out")
 png_ok "$tmp/trap1.png"
 png_ok "$tmp/trap3.png"
 cmp -s "$tmp/trap1.png" "$tmp/trap3.png" && fail "screenshots of two steps are identical"
+grep -Eq '^frame-time frames=5 avg=[0-9.]+ ms .* exits=100000$' "$tmp/trap.out" ||
+  fail "no frame-time report: $(cat "$tmp/trap.out")"
 echo "trap: third exception matches the trace: $want"
+grep '^frame-time' "$tmp/trap.out"
 
 # --- 2. the default scenario: the third VM exit ---------------------------------------------
 image="$src/roms/prebuilt/hypervisor.elf"
@@ -59,6 +65,8 @@ run-to-exit 2
 select exit 3
 print exit
 screenshot $tmp/hv3.png
+continue
+print exits
 quit
 SCRIPT
 (cd "$src" && xvfb-run -a "$gui" "$image" "${args[@]}" --size 1280x800 --script "$tmp/hv.script") \
@@ -75,4 +83,7 @@ grep -q "^exit 3 shown: reason=$reason .* guest_rip=$rip " "$tmp/hv.out" ||
 png_ok "$tmp/hv1.png"
 png_ok "$tmp/hv3.png"
 cmp -s "$tmp/hv1.png" "$tmp/hv3.png" && fail "screenshots of two steps are identical"
+# Run to the end frame by frame, as the window does: every exit of the trace is recorded.
+n=$(grep -c ' vmexit ' "$tmp/hv.trace")
+grep -q "^exits $n " "$tmp/hv.out" || fail "the timeline has $(grep '^exits' "$tmp/hv.out"), the trace $n exits"
 echo "scenario: third VM exit matches the trace: $want"

@@ -175,7 +175,7 @@ int Session::serial_source() const {
     if (!in_guest_ && last_exit_guest_ >= 0 &&
         (last_exit_reason_ == static_cast<uint32_t>(ExitReason::IoInstruction) ||
          last_exit_reason_ == static_cast<uint32_t>(ExitReason::Vmcall))) {
-        const auto& t = const_cast<Session*>(this)->timeline_;
+        const ExitTimeline& t = timeline_;
         const uint64_t q = t.size() ? t.at(t.size() - 1).qualification : 0;
         const unsigned port = q >> 16 & 0xFFFF;
         if (last_exit_reason_ == static_cast<uint32_t>(ExitReason::Vmcall) ||

@@ -47,11 +47,16 @@ struct Runner {
         return *p;
     }
 
+    // Lets the window run the command as it does interactively: one slice per frame.
+    void wait() {
+        while (s.busy() && !app.quit_requested())
+            app.frame();
+    }
     // Runs toward an event N times (stops early if the machine ends).
     void to_event(machine::EventMask mask, uint64_t times) {
         for (uint64_t i = 0; i < times && !s.ended(); ++i) {
             s.run_to_event(mask);
-            s.finish();
+            wait();
         }
     }
 
@@ -159,13 +164,13 @@ struct Runner {
             s.step(number_or(0, 1));
         else if (v == "step-over") {
             s.step_over();
-            s.finish();
+            wait();
         } else if (v == "run") {
             s.run_count(number(0));
-            s.finish();
+            wait();
         } else if (v == "continue") {
             s.run_free();
-            s.finish();
+            wait();
         } else if (v == "run-to-exit")
             to_event(event_bit(EventType::VmExit), number_or(0, 1));
         else if (v == "run-to-entry")
@@ -177,7 +182,7 @@ struct Runner {
             uint32_t r;
             if (!parse_exit_reason(arg(0), r)) fail("unknown exit reason '" + arg(0) + "'");
             s.run_until_exit(r);
-            s.finish();
+            wait();
         } else if (v == "break")
             breakpoint();
         else if (v == "clear-breakpoints")
