@@ -8,6 +8,7 @@
 #include "cpu/decoder.hpp"
 #include "cpu/exec_context.hpp"
 #include "cpu/system.hpp"
+#include "cpu/vmx/exit_reason.hpp"
 #include "cpu/vmx/nonroot_events.hpp"
 #include "cpu/vmx/vm_exit.hpp"
 
@@ -193,9 +194,15 @@ bool deliver_fault(Exec& x, uint64_t clock, const Fault& f) {
 // Returns false if the exit ended in a VMX abort (shutdown).
 bool perform_instruction_vm_exit(Exec& x, uint64_t clock) {
     x.materialize_flags();
-    x.s.rip = x.insn_rip;
     vmx::ExitInfo info;
     if (!x.mem.take_ept_exit(info)) info = x.s.vmx.pending_exit;
+    // A task switch by CALL, JMP or IRET is found deep in the system layer, which does not
+    // know the instruction's length; RIP still points past the instruction here (SDM Vol.
+    // 3C, "VM-Exit Instruction Length").
+    if (info.reason == static_cast<uint32_t>(vmx::ExitReason::TaskSwitch) &&
+        !info.instruction_length)
+        info.instruction_length = static_cast<uint32_t>(x.s.rip - x.insn_rip);
+    x.s.rip = x.insn_rip;
     SystemContext c{x.s, x.mem, x.env, clock};
     x.after_system_op();
     vmx::perform_vm_exit(c, info);

@@ -4,11 +4,13 @@
 // Intel SDM, Dec 2023 (Order 325462-081).
 //
 // Task gates in the IDT (a task switch) are not modelled and raise #GP(vector*8+2+EXT), the
-// error a bad gate type gets; IA-32e mode has no task gates at all.
+// error a bad gate type gets, except in VMX non-root operation, where they are a task-switch
+// VM exit; IA-32e mode has no task gates at all.
 #include "cpu/system/descriptor.hpp"
 #include "cpu/system/segment_checks.hpp"
 #include "cpu/system/stack.hpp"
 #include "cpu/vmx/nonroot_events.hpp"
+#include "cpu/vmx/task_switch_exit.hpp"
 
 namespace hvlab::cpu {
 
@@ -49,11 +51,17 @@ Fault resolve_handler(SystemContext& c, const Event& ev, DescriptorFetch& gate,
     const Fault bad_gate = fault_ec(GP, idt_error(ev.vector, ext));
     gate = fetch_idt_gate(c, ev.vector);
     if (gate.fault) return gate.fault;
-    if (!gate.in_limit || !gate_type_ok(s, gate.d)) return bad_gate;
     const bool software =
         ev.kind == EventKind::SoftwareInterrupt || ev.kind == EventKind::SoftwareException;
+    // A task gate outside IA-32e mode in VMX non-root operation: the gate checks, then the
+    // task-switch VM exit (cpu/vmx/task_switch_exit.hpp); the event is the IDT-vectoring
+    // information. Elsewhere task gates are not modelled (#GP, below).
+    const bool task_gate = gate.in_limit && s.vmx.non_root && !s.long_mode_active() &&
+                           !gate.d.s() && gate.d.type() == desc_type::kTaskGate;
+    if (!task_gate && (!gate.in_limit || !gate_type_ok(s, gate.d))) return bad_gate;
     if (software && gate.d.dpl() < s.cpl()) return fault_ec(GP, idt_error(ev.vector, 0));
     if (!gate.d.present()) return fault_ec(NP, idt_error(ev.vector, ext));
+    if (task_gate) return vmx::task_switch_idt_gate(c, gate.d.gate_selector(), ext);
     const uint16_t sel = gate.d.gate_selector();
     if (is_null_selector(sel)) return fault_ec(GP, ext);
     const uint32_t err = selector_error(sel, ext);

@@ -5,10 +5,12 @@
 //
 // Task gates and TSS descriptors as far-transfer targets (a task switch) raise #GP(selector):
 // hvlab does not implement hardware task switching (it does not exist in IA-32e mode, where
-// the SDM makes these #GP too). Each transfer works on a copy of the state and commits it only
+// the SDM makes these #GP too). In VMX non-root operation they are a task-switch VM exit
+// (cpu/vmx/task_switch_exit.hpp). Each transfer works on a copy of the state and commits it only
 // when every check and stack access has succeeded, so a fault leaves the registers unchanged.
 #include "cpu/system/segment_checks.hpp"
 #include "cpu/system/stack.hpp"
+#include "cpu/vmx/task_switch_exit.hpp"
 
 namespace hvlab::cpu {
 
@@ -93,6 +95,9 @@ Fault resolve_target(SystemContext& c, uint16_t sel, uint64_t offset, unsigned o
         t.rip = offset & size_mask(opsize);
     } else if (is_call_gate(f.d)) {
         if (Fault x = resolve_gate(c, sel, f, is_call, t)) return x;
+    } else if (c.s.vmx.non_root && !c.s.long_mode_active() && vmx::is_task_switch_target(f.d)) {
+        // A task switch in VMX non-root operation is a VM exit after its checks.
+        return vmx::task_switch_far_transfer(c, sel, f.d, is_call);
     } else {
         return fault_ec(GP, err); // data, LDT, TSS, task gate, interrupt gate
     }

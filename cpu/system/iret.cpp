@@ -2,11 +2,13 @@
 // (SDM Vol. 2A, IRET/IRETD/IRETQ—Interrupt Return). Intel SDM, Dec 2023 (Order 325462-081).
 //
 // Not modelled, each a #GP(0) instead of the SDM's behaviour: a nested-task return (NT = 1)
-// outside IA-32e mode, which would be a task switch, and a return to virtual-8086 mode
-// (VM = 1 in the popped EFLAGS at CPL 0). In IA-32e mode NT = 1 is #GP(0) by the SDM itself.
+// outside IA-32e mode, which would be a task switch (a VM exit in VMX non-root operation), and
+// a return to virtual-8086 mode (VM = 1 in the popped EFLAGS at CPL 0). In IA-32e mode NT = 1
+// is #GP(0) by the SDM itself.
 #include "cpu/system/segment_checks.hpp"
 #include "cpu/system/stack.hpp"
 #include "cpu/vmx/nonroot_events.hpp"
+#include "cpu/vmx/task_switch_exit.hpp"
 
 namespace hvlab::cpu {
 
@@ -50,7 +52,12 @@ Fault iret(SystemContext& c, unsigned opsize) {
     if (c.s.vmx.non_root) vmx::iret_unblocks_nmis(c.s);
     else c.s.nmi_blocked = false;
     const CpuState& s = c.s;
-    if (s.rflags & rflags::NT) return kGp0;
+    if (s.rflags & rflags::NT) {
+        // A nested-task return outside IA-32e mode is a task switch: a VM exit in VMX
+        // non-root operation (cpu/vmx/task_switch_exit.hpp).
+        if (s.vmx.non_root && !s.long_mode_active()) return vmx::task_switch_iret(c);
+        return kGp0;
+    }
     StackPointer sp = current_stack(s);
     IretFrame fr;
     // In 64-bit mode IRET always pops SS:RSP; elsewhere only on a privilege change, which is

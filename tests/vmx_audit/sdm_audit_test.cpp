@@ -235,23 +235,86 @@ TEST_CASE("Pending debug exceptions with the enabled-breakpoint bit are delivere
     CHECK(m.qualification() == 0x1);
 }
 
-// SDM Vol. 3C, "Other Causes of VM Exits": "Task switches. Task switches are not allowed in VMX
-// non-root operation. Any attempt to effect a task switch in VMX non-root operation causes a VM
-// exit." Exit reason 9; "Exit Qualification for Task Switches": bits 15:0 the selector of the
-// task's TSS, bits 31:30 the source (0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT).
+// SDM Vol. 3C, "Task Switches" (Other Changes in VMX Non-Root Operation): "Task switches are
+// not allowed in VMX non-root operation. Any attempt to effect a task switch in VMX non-root
+// operation causes a VM exit", after the privilege checks, the checks on the new TSS selector
+// and the checks of the TSS descriptor's type, P bit, S bit and limit. Exit reason 9; "Exit
+// Qualification for Task Switches": bits 15:0 the selector of the TSS, bits 31:30 the source
+// (0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT).
+namespace {
+
+constexpr uint16_t kNewTssSel = 0x40, kBusyTssSel = 0x48, kTaskGateSel = 0x50;
+constexpr uint64_t kNewTss = 0x8000;
+
+uint64_t tss_descriptor(uint64_t base, uint8_t type) {
+    return 0x67 | ((base & 0xFFFFFF) << 16) | (uint64_t{0x80u | type} << 40) | ((base >> 24) << 56);
+}
+
+// A 32-bit guest (outside IA-32e mode) with an available TSS at 40H, a busy one at 48H and a
+// task gate (DPL 0) for the available one at 50H.
+struct TaskSwitchGuest : NonRootFixture {
+    TaskSwitchGuest() : NonRootFixture(TestMode::Protected32) {
+        poke_val<uint64_t>(CpuFixture::kGdt + kNewTssSel, tss_descriptor(kNewTss, 9));
+        poke_val<uint64_t>(CpuFixture::kGdt + kBusyTssSel, tss_descriptor(kNewTss, 11));
+        poke_val<uint64_t>(CpuFixture::kGdt + kTaskGateSel,
+                           (uint64_t{kNewTssSel} << 16) | (uint64_t{0x85} << 40));
+        s().gdtr.limit = 0x57;
+        set(EXCEPTION_BITMAP, 1u << GP);
+    }
+};
+
+} // namespace
+
 TEST_CASE("A far JMP to a TSS in VMX non-root operation is a task-switch VM exit") {
-    NonRootFixture m(TestMode::Protected32);
-    constexpr uint16_t kTssSel = 0x40;
-    constexpr uint64_t kNewTss = 0x8000;
-    // An available 32-bit TSS (type 9), DPL 0, limit 67H.
-    const uint64_t desc =
-        0x67 | ((kNewTss & 0xFFFFFF) << 16) | (uint64_t{0x89} << 40) | ((kNewTss >> 24) << 56);
-    m.poke_val<uint64_t>(CpuFixture::kGdt + kTssSel, desc);
-    m.s().gdtr.limit = 0x47;
+    TaskSwitchGuest m;
     m.load({0xEA, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00}); // ljmp $0x40, $0
     REQUIRE(m.run_to_exit(1));
     CHECK(m.reason() == 9);
-    CHECK(m.qualification() == (kTssSel | (2ull << 30)));
+    CHECK(m.qualification() == (kNewTssSel | (2ull << 30)));
     CHECK(m.guest_rip() == CpuFixture::kCode);
     CHECK(m.length() == 7);
+    CHECK((m.get(GUEST_RFLAGS) & rflags::RF) == 0);
+}
+
+TEST_CASE("A far CALL through a task gate is a task-switch VM exit naming the TSS") {
+    TaskSwitchGuest m;
+    m.load({0x9A, 0x00, 0x00, 0x00, 0x00, 0x50, 0x00}); // lcall $0x50, $0
+    REQUIRE(m.run_to_exit(1));
+    CHECK(m.reason() == 9);
+    CHECK(m.qualification() == kNewTssSel); // source 0: CALL
+    CHECK(m.length() == 7);
+}
+
+TEST_CASE("A far JMP to a busy TSS is #GP(selector) before any task-switch VM exit") {
+    TaskSwitchGuest m;
+    m.load({0xEA, 0x00, 0x00, 0x00, 0x00, 0x48, 0x00}); // ljmp $0x48, $0
+    REQUIRE(m.run_to_exit(1));
+    CHECK(m.reason() == 0);
+    CHECK((m.intr_info() & 0xFF) == GP);
+    CHECK(m.intr_error() == kBusyTssSel);
+}
+
+TEST_CASE("IRET with NT = 1 is a task-switch VM exit to the back link") {
+    TaskSwitchGuest m;
+    m.poke_val<uint16_t>(CpuFixture::kTss, kBusyTssSel); // back link of the current TSS
+    m.s().rflags |= rflags::NT;
+    m.load({0xCF}); // iret
+    REQUIRE(m.run_to_exit(1));
+    CHECK(m.reason() == 9);
+    CHECK(m.qualification() == (kBusyTssSel | (1ull << 30)));
+    CHECK(m.length() == 1);
+}
+
+TEST_CASE("INT n through a task gate in the IDT is a task-switch VM exit during delivery") {
+    TaskSwitchGuest m;
+    // IDT vector 0x30: a task gate, DPL 3, for the available TSS.
+    m.poke_val<uint64_t>(CpuFixture::kIdt + 8 * 0x30,
+                         (uint64_t{kNewTssSel} << 16) | (uint64_t{0xE5} << 40));
+    m.load({0xCD, 0x30}); // int $0x30
+    REQUIRE(m.run_to_exit(1));
+    CHECK(m.reason() == 9);
+    CHECK(m.qualification() == (kNewTssSel | (3ull << 30)));
+    CHECK(m.idt_vectoring() == (0x80000000u | (4u << 8) | 0x30));
+    CHECK(m.length() == 2);
+    CHECK(m.guest_rip() == CpuFixture::kCode);
 }
