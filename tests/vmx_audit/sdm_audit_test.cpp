@@ -318,3 +318,31 @@ TEST_CASE("INT n through a task gate in the IDT is a task-switch VM exit during 
     CHECK(m.length() == 2);
     CHECK(m.guest_rip() == CpuFixture::kCode);
 }
+
+// SDM Vol. 3C, "Saving Non-Register State": the pending debug exceptions field is saved as
+// clear "for all VM exits except ... VM exits that are not caused by debug exceptions and that
+// occur while there is MOV-SS blocking of debug exceptions"; for those, "Bit 12 (enabled
+// breakpoint) is set to 1 if there was at least one matched data or I/O breakpoint that was
+// enabled in DR7" and bits 3:0 may be set for the matched breakpoints. The exit loads host
+// state: the guest's held-back #DB is not delivered to the host.
+TEST_CASE("A VM exit in the MOV-SS shadow saves the held-back data breakpoint as pending") {
+    NonRootFixture m;
+    m.poke_val<uint16_t>(CpuFixture::kData, CpuFixture::kData32);
+    m.s().dr[0] = CpuFixture::kData;
+    m.s().dr[7] = 0x400 | 1 | (3u << 16); // L0, read/write breakpoint, 1 byte
+    m.s().dr[6] = 0xFFFF0FF0;
+    const auto a = static_cast<uint32_t>(CpuFixture::kData);
+    // mov ss, [kData]; cpuid (exits in the MOV-SS shadow)
+    m.load({0x8E, 0x14, 0x25, uint8_t(a), uint8_t(a >> 8), uint8_t(a >> 16), uint8_t(a >> 24), 0x0F,
+            0xA2});
+    m.cpu.invalidate_caches();
+    REQUIRE(m.run_to_exit(2));
+    CHECK(m.reason() == 10);
+    CHECK(m.get(GUEST_INTERRUPTIBILITY_INFO) == 2); // blocking by MOV SS
+    const uint64_t pending = m.get(GUEST_PENDING_DBG_EXCEPTIONS);
+    CHECK((pending & 0x1000) != 0);            // enabled breakpoint
+    CHECK((pending & ~uint64_t{0x1001}) == 0); // at most B0 besides it
+    m.run(1);                                  // the host's HLT: no #DB reaches the host
+    CHECK(m.s().dr[6] == 0xFFFF0FF0);
+    CHECK(m.rip() == NonRootFixture::kHostRip + 1);
+}
