@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <unicorn/unicorn.h>
 
 namespace hvlab::ui {
@@ -23,6 +24,12 @@ class NullEnv final : public cpu::CpuEnv {
     void port_out(uint16_t, unsigned, uint32_t) override {}
 };
 
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 int64_t vm_rss_bytes() {
     std::FILE* f = std::fopen("/proc/self/status", "r");
     if (!f) return 0;
@@ -34,12 +41,14 @@ int64_t vm_rss_bytes() {
     return static_cast<int64_t>(kb) * 1024;
 }
 
-void write64(mmu::PhysBus& bus, uint64_t at, uint64_t v) { bus.write_bytes(Hpa(at), &v, 8); }
+void write64(mmu::PhysBus& bus, uint64_t at, uint64_t v) {
+    bus.write_bytes(Hpa(at), &v, 8);
+}
 
 void build_page_tables(mmu::PhysBus& bus) {
-    write64(bus, kPml4, (kPml4 + 0x1000) | 3);           // PML4[0] -> PDPT
-    write64(bus, kPml4 + 0x1000, (kPml4 + 0x2000) | 3);  // PDPT[0] -> PD
-    for (uint64_t i = 0; i < kRamBytes >> 21; ++i)        // PD[i]: 2 MiB page, P|RW|PS
+    write64(bus, kPml4, (kPml4 + 0x1000) | 3);          // PML4[0] -> PDPT
+    write64(bus, kPml4 + 0x1000, (kPml4 + 0x2000) | 3); // PDPT[0] -> PD
+    for (uint64_t i = 0; i < kRamBytes >> 21; ++i)      // PD[i]: 2 MiB page, P|RW|PS
         write64(bus, kPml4 + 0x2000 + 8 * i, (i << 21) | 0x83);
 }
 
@@ -49,7 +58,8 @@ void set_long_mode(cpu::CpuState& s) {
     s.cr3 = kPml4;
     s.cr4 = cr4::PAE | cr4::OSFXSR | cr4::OSXMMEXCPT;
     s.efer = efer::LME | efer::LMA;
-    for (SegReg r : {ES, SS, DS, FS, GS}) s.seg[r] = Segment{0x10, 0, 0xFFFF'FFFF, 0xC093};
+    for (SegReg r : {ES, SS, DS, FS, GS})
+        s.seg[r] = Segment{0x10, 0, 0xFFFF'FFFF, 0xC093};
     s.seg[CS] = Segment{0x08, 0, 0xFFFF'FFFF, 0xA09B};
     s.gdtr = DescriptorTable{kGdt, 0x17};
     s.rip = kCode;
@@ -72,6 +82,7 @@ BenchResult run_on_hvlab(const BenchProgram& p) {
         set_long_mode(cpu.state());
         cpu.invalidate_caches();
         const auto t0 = Clock::now();
+        const double c0 = thread_cpu_seconds();
         // Run to the HLT (a REP string instruction may count as one retirement or as one per
         // iteration; the workload's own count is what the table reports).
         cpu::RunResult rr;
@@ -80,6 +91,7 @@ BenchResult run_on_hvlab(const BenchProgram& p) {
             if (rr.reason != cpu::StopReason::Budget || cpu.state().rip == p.hlt_address) break;
         }
         r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        r.cpu_seconds = thread_cpu_seconds() - c0;
         r.instructions = p.instructions;
         r.rax = cpu.state().gpr[cpu::RAX];
         const uint64_t rip = cpu.state().rip;
@@ -112,9 +124,11 @@ BenchResult run_on_unicorn(const BenchProgram& p) {
     uc_reg_write(uc, UC_X86_REG_RAX, &zero);
     uc_reg_write(uc, UC_X86_REG_RFLAGS, &flags);
     const auto t0 = Clock::now();
+    const double c0 = thread_cpu_seconds();
     // No instruction count: Unicorn would add a per-instruction hook. It stops at the HLT.
     const uc_err e = uc_emu_start(uc, kCode, p.hlt_address, 0, 0);
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    r.cpu_seconds = thread_cpu_seconds() - c0;
     r.instructions = p.instructions;
     uc_reg_read(uc, UC_X86_REG_RAX, &r.rax);
     if (e != UC_ERR_OK) r.error = std::string("Unicorn: ") + uc_strerror(e);
