@@ -421,3 +421,35 @@ TEST_CASE("VMX instructions exit from a CPL-3 guest instead of raising #GP") {
     CHECK(f.field(VM_EXIT_REASON) == 21); // VMPTRLD
     CHECK(f.s().cpl() == 0);
 }
+
+TEST_CASE("VPID: without it VM entry and exit flush the TLB, with it both keep it") {
+    VmxFixture f;
+    f.prepare_launch();
+    f.guest_code(op::vmcall);
+    auto count_vpid = [&](uint16_t vpid) {
+        unsigned n = 0;
+        f.cpu.memory().tlb().for_each([&](const mmu::TlbEntry& e) { n += e.tag.vpid == vpid; });
+        return n;
+    };
+    SECTION("enable VPID = 0: the VPID-0000H mappings are invalidated") {
+        f.exec(op::vmlaunch);
+        f.run(1);
+        REQUIRE(f.field(VM_EXIT_REASON) == 18);
+        CHECK(f.cpu.memory().tlb().count_valid() == 0);
+    }
+    SECTION("enable VPID = 1: host (VPID 0) and guest (VPID 7) entries survive") {
+        const auto& caps = vmx::hvlab_vmx_capabilities();
+        f.set_field(
+            CPU_BASED_VM_EXEC_CONTROL,
+            vmx::adjust_controls(vmx::ProcBased::kActivateSecondaryControls, caps.true_procbased));
+        f.set_field(SECONDARY_VM_EXEC_CONTROL, vmx::ProcBased2::kEnableVpid);
+        f.set_field(VIRTUAL_PROCESSOR_ID, 7);
+        const unsigned host_before = count_vpid(0);
+        REQUIRE(host_before > 0);
+        f.exec(op::vmlaunch);
+        f.run(1);
+        REQUIRE(f.field(VM_EXIT_REASON) == 18);
+        CHECK(count_vpid(0) >= host_before);
+        CHECK(count_vpid(7) > 0);
+    }
+}
