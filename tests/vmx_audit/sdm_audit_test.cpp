@@ -346,3 +346,36 @@ TEST_CASE("A VM exit in the MOV-SS shadow saves the held-back data breakpoint as
     CHECK(m.s().dr[6] == 0xFFFF0FF0);
     CHECK(m.rip() == NonRootFixture::kHostRip + 1);
 }
+
+// SDM Vol. 3C, "Architectural State Before a VM Exit": "If an event causes a VM exit
+// indirectly, the event does update architectural state: ... An NMI causes subsequent NMIs to
+// be blocked before the VM exit commences." An NMI whose delivery through the guest IDT meets a
+// #NP in the exception bitmap exits with blocking by NMI saved ("Saving Non-Register State").
+TEST_CASE("An NMI that causes a VM exit indirectly blocks NMIs before the exit") {
+    NonRootFixture m;
+    m.set(EXCEPTION_BITMAP, 1u << NP);
+    m.poke_val<uint8_t>(CpuFixture::kIdt + 16 * NMI + 5, 0x0E); // vector 2: gate not present
+    m.env.nmi = true;
+    m.load({0x90, 0x90});
+    REQUIRE(m.run_to_exit(2));
+    CHECK(m.reason() == 0);
+    CHECK((m.intr_info() & 0xFF) == NP);
+    CHECK((m.idt_vectoring() & 0x7FF) == ((2u << 8) | NMI));
+    CHECK((m.get(GUEST_INTERRUPTIBILITY_INFO) & 8) != 0);
+}
+
+// Same section: for an event that causes a VM exit indirectly, "There is no blocking by STI or
+// by MOV SS when the VM exit commences." A #UD in the MOV-SS shadow whose delivery meets a #NP
+// in the exception bitmap exits with interruptibility 0.
+TEST_CASE("A VM exit during event delivery saves no blocking by STI or MOV SS") {
+    NonRootFixture m;
+    m.set(EXCEPTION_BITMAP, 1u << NP);
+    m.poke_val<uint8_t>(CpuFixture::kIdt + 16 * UD + 5, 0x0E); // vector 6: gate not present
+    m.reg(RAX) = CpuFixture::kData32;
+    m.load({0x8E, 0xD0, 0x0F, 0x0B}); // mov ss, eax; ud2
+    REQUIRE(m.run_to_exit(2));
+    CHECK(m.reason() == 0);
+    CHECK((m.intr_info() & 0xFF) == NP);
+    CHECK((m.idt_vectoring() & 0x7FF) == ((3u << 8) | UD));
+    CHECK(m.get(GUEST_INTERRUPTIBILITY_INFO) == 0);
+}
