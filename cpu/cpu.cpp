@@ -203,9 +203,22 @@ bool perform_instruction_vm_exit(Exec& x, uint64_t clock) {
         !info.instruction_length)
         info.instruction_length = static_cast<uint32_t>(x.s.rip - x.insn_rip);
     x.s.rip = x.insn_rip;
+    // In the MOV-SS shadow the debug exceptions MOV SS held back (data/I/O breakpoint hits,
+    // the single step) become the guest's pending debug exceptions and never reach the host
+    // (SDM Vol. 3C, "Saving Non-Register State": bit 12 for a matched enabled breakpoint,
+    // bits 3:0 the breakpoints, BS only with RFLAGS.TF = 1).
+    constexpr uint64_t kPendingEnabledBreakpoint = 1u << 12;
+    uint64_t pending_debug = 0;
+    if (x.s.movss_shadow && (x.debug_hits || x.tf_active))
+        pending_debug = (x.debug_hits & dr6::kBreakpointBits
+                             ? kPendingEnabledBreakpoint | (x.debug_hits & dr6::kBreakpointBits)
+                             : 0) |
+                        (x.tf_active ? dr6::BS : 0);
+    x.debug_hits = 0;
     SystemContext c{x.s, x.mem, x.env, clock};
     x.after_system_op();
     vmx::perform_vm_exit(c, info);
+    if (pending_debug) x.s.vmx.vmcs.set(vmx::vmcs::GUEST_PENDING_DBG_EXCEPTIONS, pending_debug);
     return x.s.activity != CpuState::Activity::Shutdown;
 }
 

@@ -251,6 +251,15 @@ void perform_vm_exit(SystemContext& c, const ExitInfo& requested) {
     const ExitInfo info = requested;
     const uint64_t guest_rip = s.rip;
     const uint32_t idt_vectoring = s.vmx.idt_vectoring_info;
+    // An event that causes a VM exit indirectly (the exit comes during its delivery, so the
+    // IDT-vectoring information is valid): there is no blocking by STI or MOV SS when the exit
+    // commences, and an NMI blocks further NMIs before it (virtual-NMI blocking with "virtual
+    // NMIs") (SDM Vol. 3C, "Architectural State Before a VM Exit").
+    if (idt_vectoring & kValid) {
+        s.sti_shadow = s.movss_shadow = false;
+        if (((idt_vectoring >> 8) & 7) == 2)
+            (s.vmx.pin.virtual_nmis() ? s.vmx.virtual_nmi_blocked : s.nmi_blocked) = true;
+    }
     record_exit_information(s, info);
     save_guest_state(c, info, idt_vectoring);
     const bool msrs_saved = save_guest_msrs(c);
