@@ -204,8 +204,9 @@ void save_guest_state(SystemContext& c, const ExitInfo& info, uint32_t idt_vecto
     if (vx.pin.virtual_nmis() ? vx.virtual_nmi_blocked : s.nmi_blocked)
         irq |= interruptibility::kBlockingByNmi;
     v.set(vmcs::GUEST_INTERRUPTIBILITY_INFO, irq);
-    // hvlab delivers debug exceptions at once and never keeps one pending across an
-    // instruction boundary, so none is pending at a VM exit.
+    // hvlab delivers debug exceptions at once; only MOV SS holds some back for one
+    // instruction, and an exit in that shadow (cpu.cpp, perform_instruction_vm_exit) or an MTF
+    // exit (nonroot_events) writes them over this 0 afterwards.
     v.set(vmcs::GUEST_PENDING_DBG_EXCEPTIONS, 0);
     if (vx.exit_ctl.save_preemption_timer())
         v.set(vmcs::VMX_PREEMPTION_TIMER_VALUE,
