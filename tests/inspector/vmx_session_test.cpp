@@ -13,8 +13,8 @@
 
 using namespace hvlab;
 using namespace hvlab::gui;
-using machine::EventType;
 using machine::event_bit;
+using machine::EventType;
 
 namespace {
 
@@ -57,6 +57,8 @@ TEST_CASE("the default scenario's first VM exits are recorded as the trace has t
     CHECK(v.get(cpu::vmx::vmcs::GUEST_RIP) == r.guest_rip);
     CHECK(r.guest == 0);
     CHECK(s.guests().size() == 1);
+    CHECK(s.guests().name(0) == "guest 0 (full)"); // name= of the first module
+    CHECK(s.guests().name(1) == "guest 1 (pv)");
 }
 
 TEST_CASE("run until an exit reason, and a VM-exit-reason breakpoint with a hit count") {

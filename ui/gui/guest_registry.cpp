@@ -16,7 +16,16 @@ int GuestRegistry::id_for(uint64_t vmcs_pointer) {
 }
 
 std::string GuestRegistry::name(int id) const {
-    return id < 0 ? "host" : "guest " + std::to_string(id);
+    if (id < 0) return "host";
+    std::string n = "guest " + std::to_string(id);
+    const size_t i = static_cast<size_t>(id);
+    if (i < labels_.size() && !labels_[i].empty()) n += " (" + labels_[i] + ")";
+    return n;
+}
+
+void GuestRegistry::set_label(size_t id, std::string label) {
+    if (labels_.size() <= id) labels_.resize(id + 1);
+    labels_[id] = std::move(label);
 }
 
 } // namespace hvlab::gui

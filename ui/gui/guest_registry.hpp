@@ -15,10 +15,14 @@ class GuestRegistry {
     int find(uint64_t vmcs_pointer) const;
     size_t size() const { return vmcs_.size(); }
     uint64_t vmcs_of(int id) const { return vmcs_[static_cast<size_t>(id)]; }
-    std::string name(int id) const; // "guest 1" / "host" for -1
+    // "guest 1", or "guest 1 (pv)" with a label; "host" for -1.
+    std::string name(int id) const;
+    // A label for guest `id` (from the command line), before or after it is first entered.
+    void set_label(size_t id, std::string label);
 
   private:
     std::vector<uint64_t> vmcs_;
+    std::vector<std::string> labels_;
 };
 
 } // namespace hvlab::gui

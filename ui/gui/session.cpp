@@ -63,8 +63,15 @@ Session::Session(const ui::RunOptions& options) : options_(options) {
     const machine::BootSpec spec = ui::boot_spec(options_);
     const machine::BootInfo info = machine_->boot(spec);
     symbols_.add(info.symbols);
-    for (const machine::ModuleSpec& m : spec.modules)
-        symbols_.add_elf_file(m.path);
+    for (const machine::ModuleSpec& m : spec.modules) {
+        module_symbols_.emplace_back().add_elf_file(m.path);
+        // `name=NAME` in a module's arguments names the guest (hypervisor/README.md, Guests).
+        const size_t at = (" " + m.args).find(" name=");
+        if (at != std::string::npos) {
+            const std::string rest = m.args.substr(at + 5);
+            guests_.set_label(module_symbols_.size() - 1, rest.substr(0, rest.find(' ')));
+        }
+    }
 
     if (log_mask) {
         log_ = std::make_unique<StderrLog>();
@@ -96,6 +103,12 @@ void Session::subscribe() {
     subscribed_io_ = breakpoints_.any(BreakKind::IoPort);
     machine_->events().subscribe(this,
                                  kRecorded | (subscribed_io_ ? event_bit(EventType::PortIo) : 0));
+}
+
+const SymbolTable& Session::symbols(int guest) const {
+    if (guest >= 0 && static_cast<size_t>(guest) < module_symbols_.size())
+        return module_symbols_[static_cast<size_t>(guest)];
+    return symbols_;
 }
 
 int Session::current_guest() const {

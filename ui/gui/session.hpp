@@ -54,7 +54,10 @@ class Session : public machine::EventSink {
     const cpu::CpuState& state() const { return machine_->cpu().state(); }
     // The CPU state when the last command began: the panels highlight what changed.
     const cpu::CpuState& before() const { return before_; }
-    const SymbolTable& symbols() const { return symbols_; }
+    // Symbols of the code a context runs: the boot image's for the host (VMX root or no VMX),
+    // the k-th module's for guest k. hvlab's teaching hypervisor starts its guests in module
+    // order (hypervisor/README.md), which is what makes module k guest k.
+    const SymbolTable& symbols(int guest = -1) const;
     const Disassembler& disassembler() const { return disasm_; }
     ExitTimeline& timeline() { return timeline_; }
     Breakpoints& breakpoints() { return breakpoints_; }
@@ -108,7 +111,8 @@ class Session : public machine::EventSink {
     ui::RunOptions options_;
     std::unique_ptr<devices::ByteSink> serial_;
     std::unique_ptr<machine::Machine> machine_;
-    SymbolTable symbols_;
+    SymbolTable symbols_;                     // the boot image's
+    std::vector<SymbolTable> module_symbols_; // one per module, in command-line order
     Disassembler disasm_;
     ExitTimeline timeline_;
     Breakpoints breakpoints_;

@@ -38,7 +38,7 @@ void DisasmPanel::draw(Session& s) {
     Breakpoints& bps = s.breakpoints();
     ImGui::BeginChild("code");
     for (const DisasmLine& l : lines_) {
-        if (const machine::Symbol* sym = s.symbols().at(l.address))
+        if (const machine::Symbol* sym = s.symbols(s.current_guest()).at(l.address))
             ImGui::TextColored(kAccent, "%s:", sym->name.c_str());
         ImGui::PushID(static_cast<int>(l.address));
         const bool has_bp = bps.has(BreakKind::Linear, l.address);

@@ -8,7 +8,7 @@
 namespace hvlab::gui {
 
 void MemoryPanel::go_to(AddressKind kind, uint64_t address) {
-    if (kind != kind_) rows_.clear();
+    rows_.clear(); // the "last writes" of another view do not apply here
     kind_ = kind;
     base_ = address & ~0xFull;
     std::snprintf(input_, sizeof input_, "%" PRIx64, address);

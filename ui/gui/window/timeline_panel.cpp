@@ -108,7 +108,7 @@ void TimelinePanel::draw(Session& s) {
             ImGui::TableNextColumn();
             ImGui::Text("%016" PRIx64, r.guest_rip);
             if (ImGui::IsItemHovered()) {
-                const std::string sym = s.symbols().describe(r.guest_rip);
+                const std::string sym = s.symbols(r.guest).describe(r.guest_rip);
                 if (!sym.empty()) ImGui::SetTooltip("%s", sym.c_str());
             }
         }
