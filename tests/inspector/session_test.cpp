@@ -103,3 +103,25 @@ TEST_CASE("the session records the console and runs to the end of the ROM") {
     CHECK_FALSE(s.busy());
     CHECK(s.stop_text().find("the machine has ended") == 0);
 }
+
+TEST_CASE("step over runs a whole call and stops at the next instruction") {
+    Session s(trap_options());
+    machine::Machine& m = s.machine();
+    const CodeReader read = [&m](uint64_t a, uint8_t* d, unsigned n) {
+        return m.cpu().memory().peek(m.cpu().state(), Gva(a), d, n);
+    };
+    DisasmLine l;
+    for (int i = 0; i < 5000; ++i) { // find the first CALL
+        l = s.disassembler().decode(read, s.state().seg[cpu::CS].base + s.state().rip,
+                                    s.state().mode());
+        if (l.is_call) break;
+        s.step(1);
+    }
+    REQUIRE(l.is_call);
+    const uint64_t next = s.state().rip + l.length, t0 = m.now();
+    s.step_over();
+    s.finish();
+    CHECK(s.state().rip == next);
+    CHECK(m.now() > t0 + 1); // the callee ran
+    CHECK(s.stop_text() == "stepped over the call");
+}

@@ -21,7 +21,7 @@ void lines(Session& s, int want) {
             ImGui::TextColored(kDim, "%10" PRIu64, l.time);
             ImGui::SameLine();
             if (want == -2) {
-                ImGui::TextColored(kAccent, "%-8s", s.guests().name(l.source).c_str());
+                ImGui::TextColored(kAccent, "%-14s", s.guests().name(l.source).c_str());
                 ImGui::SameLine();
             }
             ImGui::TextUnformatted(l.text.c_str());
