@@ -379,3 +379,25 @@ TEST_CASE("A VM exit during event delivery saves no blocking by STI or MOV SS") 
     CHECK((m.idt_vectoring() & 0x7FF) == ((3u << 8) | UD));
     CHECK(m.get(GUEST_INTERRUPTIBILITY_INFO) == 0);
 }
+
+// SDM Vol. 3C, "Delivery of Pending Debug Exceptions after VM Entry": "If the logical processor
+// is blocking such exceptions (due to blocking by MOV SS), the pending debug exceptions are held
+// pending or lost as would normally be the case." Normally (Vol. 3A, "Interrupt Blocking"; hvlab's
+// own MOV SS) a data-breakpoint #DB in the MOV-SS shadow is held until after the next
+// instruction: a valid pending B0 loaded with MOV-SS blocking is a #DB after the first guest
+// instruction.
+TEST_CASE("Pending debug exceptions loaded with MOV-SS blocking are held for one instruction") {
+    NonRootFixture m;
+    m.load({0x90, 0x90, 0x90});
+    m.set(EXCEPTION_BITMAP, 1u << DB);
+    m.set(GUEST_INTERRUPTIBILITY_INFO, 2);       // blocking by MOV SS
+    m.set(GUEST_PENDING_DBG_EXCEPTIONS, 0x1001); // B0 + enabled breakpoint
+    m.finish_entry();
+    REQUIRE(m.s().vmx.non_root);
+    REQUIRE(m.rip() == CpuFixture::kCode);
+    REQUIRE(m.run_to_exit(1));
+    CHECK(m.reason() == 0);
+    CHECK((m.intr_info() & 0x7FF) == ((3u << 8) | DB));
+    CHECK(m.qualification() == 1);
+    CHECK(m.guest_rip() == CpuFixture::kCode + 1);
+}
