@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     app.add_flag("--trace", opt.trace, "print every instruction before it runs");
     app.add_option("--progress", opt.progress,
                    "print a progress line to stderr every N instructions");
+    app.add_option("--first-stream", opt.first_stream, "random mode: start at this stream index");
     CLI11_PARSE(app, argc, argv);
     opt.mode = mode_bits == 64 ? Mode::Long64 : Mode::Protected32;
     try {

@@ -21,8 +21,9 @@ struct DiffOptions {
     unsigned raw_percent = 15;    // share of raw random instructions in random streams
     unsigned max_reports = 20;    // mismatches kept in full
     bool verbose = false;
-    bool trace = false;    // print every instruction before it runs (debugging a crash)
-    uint64_t progress = 0; // print a progress line to stderr every this many instructions
+    bool trace = false;        // print every instruction before it runs (debugging a crash)
+    uint64_t progress = 0;     // print a progress line to stderr every this many instructions
+    uint64_t first_stream = 0; // random mode: start at this stream index (replaying a long run)
 };
 
 struct Mismatch {

@@ -86,10 +86,10 @@ namespace hvlab::tools {
 bool unicorn_aborts_on(const uint8_t* b, size_t avail, Mode mode) {
     size_t i = 0;
     bool lock = false;
-    while (i < avail && is_legacy_prefix(b[i]))
+    // Unicorn's decoder takes legacy prefixes and REX in any order (U10): observed abort on
+    // `F0 44 F2 A7` (LOCK, REX, REPNE, CMPSD), a REX between the prefixes.
+    while (i < avail && (is_legacy_prefix(b[i]) || (mode == Mode::Long64 && (b[i] & 0xF0) == 0x40)))
         lock |= b[i++] == 0xF0;
-    while (mode == Mode::Long64 && i < avail && (b[i] & 0xF0) == 0x40)
-        ++i;
     if (i >= avail) return false;
     const uint8_t op = b[i];
     if (lock && (op == 0xA6 || op == 0xA7)) return true; // CMPS

@@ -120,6 +120,9 @@ bool mmx_form(const cs_insn& insn) {
     const uint8_t op = x.opcode[1];
     if (op == 0x38) return x.opcode[2] <= 0x0B || (x.opcode[2] >= 0x1C && x.opcode[2] <= 0x1E);
     if (op == 0x3A) return x.opcode[2] == 0x0F;
+    // 0F C4/C5 (PINSRW/PEXTRW) have an MMX form too; Capstone prints xmm with REX.W
+    // (observed: `67 4E 0F C4 73 EE D0`).
+    if (op == 0xC4 || op == 0xC5) return true;
     if (op == 0x6C || op == 0x6D || op == 0xD6 || op == 0xE6 || op == 0xF0)
         return false; // no MMX form
     return (op >= 0x60 && op <= 0x76) || op == 0x7E || op == 0x7F || (op >= 0xD1 && op <= 0xFE);
@@ -241,6 +244,10 @@ const char* undefined_prefix_combination(const cs_insn& insn, const uint8_t* b) 
     }
     if (f2 && f3) return "both REPNE and REP prefixes (SDM: only one per group is useful)";
     if (opsize && (f2 || f3) && is_sse(insn)) return "66h with F2h/F3h on an SSE instruction";
+    // ADCX is 66 0F 38 F6, ADOX F3 0F 38 F6: with both prefixes the SDM names neither
+    // (observed: hvlab ran ADCX, Unicorn 2.0.1 ADOX for `66 F3 4D 0F 38 F6 E3`).
+    if (opsize && (f2 || f3) && (insn.id == X86_INS_ADCX || insn.id == X86_INS_ADOX))
+        return "66h with F2h/F3h on ADCX/ADOX (SDM: neither form)";
     // Capstone names the packed/no-prefix form although F2h/F3h is present: that opcode has no
     // F2/F3 form (the opcode map cell is empty), Capstone and Unicorn ignore the prefix.
     const std::string_view mn = insn.mnemonic;
@@ -295,7 +302,11 @@ bool undefined_sse_form(const cs_insn& insn) {
 
 bool clflush_must_fault(const cs_insn& insn, const ArchState& pre, uint64_t seg_base, bool long64,
                         int& vector, int& alt_vector) {
-    if (insn.id != X86_INS_CLFLUSH && insn.id != X86_INS_CLFLUSHOPT) return false;
+    if (insn.id != X86_INS_CLFLUSH) return false;
+    // Only NP 0F AE /7 is CLFLUSH; with 66h it is CLFLUSHOPT, with F2h/F3h undefined.
+    const cs_x86& x = insn.detail->x86;
+    if (x.prefix[2] == 0x66 || x.prefix[0] == X86_PREFIX_REP || x.prefix[0] == X86_PREFIX_REPNE)
+        return false;
     uint64_t ea = 0;
     unsigned size = 0;
     if (!memory_offset(insn, pre, ea, size)) return false;
