@@ -387,17 +387,19 @@ TEST_CASE("A VM exit during event delivery saves no blocking by STI or MOV SS") 
 // instruction: a valid pending B0 loaded with MOV-SS blocking is a #DB after the first guest
 // instruction.
 TEST_CASE("Pending debug exceptions loaded with MOV-SS blocking are held for one instruction") {
-    NonRootFixture m;
-    m.load({0x90, 0x90, 0x90});
-    m.set(EXCEPTION_BITMAP, 1u << DB);
-    m.set(GUEST_INTERRUPTIBILITY_INFO, 2);       // blocking by MOV SS
-    m.set(GUEST_PENDING_DBG_EXCEPTIONS, 0x1001); // B0 + enabled breakpoint
-    m.finish_entry();
-    REQUIRE(m.s().vmx.non_root);
-    REQUIRE(m.rip() == CpuFixture::kCode);
-    REQUIRE(m.run_to_exit(1));
-    CHECK(m.reason() == 0);
-    CHECK((m.intr_info() & 0x7FF) == ((3u << 8) | DB));
-    CHECK(m.qualification() == 1);
-    CHECK(m.guest_rip() == CpuFixture::kCode + 1);
+    VmxFixture f;
+    f.prepare_launch();
+    f.set_field(EXCEPTION_BITMAP, 1u << DB);
+    f.set_field(GUEST_INTERRUPTIBILITY_INFO, 2);       // blocking by MOV SS
+    f.set_field(GUEST_PENDING_DBG_EXCEPTIONS, 0x1001); // B0 + enabled breakpoint
+    f.guest_code({0x90, 0x90, 0x90});
+    f.exec(op::vmlaunch);
+    REQUIRE(f.s().vmx.non_root);
+    REQUIRE(f.rip() == VmxFixture::kGuestRip);
+    f.run(1);
+    CHECK_FALSE(f.s().vmx.non_root);
+    CHECK(f.field(VM_EXIT_REASON) == 0);
+    CHECK((f.field(VM_EXIT_INTR_INFO) & 0x7FF) == ((3u << 8) | DB));
+    CHECK(f.field(EXIT_QUALIFICATION) == 1);
+    CHECK(f.field(GUEST_RIP) == VmxFixture::kGuestRip + 1);
 }
