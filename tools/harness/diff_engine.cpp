@@ -831,6 +831,7 @@ void DiffEngine::Impl::run_stream(const Stream& s, uint64_t seed, uint64_t index
             ++rep.skip_reasons[sys_rule.why];
             return;
         }
+        if (insn && s.is_privileged_at(pre.rip)) ++rep.privileged;
         if (sys_rule.kind == SystemWriteRule::Kind::MustGp)
             check_sdm_fault(m, rep, sys_rule.why, pre);
         else if (code && lock_prefix_must_fault(code, avail, mode))
@@ -935,6 +936,8 @@ std::string DiffReport::summary() const {
         static_cast<unsigned long long>(exceptions_matched),
         static_cast<unsigned long long>(skipped), static_cast<unsigned long long>(mismatches));
     std::string s = buf;
+    s += "  privileged instructions compared (MOV CR/DR, descriptor tables, MSRs, flags, I/O): " +
+         std::to_string(privileged) + "\n";
     for (const auto& [rule, n] : sdm_checked)
         s += "  checked against the SDM " + rule +
              " rule instead of Unicorn: " + std::to_string(n) + "\n";

@@ -43,7 +43,8 @@ struct DiffReport {
     uint64_t streams = 0;
     uint64_t compared = 0; // instructions executed on both sides and compared
     uint64_t exceptions_matched = 0;
-    uint64_t skipped = 0;                        // instructions not comparable (see skip_reasons)
+    uint64_t skipped = 0;    // instructions not comparable (see skip_reasons)
+    uint64_t privileged = 0; // instructions of privileged templates compared (issue #4)
     std::map<std::string, uint64_t> sdm_checked; // checked against an SDM rule, not Unicorn
     uint64_t mismatches = 0;
     std::map<std::string, uint64_t> skip_reasons;
