@@ -103,6 +103,10 @@ void PageWalkPanel::draw(Session& s) {
                 c.vmx.non_root ? s.guests().name(s.current_guest()).c_str()
                                : "host (VMX root or no VMX)",
                 c.cr3, w.ept ? ", EPT on" : "");
+    // The walk is the running context's: a guest's 2D walk needs that guest to be running.
+    if (!c.vmx.non_root && c.vmx.operation)
+        ImGui::TextColored(kDim, "VMX root: this is the hypervisor's walk; Next VM entry to walk "
+                                 "the guest's addresses through its EPT");
     const mmu::WalkRecord& g = w.guest;
     if (g.mode == mmu::PagingMode::None) {
         ImGui::Text("paging off: linear = %s-physical", w.ept ? "guest" : "host");
