@@ -98,6 +98,28 @@ bool prefix_only_form_without_prefix(const cs_insn& insn, const uint8_t* code) {
     return code && !has_sse_prefix(code, insn.size);
 }
 
+bool has_f2_prefix(const uint8_t* b, size_t n) {
+    for (size_t i = 0;
+         i < n && (b[i] == 0xF2 || b[i] == 0xF3 || b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xF0 ||
+                   b[i] == 0x26 || b[i] == 0x2E || b[i] == 0x36 || b[i] == 0x3E || b[i] == 0x64 ||
+                   b[i] == 0x65 || (b[i] & 0xF0) == 0x40);
+         ++i)
+        if (b[i] == 0xF2) return true;
+    return false;
+}
+
+bool rep_store_into_code(const cs_insn& insn, const ArchState& pre) {
+    const std::string_view mn = insn.mnemonic;
+    if (mn.find("stos") == mn.npos && mn.find("movs") == mn.npos) return false;
+    const bool a32 = insn.detail->x86.addr_size == 4;
+    const uint64_t rdi = a32 ? pre.gpr[7] & 0xFFFF'FFFF : pre.gpr[7];
+    const uint64_t count = a32 ? pre.gpr[1] & 0xFFFF'FFFF : pre.gpr[1];
+    const uint64_t span =
+        count > (uint64_t{1} << 40) ? uint64_t{1} << 43 : count * 8; // either direction
+    const uint64_t lo = rdi > span ? rdi - span : 0, hi = rdi + span + 8;
+    return hi > layout::kCode.base && lo < layout::kCode.base + layout::kCode.size;
+}
+
 bool gpr_only_extension(const cs_insn& insn) {
     if (insn.id == X86_INS_ADCX || insn.id == X86_INS_ADOX) return true;
     for (unsigned i = 0; i < insn.detail->groups_count; ++i)
@@ -153,6 +175,9 @@ struct DiffEngine::Impl {
                          Mismatch& m, DiffReport& rep);
     void adopt_undefined(const UndefinedParts& undef);
     bool rcp_rsqrt_tiny(const cs_insn& insn, const ArchState& pre);
+    bool two_nan_operands(const cs_insn& insn, const ArchState& pre);
+    bool non_canonical_indirect_target(const cs_insn& insn, const ArchState& pre);
+    bool operand_bytes(const cs_insn& insn, const ArchState& pre, unsigned i, uint8_t (&out)[16]);
     bool ldmxcsr_reserved(const cs_insn& insn, const ArchState& pre);
     bool operand_value(const cs_insn& insn, const ArchState& pre, unsigned i, uint64_t& v);
     void check_bmi_sdm(const cs_insn& insn, const ArchState& pre, UndefinedParts& undef,
@@ -294,7 +319,8 @@ bool DiffEngine::Impl::compare_step(const ArchState& pre, const cs_insn* insn, c
     }
     ++rep.compared;
     if (ou.kind == StepOutcome::Kind::Exception && ou.vector == 7 &&
-        oh.kind == StepOutcome::Kind::Exception && oh.vector == 6 && (hv.read_system().cr0 & 4)) {
+        oh.kind == StepOutcome::Kind::Exception && oh.vector == 6 &&
+        ((hv.read_system().cr0 & 4) || !(hv.read_system().cr4 & (1u << 9)))) {
         // Legacy SSE with CR0.EM = 1 and CR0.TS = 1: #UD ("If CR0.EM[bit 2] = 1", SDM Vol. 2,
         // Table 2-18 and the other SSE exception classes; Vol. 3A "Effect of CR0.EM/TS on
         // SSE"); Unicorn 2.0.1 checks TS first and raises #NM.
@@ -311,6 +337,13 @@ bool DiffEngine::Impl::compare_step(const ArchState& pre, const cs_insn* insn, c
         m.diffs.push_back("outcome: hvlab=" + outcome_text(oh) + " unicorn=" + outcome_text(ou));
         return false;
     }
+    if (insn && two_nan_operands(*insn, pre)) {
+        ++rep.skipped;
+        ++rep.skip_reasons["SSE arithmetic with two NaN operands in a lane: hardware and hvlab "
+                           "return the first "
+                           "source's NaN, Unicorn 2.0.1 the one with the larger significand"];
+        return false;
+    }
     if (insn && rcp_rsqrt_tiny(*insn, pre)) {
         ++rep.skipped;
         ++rep.skip_reasons["RCPPS/RCPSS/RSQRTPS/RSQRTSS with a denormal input or a tiny result: "
@@ -324,6 +357,18 @@ bool DiffEngine::Impl::compare_step(const ArchState& pre, const cs_insn* insn, c
                  insn->id == X86_INS_BEXTR))
         check_bmi_sdm(*insn, pre, undef, m, rep);
     cr0_read_fixup(insn, m, rep);
+    if (insn && mode == Mode::Long64 && insn->id == X86_INS_CMPXCHG &&
+        insn->detail->x86.op_count == 2 && insn->detail->x86.operands[0].type == X86_OP_REG &&
+        insn->detail->x86.operands[0].size == 4 &&
+        capstone_gpr(insn->detail->x86.operands[0].reg) != 0 && (hv.read().rflags & 0x40)) {
+        // CMPXCHG r32, r32 that succeeds: the accumulator is not written ("CMPXCHG",
+        // Operation), so RAX[63:32] stay; Unicorn 2.0.1 zero-extends RAX (observed: `0F B1 CF`).
+        undef.skip_gpr |= 1u;
+        ++rep.sdm_checked["CMPXCHG r32 success leaves RAX alone"];
+        if (hv.read().gpr[0] != pre.gpr[0])
+            m.diffs.push_back("rax: hvlab changed it on a successful CMPXCHG r32 (SDM: unchanged)");
+        uc.write_gpr(0, hv.read().gpr[0]);
+    }
     uint64_t rsp = 0;
     const bool ret_imm = insn && ret_imm_rsp(*insn, pre, mode, rsp);
     if (ret_imm) {
@@ -539,6 +584,91 @@ bool DiffEngine::Impl::rcp_rsqrt_tiny(const cs_insn& insn, const ArchState& pre)
     return false;
 }
 
+// Near CALL/JMP r/m64 in 64-bit mode whose target is not canonical: the SDM ("CALL",
+// Operation: "IF tempRIP is not canonical THEN #GP(0)" before the return address is pushed;
+// "JMP" likewise) faults at the branch. Unicorn 2.0.1 pushes first (observed: `41 FF D4` with
+// RSP in the code page retired, `67 FF 52 E6` with RSP unmapped gave #PF).
+bool DiffEngine::Impl::non_canonical_indirect_target(const cs_insn& insn, const ArchState& pre) {
+    if (mode != Mode::Long64 || (insn.id != X86_INS_CALL && insn.id != X86_INS_JMP)) return false;
+    const cs_x86& x = insn.detail->x86;
+    if (x.opcode[0] != 0xFF || x.op_count != 1 || x.prefix[2] == 0x66) return false;
+    uint64_t target = 0;
+    if (x.operands[0].type == X86_OP_REG) {
+        const int r = capstone_gpr(x.operands[0].reg);
+        if (r < 0) return false;
+        target = pre.gpr[static_cast<unsigned>(r)];
+    } else {
+        unsigned size = 0;
+        if (x.operands[0].type != X86_OP_MEM || !read_hv(insn, pre, target, size) || size != 8)
+            return false;
+    }
+    return !is_canonical48(target);
+}
+
+// The 16 bytes of XMM or memory operand i before the instruction (memory: test regions only).
+bool DiffEngine::Impl::operand_bytes(const cs_insn& insn, const ArchState& pre, unsigned i,
+                                     uint8_t (&out)[16]) {
+    const cs_x86& x = insn.detail->x86;
+    if (i >= x.op_count) return false;
+    if (x.operands[i].type == X86_OP_REG) {
+        const int r = static_cast<int>(x.operands[i].reg) - X86_REG_XMM0;
+        if (r < 0 || r > 15) return false;
+        std::memcpy(out, pre.xmm[static_cast<unsigned>(r)].data(), 16);
+        return true;
+    }
+    uint64_t ea = 0;
+    unsigned size = 0;
+    if (x.operands[i].type != X86_OP_MEM || !memory_offset(insn, pre, ea, size)) return false;
+    const uint64_t base = segment_base(insn) + ea;
+    for (unsigned b = 0; b < 16; ++b) {
+        const uint64_t a = base + b;
+        if (!layout::kData.contains(a) && !layout::kStack.contains(a) &&
+            !layout::kCode.contains(a)) {
+            out[b] = 0; // past the operand's end (scalar forms), or unmapped: then it faults anyway
+            continue;
+        }
+        const uint8_t* page = hv.page(a & ~(layout::kPage - 1));
+        out[b] = page ? page[a & (layout::kPage - 1)] : 0;
+    }
+    return true;
+}
+
+// ADD/SUB/MUL/DIV PS/SS/PD/SD with both operands NaN in a lane: the SDM ("SIMD
+// Floating-Point Exceptions", Table 4-7 of Vol. 1) returns the first source's NaN (quieted),
+// which hvlab does (checked against the host CPU in tests/cpu_simd); Unicorn 2.0.1 returns the
+// NaN with the larger significand (observed: `0F 58 E2`, lane 1: 0xFFE8F1C2 vs 0xFFFFFFFF).
+bool DiffEngine::Impl::two_nan_operands(const cs_insn& insn, const ArchState& pre) {
+    const std::string_view mn = insn.mnemonic;
+    if (mn.size() != 5 || !(mn.starts_with("add") || mn.starts_with("sub") ||
+                            mn.starts_with("mul") || mn.starts_with("div")))
+        return false;
+    const bool dbl = mn[4] == 'd', scalar = mn[3] == 's';
+    if (mn[3] != 'p' && mn[3] != 's') return false;
+    uint8_t a[16], b[16];
+    if (!operand_bytes(insn, pre, 0, a) || !operand_bytes(insn, pre, 1, b)) return false;
+    const unsigned lanes = scalar ? 1 : dbl ? 2 : 4;
+    for (unsigned l = 0; l < lanes; ++l) {
+        bool nan_a, nan_b;
+        if (dbl) {
+            uint64_t x, y;
+            std::memcpy(&x, a + 8 * l, 8);
+            std::memcpy(&y, b + 8 * l, 8);
+            nan_a = (x & 0x7FF0'0000'0000'0000ull) == 0x7FF0'0000'0000'0000ull &&
+                    (x & 0xF'FFFF'FFFF'FFFFull);
+            nan_b = (y & 0x7FF0'0000'0000'0000ull) == 0x7FF0'0000'0000'0000ull &&
+                    (y & 0xF'FFFF'FFFF'FFFFull);
+        } else {
+            uint32_t x, y;
+            std::memcpy(&x, a + 4 * l, 4);
+            std::memcpy(&y, b + 4 * l, 4);
+            nan_a = (x & 0x7F80'0000u) == 0x7F80'0000u && (x & 0x7F'FFFFu);
+            nan_b = (y & 0x7F80'0000u) == 0x7F80'0000u && (y & 0x7F'FFFFu);
+        }
+        if (nan_a && nan_b) return true;
+    }
+    return false;
+}
+
 // Value of register or memory operand i (zero-extended to its size), from the state before.
 bool DiffEngine::Impl::operand_value(const cs_insn& insn, const ArchState& pre, unsigned i,
                                      uint64_t& v) {
@@ -731,6 +861,8 @@ const char* DiffEngine::Impl::skip_reason(const cs_insn* insn, const uint8_t* co
         if (code && segment_move_unknown_to_capstone(code, 15, mode == Mode::Long64))
             return "MOV to/from a segment register that Capstone 4 cannot decode (selectors differ "
                    "by design)";
+        if (code && two_segment_overrides(code, 15))
+            return "two different segment overrides (SDM: only one per group is useful)";
         return nullptr;
     }
     if (!privileged)
@@ -739,6 +871,16 @@ const char* DiffEngine::Impl::skip_reason(const cs_insn* insn, const uint8_t* co
     // give another instruction (SDM Vol. 2, 3.1.1.2); hvlab raises #UD, Unicorn 2.0.1 runs it.
     // CLFLUSH (NP 0F AE /7) with 66h is CLFLUSHOPT (not advertised by hvlab), with F2h/F3h
     // undefined: Capstone 4 still says clflush, Unicorn 2.0.1 retires it, hvlab raises #UD.
+    // F2 0F D6 is MOVDQ2Q mm, xmm (register only): with a memory operand #UD on hvlab, while
+    // Capstone 4 and Unicorn 2.0.1 take it as MOVQ m64, xmm (observed: `36 F2 67 48 0F D6 09`).
+    if (insn->id == X86_INS_MOVQ && code && insn->detail->x86.opcode[0] == 0x0F &&
+        insn->detail->x86.opcode[1] == 0xD6 && has_f2_prefix(code, insn->size))
+        return "F2 0F D6 (MOVDQ2Q, register only) with a memory operand: hvlab raises #UD, Unicorn "
+               "2.0.1 runs MOVQ";
+    // REP STOS/MOVS into the code region: Unicorn re-translates after each store into the
+    // executing page (U14) and stops early; hvlab completes the string.
+    if (is_rep(insn) && rep_store_into_code(*insn, pre))
+        return "REP STOS/MOVS storing into the code region (Unicorn restarts, U14)";
     if (insn->id == X86_INS_CLFLUSH && code && has_sse_prefix(code, insn->size))
         return "CLFLUSH with 66h/F2h/F3h (CLFLUSHOPT or undefined): hvlab raises #UD, Unicorn "
                "2.0.1 retires it";
@@ -844,6 +986,9 @@ void DiffEngine::Impl::run_stream(const Stream& s, uint64_t seed, uint64_t index
                 m, rep,
                 "CLFLUSH of an unmapped or non-canonical address (Unicorn does not translate it)",
                 pre, alt, v);
+        else if (insn && non_canonical_indirect_target(*insn, pre))
+            check_sdm_fault(m, rep,
+                            "near CALL/JMP to a non-canonical target: #GP(0) before the push", pre);
         else if (insn && undefined_sse_form(*insn))
             check_sdm_fault(m, rep, "66h RCPPS/RSQRTPS (blank in the opcode map): #UD", pre);
         else if (insn && sse_alignment_must_fault(*insn, pre) && sse_enabled() &&

@@ -219,10 +219,9 @@ bool mov_imm_with_rex_r(const cs_insn& insn) {
 }
 
 bool segment_move_unknown_to_capstone(const uint8_t* b, size_t avail, bool long_mode) {
-    size_t i = 0;
-    while (i < avail && is_prefix(b[i]))
+    size_t i = 0; // prefixes and REX bytes in any order (observed: `45 44 8C`, `64 42 67 44 8C`)
+    while (i < avail && (is_prefix(b[i]) || (long_mode && (b[i] & 0xF0) == 0x40)))
         ++i;
-    if (long_mode && i < avail && (b[i] & 0xF0) == 0x40) ++i;
     return i < avail && (b[i] == 0x8C || b[i] == 0x8E);
 }
 
@@ -323,6 +322,22 @@ bool clflush_must_fault(const cs_insn& insn, const ArchState& pre, uint64_t seg_
         vector = 14;
     }
     return true;
+}
+
+bool two_segment_overrides(const uint8_t* b, size_t avail) {
+    uint8_t seg = 0;
+    for (size_t i = 0; i < avail; ++i) {
+        const uint8_t p = b[i];
+        const bool is_seg =
+            p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E || p == 0x64 || p == 0x65;
+        if (is_seg) {
+            if (seg && seg != p) return true;
+            seg = p;
+        } else if (!is_prefix(p) && (p & 0xF0) != 0x40) {
+            return false;
+        }
+    }
+    return false;
 }
 
 bool amd_svm_instruction(const cs_insn& insn) {

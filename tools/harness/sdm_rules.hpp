@@ -123,4 +123,8 @@ bool undefined_sse_form(const cs_insn& insn);
 bool clflush_must_fault(const cs_insn& insn, const ArchState& pre, uint64_t seg_base, bool long64,
                         int& vector, int& alt_vector);
 
+// Two different segment overrides before the opcode (REX bytes in between allowed): hvlab
+// takes the first, Unicorn the last; the SDM leaves it open. For bytes Capstone cannot decode.
+bool two_segment_overrides(const uint8_t* b, size_t avail);
+
 } // namespace hvlab::tools
