@@ -6,6 +6,7 @@
 // VMfail. Intel SDM, Dec 2023 (Order 325462-081), Vol. 3C, "VMX Instruction Reference".
 #include "cpu/exec_context.hpp"
 #include "cpu/opcode_row.hpp"
+#include "cpu/vmx/event_injection.hpp"
 #include "cpu/vmx/exit_reason.hpp"
 #include "cpu/vmx/instruction_information.hpp"
 #include "cpu/vmx/invalidation.hpp"
@@ -180,7 +181,12 @@ template <bool Launch> Fault exec_vm_entry(Exec& x, const DecodedInsn& d) {
         // Blocking by STI / MOV SS loaded from the guest interruptibility state covers the
         // guest's first instruction: re-arm it the way STI and MOV SS do.
         if (x.s.sti_shadow) x.inhibit_events(true);
-        if (x.s.movss_shadow) x.inhibit_events(false);
+        if (x.s.movss_shadow) {
+            x.inhibit_events(false);
+            // Pending debug exceptions that the MOV-SS blocking holds back: a #DB (or its
+            // exit) after the guest's first instruction.
+            x.debug_hits |= vmx::pending_debug_held_by_movss(x.s);
+        }
         break;
     }
     // The host's single-step trap for this instruction does not follow it into the guest or

@@ -110,6 +110,13 @@ bool deliver_pending_debug(SystemContext& c) {
 
 } // namespace
 
+uint32_t pending_debug_held_by_movss(const CpuState& s) {
+    if (!s.movss_shadow) return 0;
+    const uint64_t field = s.vmx.vmcs.get(vmcs::GUEST_PENDING_DBG_EXCEPTIONS);
+    if (!(field & (kPendingBs | kPendingEnabledBreakpoint))) return 0;
+    return static_cast<uint32_t>(field & kPendingB30);
+}
+
 void finish_vm_entry_events(SystemContext& c) {
     CpuState& s = c.s;
     VmxCpuState& v = s.vmx;

@@ -23,4 +23,11 @@ namespace hvlab::cpu::vmx {
 
 void finish_vm_entry_events(SystemContext& c);
 
+// B3-B0 of valid pending debug exceptions (BS or enabled breakpoint set) that blocking by
+// MOV SS holds back after a VM entry, 0 if none. The run loop keeps them for one instruction,
+// as it keeps the breakpoint hits of a MOV SS (SDM Vol. 3C, "Delivery of Pending Debug
+// Exceptions after VM Entry": "held pending or lost as would normally be the case"); BS needs
+// nothing, since TF = 1 then and the first guest instruction single-steps anyway.
+uint32_t pending_debug_held_by_movss(const CpuState& s);
+
 } // namespace hvlab::cpu::vmx
