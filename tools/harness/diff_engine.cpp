@@ -98,6 +98,23 @@ bool prefix_only_form_without_prefix(const cs_insn& insn, const uint8_t* code) {
     return code && !has_sse_prefix(code, insn.size);
 }
 
+// F2h/F3h before a string opcode (MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS).
+bool rep_string_bytes(const uint8_t* b, size_t n) {
+    bool rep = false;
+    for (size_t i = 0; i < n; ++i) {
+        const uint8_t p = b[i];
+        if (p == 0xF2 || p == 0xF3)
+            rep = true;
+        else if (p == 0x66 || p == 0x67 || p == 0xF0 || p == 0x26 || p == 0x2E || p == 0x36 ||
+                 p == 0x3E || p == 0x64 || p == 0x65 || (p & 0xF0) == 0x40)
+            continue;
+        else
+            return rep && ((p >= 0xA4 && p <= 0xA7) || (p >= 0xAA && p <= 0xAF) ||
+                           (p >= 0x6C && p <= 0x6F));
+    }
+    return false;
+}
+
 bool has_f2_prefix(const uint8_t* b, size_t n) {
     for (size_t i = 0;
          i < n && (b[i] == 0xF2 || b[i] == 0xF3 || b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xF0 ||
@@ -253,7 +270,9 @@ void DiffEngine::Impl::compare_memory(std::vector<std::string>& diffs) {
 bool DiffEngine::Impl::compare_step(const ArchState& pre, const cs_insn* insn, const uint8_t* code,
                                     Mismatch& m, DiffReport& rep) {
     UndefinedParts undef = insn ? undefined_parts(*insn, pre) : UndefinedParts{};
-    const bool rep_prefix = is_rep(insn);
+    // Capstone 4 leaves prefix[0] empty for F2h on MOVS (observed: `F2 A5` ran as REP on both
+    // emulators), so the bytes decide too.
+    const bool rep_prefix = is_rep(insn) || (code && rep_string_bytes(code, 15));
     // MOV CR0, r in 64-bit mode: Unicorn gets the value without PG (system_regs.hpp), or it
     // would turn on paging without page tables; the register itself is put back afterwards.
     const int cr0_src = cr0_source(insn);
@@ -443,6 +462,13 @@ void DiffEngine::Impl::check_sdm_fault(Mismatch& m, DiffReport& rep, const char*
 int DiffEngine::Impl::alignment_alt_vector(const cs_insn& insn, const ArchState& pre) const {
     uint64_t ea = 0;
     unsigned size = 0;
+    // 32-bit mode: a 16-byte operand that wraps past the 4-GiB limit of the flat segment is
+    // also a limit violation, #SS(0) for SS (SDM Vol. 3A, "Limit Checking"); the SDM does
+    // not order it against the alignment #GP(0).
+    if (mode == Mode::Protected32)
+        return memory_offset(insn, pre, ea, size) && (ea & 0xFFFF'FFFF) + 16 > (uint64_t{1} << 32)
+                   ? 12
+                   : -1;
     if (mode != Mode::Long64 || !memory_offset(insn, pre, ea, size)) return -1;
     uint64_t seg = 0;
     if (insn.detail->x86.prefix[1] == X86_PREFIX_FS) seg = fs_base;
@@ -879,7 +905,8 @@ const char* DiffEngine::Impl::skip_reason(const cs_insn* insn, const uint8_t* co
                "2.0.1 runs MOVQ";
     // REP STOS/MOVS into the code region: Unicorn re-translates after each store into the
     // executing page (U14) and stops early; hvlab completes the string.
-    if (is_rep(insn) && rep_store_into_code(*insn, pre))
+    if ((is_rep(insn) || (code && rep_string_bytes(code, insn->size))) &&
+        rep_store_into_code(*insn, pre))
         return "REP STOS/MOVS storing into the code region (Unicorn restarts, U14)";
     if (insn->id == X86_INS_CLFLUSH && code && has_sse_prefix(code, insn->size))
         return "CLFLUSH with 66h/F2h/F3h (CLFLUSHOPT or undefined): hvlab raises #UD, Unicorn "
@@ -892,8 +919,8 @@ const char* DiffEngine::Impl::skip_reason(const cs_insn* insn, const uint8_t* co
                "Unicorn 2.0.1 runs it";
     if (mode == Mode::Long64 && mov_imm_with_rex_r(*insn))
         return "C6/C7 /0 with REX.R: hardware runs MOV, Unicorn 2.0.1 raises #UD";
-    if (mode == Mode::Long64 && opsize_prefixed_enter(*insn, code))
-        return "ENTER with 66h in 64-bit mode: the host writes BP only, Unicorn 2.0.1 all of RBP";
+    if (opsize_prefixed_enter(*insn, code))
+        return "ENTER with 66h: the host writes BP only, Unicorn 2.0.1 all of RBP";
     if (const char* why = features.missing_for(*insn, mode == Mode::Long64)) return why;
     if (mode == Mode::Long64 && misplaced_rex(code, insn->size))
         return "REX before a legacy prefix: ignored per the SDM, applied by Unicorn 2.0.1";

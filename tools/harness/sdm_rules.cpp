@@ -361,8 +361,10 @@ bool code_segment_write(const cs_insn& insn) {
         if (op.type != X86_OP_MEM || op.mem.segment != X86_REG_CS) continue;
         // Capstone 4 does not fill in `access` for every instruction: also take a memory
         // first operand as written unless the instruction only reads it.
-        if ((op.access & CS_AC_WRITE) || (i == 0 && !reads_only_first_operand(insn.id)))
-            return true;
+        // Capstone 4 also marks some read-only first operands as written (observed: TEST
+        // r/m8, imm8 `2E F6 00 5E`): the instruction list decides for the first operand.
+        if (i == 0 && reads_only_first_operand(insn.id)) continue;
+        if ((op.access & CS_AC_WRITE) || i == 0) return true;
     }
     return false;
 }

@@ -201,6 +201,12 @@ void UnicornRunner::load(const Stream& s) {
     // remembers it: the next #DE or #GP would be promoted to #DF (observed with 2.0.1). Start
     // every stream from the CPU state of a fresh engine.
     uc_context_restore(uc_, pristine_);
+    // Unicorn 2.0.1 crashes once its translation buffer has filled and wrapped: after ~85,000
+    // 32-bit streams of seed 20261129 an exception raised from a helper (#DE in
+    // helper_idivb_AL) segfaulted in cpu_restore_state looking up a stale block. Invalidated
+    // blocks keep their code space until a full flush, so flush the whole cache regularly,
+    // between streams, where no block is running.
+    if (++loads_ % 2048 == 0) uc_ctl_flush_tlb(uc_); // UC_CTL_TB_FLUSH: flushes translated blocks
     // Unicorn keeps translated blocks across uc_mem_write/host writes: drop them.
     for (const layout::Region& r : layout::kRegions)
         uc_ctl_remove_cache(uc_, r.base, r.base + r.size);

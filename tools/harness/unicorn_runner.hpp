@@ -50,6 +50,7 @@ class UnicornRunner {
     bool unmapped_fetch_ = false;
     uint64_t unmapped_addr_ = 0;
     std::vector<PortAccess> ports_;
+    uint64_t loads_ = 0; // streams loaded (for the periodic translation-cache flush)
 };
 
 } // namespace hvlab::tools
