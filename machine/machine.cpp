@@ -68,14 +68,24 @@ class MachineClock : public devices::DeviceClock {
     const cpu::Cpu& cpu_;
 };
 
+// Arming a timer ends the CPU's current slice: the slice was sized to the deadlines known when
+// it began, and a new, earlier deadline (a guest writing the LAPIC timer or IA32_TSC_DEADLINE)
+// must fire at its own virtual time, not at the end of the old slice.
 class MachineTimer : public devices::DeviceTimer {
   public:
-    void bind(TimerHandle h) { handle_ = h; }
-    void arm(uint64_t deadline) override { handle_.arm(deadline); }
+    void bind(TimerHandle h, cpu::Cpu& cpu) {
+        handle_ = h;
+        cpu_ = &cpu;
+    }
+    void arm(uint64_t deadline) override {
+        handle_.arm(deadline);
+        if (cpu_) cpu_->request_stop();
+    }
     void cancel() override { handle_.cancel(); }
 
   private:
     TimerHandle handle_;
+    cpu::Cpu* cpu_ = nullptr;
 };
 
 struct Machine::Devices {
@@ -123,7 +133,8 @@ void Machine::wire_devices(devices::ByteSink& serial_out) {
     ports_.map(0x510, 2, &devices_->fw_cfg, "fw_cfg");
 
     Devices& d = *devices_;
-    d.lapic_timer.bind(timers_.add([&d](uint64_t deadline) { d.lapic.timer_fired(deadline); }));
+    d.lapic_timer.bind(timers_.add([&d](uint64_t deadline) { d.lapic.timer_fired(deadline); }),
+                       cpu_);
     // The LAPIC page follows IA32_APIC_BASE: relocation moves it, global disable removes it
     // (SDM Vol. 3A, "Relocating the Local APIC Registers"; a disabled APIC reads as absent).
     d.lapic.set_base_listener([this](uint64_t) { map_lapic(); });
