@@ -52,7 +52,7 @@ void drop_page_hook(void* cpu, uint64_t page) { static_cast<Cpu*>(cpu)->code_pag
 } // namespace
 
 Cpu::Cpu(mmu::PhysBus& bus, CpuEnv& env)
-    : mem_(bus), env_(env), impl_(std::make_unique<Impl>(state_, mem_, env, bus, clock_)) {
+    : mem_(bus), impl_(std::make_unique<Impl>(state_, mem_, env, bus, clock_)) {
     impl_->owner = this;
     impl_->x.code_page_written_hook = drop_page_hook;
     impl_->x.hook_arg = this;

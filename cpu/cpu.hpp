@@ -61,7 +61,6 @@ class Cpu {
     struct Impl;
     CpuState state_;
     LinearMemory mem_;
-    CpuEnv& env_;
     uint64_t clock_ = 0;
     bool stop_requested_ = false;
     std::unique_ptr<Impl> impl_; // decoder cache, dispatch tables, etc.
