@@ -37,6 +37,7 @@ struct Cpu::Impl {
     bool before_instruction(RunResult& r);
     int instruction_breakpoint(RunResult& r);
     bool debug_trap(RunResult& r);
+    bool debug_exception(RunResult& r, uint64_t bits);
     bool after_instruction(RunResult& r);
     void refresh_attention();
     bool stop_after_event(RunResult& r);
@@ -343,41 +344,31 @@ bool Cpu::Impl::before_instruction(RunResult& r) {
 
 // An enabled instruction breakpoint at RIP: a fault-class #DB before the instruction, with
 // B0-B3 in DR6 (SDM Vol. 3B, "Instruction-Breakpoint Exception Condition"); RF = 1 in the
-// handler's IRET image suppresses it for one instruction. In non-root operation the exception
-// bitmap may turn it into a VM exit whose qualification holds the B bits (DR6 unchanged).
+// handler's IRET image suppresses it for one instruction.
 // Returns +1 if a #DB was delivered or exited, 0 if none, -1 on shutdown.
 int Cpu::Impl::instruction_breakpoint(RunResult& r) {
-    CpuState& s = x.s;
+    const CpuState& s = x.s;
     const uint64_t linear = x.is64 ? s.rip : (cs_base + s.rip) & 0xFFFFFFFFull;
     const uint32_t hits = instruction_breakpoint_hits(s, linear);
     if (!hits) return 0;
-    x.materialize_flags();
-    SystemContext c{s, x.mem, x.env, x.clock};
-    x.after_system_op();
-    DeliveryOutcome o = DeliveryOutcome::VmExit;
-    if (s.vmx.non_root && vmx::event_causes_exit(s, EventKind::Exception, DB, 0)) {
-        vmx::request_event_exit(s, EventKind::Exception, DB, false, 0, hits, 0);
-    } else {
-        s.dr[6] = (s.dr[6] & ~dr6::kBreakpointBits) | hits;
-        o = deliver_event(c, EventKind::Exception, DB, false, 0, s.rip);
-    }
-    if (o == DeliveryOutcome::VmExit) vmx::perform_pending_exit(c);
-    if (o == DeliveryOutcome::Shutdown || s.activity == CpuState::Activity::Shutdown) {
-        s.activity = CpuState::Activity::Shutdown;
-        r.reason = StopReason::Shutdown;
-        return -1;
-    }
-    return 1;
+    return debug_exception(r, hits) ? 1 : -1;
 }
 
 // The trap-class #DB after an instruction: single-step (BS) and data or I/O breakpoints
 // (B0-B3) as one exception (SDM Vol. 3B, "Debug Exceptions"). The pushed RIP is the next
-// instruction. In non-root operation the exception bitmap may turn it into a VM exit, which
-// reports the bits in the qualification and leaves DR6 alone. Returns false on shutdown.
+// instruction. Returns false on shutdown.
 bool Cpu::Impl::debug_trap(RunResult& r) {
-    CpuState& s = x.s;
     const uint64_t bits = x.debug_hits | (x.tf_active ? dr6::BS : 0);
     x.debug_hits = 0;
+    return debug_exception(r, bits);
+}
+
+// Delivers a #DB at the current RIP with `bits` (DR6 format: breakpoint hits replace B0-B3,
+// BS is added). In non-root operation the exception bitmap may turn it into a VM exit whose
+// qualification holds the bits, with DR6 unchanged (SDM Vol. 3C, "Exit Qualification for
+// Debug Exceptions"). Returns false on shutdown.
+bool Cpu::Impl::debug_exception(RunResult& r, uint64_t bits) {
+    CpuState& s = x.s;
     x.materialize_flags();
     SystemContext c{s, x.mem, x.env, x.clock};
     x.after_system_op();
