@@ -58,7 +58,7 @@ vmx_enter:
     pushq %rdi
     movl $HOST_RSP, %eax
     vmwrite %rsp, %rax
-    leaq vmx_exit_stub(%rip), %rdx
+    leaq vmx_exit_entry(%rip), %rdx
     movq vmx_host_rip_override(%rip), %rcx
     testq %rcx, %rcx
     cmovnzq %rcx, %rdx
@@ -94,8 +94,8 @@ vmx_enter:
     ret
 
 /* HOST_RIP: store the guest registers, return 0 from vmx_enter. */
-    .globl vmx_exit_stub
-vmx_exit_stub:
+    .globl vmx_exit_entry
+vmx_exit_entry:
     pushq %rdi
     movq 8(%rsp), %rdi
     movq %rax, G_RAX(%rdi)
@@ -127,8 +127,8 @@ vmx_exit_stub:
 /* The guest IDT's handlers (vmx.h, guest_idt): vector n reports itself to the host with
  * RBX = n and RBP = the frame the CPU pushed, through VMCALL (exit reason 18). */
     .balign 16
-    .globl guest_vector_stubs
-guest_vector_stubs:
+    .globl guest_vector_trampolines
+guest_vector_trampolines:
     .set n, 0
     .rept 256
     .balign 16

@@ -284,7 +284,7 @@ struct descriptor_pointer {
     uint64_t base;
 } __attribute__((packed));
 
-extern const uint8_t guest_vector_stubs[]; /* vmx.S: 256 stubs, 16 bytes apart */
+extern const uint8_t guest_vector_trampolines[]; /* vmx.S: 256 trampolines, 16 bytes apart */
 
 static void load_gdt_with_tss(void) {
     static int done;
@@ -307,9 +307,9 @@ static void load_gdt_with_tss(void) {
     struct descriptor_pointer p = {sizeof(vmx_gdt) - 1, (uint64_t)(uintptr_t)vmx_gdt};
     __asm__ volatile("lgdt %0\n\tltr %w1" : : "m"(p), "r"(HOST_TR_SEL) : "memory");
 
-    /* SDM Vol. 3A, "64-Bit Mode IDT": interrupt gates to the guest vector stubs. */
+    /* SDM Vol. 3A, "64-Bit Mode IDT": interrupt gates to the guest vector trampolines. */
     for (int v = 0; v < 256; v++) {
-        uint64_t h = (uint64_t)(uintptr_t)guest_vector_stubs + 16 * (uint64_t)v;
+        uint64_t h = (uint64_t)(uintptr_t)guest_vector_trampolines + 16 * (uint64_t)v;
         uint64_t* g = (uint64_t*)(guest_idt + 16 * v);
         g[0] =
             (h & 0xFFFF) | (uint64_t)GDT_CODE64 << 16 | 0x8Eull << 40 | ((h >> 16) & 0xFFFF) << 48;

@@ -719,7 +719,7 @@ static void event_exits(void) {
 }
 
 /* Event injection ("Event Injection"): the event is delivered through the guest IDT as the
- * first guest action; the guest IDT's stub for vector n reports RBX = n, RBP = its frame. */
+ * first guest action; the guest IDT's trampoline for vector n reports RBX = n, RBP = its frame. */
 static uint32_t inject_info;
 static uint32_t inject_error;
 static void s_inject(void) {
@@ -737,7 +737,7 @@ static void s_inject_mtf(void) {
     s_inject();
     vmcs_set_proc(PROC_MONITOR_TRAP_FLAG);
 }
-extern const uint8_t guest_vector_stubs[];
+extern const uint8_t guest_vector_trampolines[];
 static uint64_t guest_frame(unsigned k) {
     return ((uint64_t*)(uintptr_t)guest.rbp)[k];
 }
@@ -786,12 +786,12 @@ static void injection_cases(void) {
               "reason %u vector %lu activity %lu", reason, (unsigned long)guest.rbx,
               (unsigned long)vmread(GUEST_ACTIVITY_STATE));
     /* "Monitor Trap Flag": with an injected event, the MTF VM exit is pending before the
-     * first instruction after the delivery (the guest IDT stub of the vector); an injected
+     * first instruction after the delivery (the guest IDT trampoline of the vector); an injected
      * pending MTF (type 7, vector 0) gives one at the entry even with the control 0. */
     inject_info = INTR_INFO_VALID | INTR_TYPE_EXTERNAL | 0x41;
     RUN(injected, s_inject_mtf);
     expect_exit("mtf_after_injected_event", EXIT_REASON_MTF, 0, ANY,
-                addr((const char*)guest_vector_stubs) + 0x41 * 16);
+                addr((const char*)guest_vector_trampolines) + 0x41 * 16);
     if (vmx_allowed1(MSR_IA32_VMX_PROCBASED_CTLS, PROC_MONITOR_TRAP_FLAG)) {
         inject_info = INTR_INFO_VALID | 7u << 8 | 0;
         RUN(injected, s_inject);
