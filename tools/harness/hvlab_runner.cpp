@@ -104,18 +104,13 @@ StepOutcome HvlabRunner::step() {
         o.note = "hvlab: shutdown (triple fault)";
         return o;
     }
-    const uint64_t stubs = stub_base(mode_);
-    const uint64_t rip = cpu_.state().rip;
+    // Every delivered exception or interrupt reports itself through the CpuEnv hooks
+    // (cpu/system/event_delivery.cpp, notify). RIP landing on a stub is not a sign of one: in
+    // 32-bit mode a taken `66 0F 8x rel16` truncates EIP to 16 bits (SDM "Jcc": "EIP <- EIP AND
+    // 0000FFFFH") and can land exactly on a stub's first byte.
     if (first_vector_ >= 0) {
         o.kind = StepOutcome::Kind::Exception;
         o.vector = first_vector_;
-    } else if (rip >= stubs && rip < stubs + 256 * layout::kStubSize &&
-               (rip - stubs) % layout::kStubSize == 0) {
-        // Only a stub's first byte is an exception entry: a branch can land inside the stub
-        // area (32-bit mode, a taken `66 0F 81 rel16` truncates EIP to 16 bits, SDM "Jcc":
-        // "EIP <- EIP AND 0000FFFFH"), which is not an exception.
-        o.kind = StepOutcome::Kind::Exception;
-        o.vector = static_cast<int>((rip - stubs) / layout::kStubSize);
     }
     return o;
 }

@@ -1,6 +1,5 @@
 // The side under test: hvlab's Cpu over its own PhysBus, with the system tables of
-// system_tables.hpp. An exception is recognised by CpuEnv::exception_delivered or, failing
-// that, by RIP landing on the vector's stub.
+// system_tables.hpp. An exception or interrupt is recognised by the CpuEnv delivery hooks.
 #pragma once
 #include "cpu/cpu.hpp"
 #include "mmu/phys_bus.hpp"

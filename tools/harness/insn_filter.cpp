@@ -105,6 +105,9 @@ const char* system_reason(unsigned id) {
 bool is_special_register(unsigned r) {
     if (r >= X86_REG_MM0 && r <= X86_REG_MM7) return true; // MMX state is not compared
     if (r >= X86_REG_ST0 && r <= X86_REG_ST7) return true; // x87 stack
+    // AVX-512 opmask registers: the VEX-encoded mask instructions (KANDW, KORTESTW, ...) are
+    // #UD on hvlab's model, Unicorn 2.0.1 runs some of them (observed `C5 F8 98 E9` KORTESTW).
+    if (r >= X86_REG_K0 && r <= X86_REG_K7) return true;
     if (r >= X86_REG_CR0 && r <= X86_REG_CR15) return true;
     if (r >= X86_REG_DR0 && r <= X86_REG_DR15) return true;
     switch (r) {
@@ -140,7 +143,7 @@ const char* not_comparable_reason(const cs_insn& insn) {
     const cs_x86& x = insn.detail->x86;
     for (unsigned i = 0; i < x.op_count; ++i)
         if (x.operands[i].type == X86_OP_REG && is_special_register(x.operands[i].reg))
-            return "segment/control/debug/MMX/x87 register operand";
+            return "segment/control/debug/MMX/x87/opmask register operand";
     return nullptr;
 }
 

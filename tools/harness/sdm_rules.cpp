@@ -213,6 +213,12 @@ bool prefix_not_allowed(const cs_insn& insn) {
            register_form;
 }
 
+int sse_unavailable_vector(const cs_insn& insn, uint64_t cr0, uint64_t cr4) {
+    if (!is_sse(insn)) return -1;
+    if ((cr0 & 4) || !(cr4 & (1u << 9))) return 6; // CR0.EM or CR4.OSFXSR = 0: #UD
+    return (cr0 & 8) ? 7 : -1;                     // CR0.TS: #NM
+}
+
 bool mov_imm_with_rex_r(const cs_insn& insn) {
     const cs_x86& x = insn.detail->x86;
     return (x.opcode[0] == 0xC6 || x.opcode[0] == 0xC7) && (x.rex & 4) && ((x.modrm >> 3) & 7) == 0;

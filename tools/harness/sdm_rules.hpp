@@ -52,6 +52,14 @@ bool opsize_prefixed_near_branch(const cs_insn& insn, const uint8_t* bytes);
 // rights and performs the write.
 bool code_segment_write(const cs_insn& insn);
 
+// The #UD/#NM an SSE instruction raises before anything else when SSE is unavailable: CR0.EM = 1
+// or CR4.OSFXSR = 0 is #UD, else CR0.TS = 1 is #NM (SDM Vol. 2, "Exceptions Type 4" and the
+// other SSE exception classes; Vol. 3A, "Effect of CR0.EM/TS on SSE"). These are faults from
+// decoding the instruction, which precede every fault from executing it, such as the #GP(0)
+// of a write through CS (SDM Vol. 3A, "Priority Among Concurrent Exceptions and Interrupts").
+// -1 if `insn` is not SSE or SSE is available.
+int sse_unavailable_vector(const cs_insn& insn, uint64_t cr0, uint64_t cr4);
+
 // SHLD/SHRD r/m, r, imm8 and RORX r, r/m, imm8 with a RIP-relative memory operand (64-bit
 // mode): the SDM computes RIP-relative addresses from the address of the NEXT instruction,
 // i.e. after the immediate ("RIP-Relative Addressing", SDM Vol. 2, 2.2.1.6). Unicorn 2.0.1
