@@ -84,10 +84,13 @@ template <SegReg S> Fault exec_load_far_pointer(Exec& x, const DecodedInsn& d) {
     return kNoFault;
 }
 
+// MOVZX/MOVSX/MOVSXD. MOVSXD with a 16-bit operand size is "MOVSXD r16, r/m16": the source is
+// a word, not a doubleword (SDM Vol. 2B, MOVSX/MOVSXD).
 template <unsigned SrcSize, bool Signed> Fault exec_movx(Exec& x, const DecodedInsn& d) {
+    const unsigned n = SrcSize < d.opsize ? SrcSize : d.opsize;
     uint64_t v;
-    if (Fault f = read_rm(x, d, SrcSize, v)) return f;
-    if (Signed) v = sext(v, SrcSize);
+    if (Fault f = read_rm(x, d, n, v)) return f;
+    if (Signed) v = sext(v, n);
     set_reg(x, d, d.reg, d.opsize, v);
     return kNoFault;
 }
