@@ -1,5 +1,5 @@
 // Legacy instructions that exist only outside 64-bit mode: DAA DAS AAA AAS AAM AAD (BCD),
-// BOUND and ARPL. Undefined flags follow QEMU (cpu/UNDEFINED_FLAGS.md).
+// BOUND, ARPL and SALC. Undefined flags follow QEMU (cpu/UNDEFINED_FLAGS.md).
 // Intel SDM, Dec 2023 (Order 325462-081), Vol. 2A, the instruction pages of each.
 #include "cpu/exec_context.hpp"
 #include "cpu/opcode_row.hpp"
@@ -8,7 +8,9 @@ namespace hvlab::cpu {
 
 namespace {
 
-uint64_t al(const Exec& x) { return x.s.gpr[RAX] & 0xFF; }
+uint64_t al(const Exec& x) {
+    return x.s.gpr[RAX] & 0xFF;
+}
 
 // DAA/DAS: SDM "Operation"; OF (undefined) is cleared.
 template <bool Sub> Fault exec_daa(Exec& x, const DecodedInsn&) {
@@ -98,6 +100,14 @@ Fault exec_arpl(Exec& x, const DecodedInsn& d) {
     return kNoFault;
 }
 
+// SALC (D6): AL = FFH if CF = 1, else 00H; no flag changes. The SDM's one-byte opcode map
+// leaves D6 blank, but every Intel processor executes it outside 64-bit mode (Intel's name for
+// it is SALC; QEMU and Bochs implement it too); in 64-bit mode it is #UD.
+Fault exec_salc(Exec& x, const DecodedInsn&) {
+    set_reg(x, RAX, 1, carry_flag(x) ? 0xFF : 0, false);
+    return kNoFault;
+}
+
 constexpr uint32_t I64 = rowf::Inv64;
 
 const OpcodeRow kRows[] = {
@@ -110,10 +120,13 @@ const OpcodeRow kRows[] = {
     {Map::One, 0xD5, Pfx::Any, kAnyExt, "aad", "Ib", I64, exec_aad},
     {Map::One, 0x62, Pfx::Any, kMemOnly, "bound", "Gv,Ma", I64, exec_bound},
     {Map::One, 0x63, Pfx::Any, kAnyExt, "arpl", "Ew,Gw", I64, exec_arpl},
+    {Map::One, 0xD6, Pfx::Any, kAnyExt, "salc", "", I64, exec_salc},
 };
 
 } // namespace
 
-std::span<const OpcodeRow> legacy_rows() { return kRows; }
+std::span<const OpcodeRow> legacy_rows() {
+    return kRows;
+}
 
 } // namespace hvlab::cpu

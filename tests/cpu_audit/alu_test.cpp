@@ -266,3 +266,226 @@ TEST_CASE("RDTSC and RDTSCP with CR4.TSD at CPL 3 raise #GP(0) and RDTSCP return
     REQUIRE(m.exec({0x0F, 0x01, 0xF9}) == -1);
     CHECK(m.reg(RCX) == 0x1234'5678);
 }
+
+// SALC (D6): the SDM's opcode map leaves D6 blank, but Intel processors execute it outside
+// 64-bit mode as "AL := CF ? FFH : 00H" with no flag change (Intel's name SALC; QEMU and Bochs
+// model it). In 64-bit mode it is #UD. Before the fix hvlab raised #UD in 32-bit mode too.
+TEST_CASE("SALC sets AL from CF outside 64-bit mode and is #UD in 64-bit mode") {
+    AluRig m(TestMode::Protected32);
+    m.reg(RAX) = 0x12345678;
+    REQUIRE(m.exec({0xF9, 0xD6}) == -1); // stc; salc
+    CHECK(m.reg(RAX) == 0x123456FF);
+    CHECK((m.rflags() & rflags::CF) != 0);
+    REQUIRE(m.exec({0xF8, 0xD6}) == -1); // clc; salc
+    CHECK(m.reg(RAX) == 0x12345600);
+    CHECK((m.rflags() & rflags::CF) == 0);
+    AluRig c(TestMode::Compat32);
+    REQUIRE(c.exec({0xF9, 0xD6}) == -1);
+    CHECK((c.reg(RAX) & 0xFF) == 0xFF);
+    AluRig l;
+    CHECK(l.exec({0xD6}) == UD);
+}
+
+// SDM Vol. 2A, LDS/LES/LFS/LGS/LSS, Operation: the far pointer's offset goes to the register
+// and its selector to the segment register; "16-bit operand size: offset is 16 bits, selector
+// at offset+2", 32-bit: selector at +4, 64-bit (REX.W): selector at +8. A segment load that
+// faults (#GP(selector) / LSS with a null selector #GP(0)) leaves the register unchanged.
+TEST_CASE("LDS, LES, LFS, LGS and LSS load the offset and selector of a far pointer") {
+    AluRig m(TestMode::Protected32);
+    m.poke_val<uint32_t>(kData, 0xCAFEBABE);
+    m.poke_val<uint16_t>(kData + 4, CpuFixture::kData32);
+    m.reg(RSI) = kData;
+    m.s().seg[ES].selector = 0;
+    REQUIRE(m.exec({0xC4, 0x06}) == -1); // les eax, [esi]
+    CHECK(m.reg(RAX) == 0xCAFEBABE);
+    CHECK(m.s().seg[ES].selector == CpuFixture::kData32);
+    m.poke_val<uint16_t>(kData + 8, 0x1234);
+    m.poke_val<uint16_t>(kData + 10, CpuFixture::kData32);
+    m.reg(RSI) = kData + 8, m.reg(RBX) = 0xFFFF0000;
+    REQUIRE(m.exec({0x66, 0x0F, 0xB4, 0x1E}) == -1); // lfs bx, [esi]
+    CHECK(m.reg(RBX) == 0xFFFF1234);
+    CHECK(m.s().seg[FS].selector == CpuFixture::kData32);
+    m.poke_val<uint16_t>(kData + 4, 0);
+    m.reg(RSI) = kData, m.reg(RAX) = 1;
+    CHECK(m.exec({0x0F, 0xB2, 0x06}) == GP); // lss eax, [esi] with a null selector
+    CHECK(m.pushed_error_code() == 0);
+    CHECK(m.reg(RAX) == 1);
+    AluRig l;
+    l.poke_val<uint64_t>(kData, 0x1122'3344'5566'7788ull);
+    l.poke_val<uint16_t>(kData + 8, CpuFixture::kData32);
+    l.reg(RSI) = kData;
+    REQUIRE(l.exec({0x48, 0x0F, 0xB5, 0x06}) == -1); // lgs rax, [rsi]
+    CHECK(l.reg(RAX) == 0x1122'3344'5566'7788ull);
+    CHECK(l.s().seg[GS].selector == CpuFixture::kData32);
+    CHECK(l.exec({0xC5, 0x06}) == UD); // LDS is invalid in 64-bit mode (C5 is VEX there)
+}
+
+// SDM Vol. 2A, ARPL: "IF DEST[RPL] < SRC[RPL] THEN ZF := 1; DEST[RPL] := SRC[RPL]; ELSE
+// ZF := 0". In 64-bit mode 63 is MOVSXD.
+TEST_CASE("ARPL raises the destination RPL, sets ZF only when it did, memory form too") {
+    AluRig m(TestMode::Protected32);
+    m.poke_val<uint16_t>(kData, 0x0029);
+    m.reg(RSI) = kData, m.reg(RCX) = 0x3;
+    REQUIRE(m.exec({0x63, 0x0E}) == -1); // arpl [esi], cx
+    CHECK(m.peek_val<uint16_t>(kData) == 0x002B);
+    CHECK((m.rflags() & rflags::ZF) != 0);
+    REQUIRE(m.exec({0x63, 0x0E}) == -1); // RPL already 3: no change, ZF = 0
+    CHECK(m.peek_val<uint16_t>(kData) == 0x002B);
+    CHECK((m.rflags() & rflags::ZF) == 0);
+}
+
+// SDM Vol. 2A, DAA/DAS, Operation, for every AL, CF and AF: AL, CF, AF as in the pseudo-code;
+// "The SF, ZF, and PF flags are set according to the result".
+TEST_CASE("DAA and DAS follow the SDM Operation for every AL, CF and AF") {
+    AluRig m(TestMode::Protected32);
+    for (int sub = 0; sub < 2; ++sub)
+        for (unsigned v = 0; v < 256; ++v)
+            for (unsigned cfaf = 0; cfaf < 4; ++cfaf) {
+                const bool cf0 = cfaf & 1, af0 = cfaf & 2;
+                unsigned al = v;
+                bool cf = false, af = false;
+                if ((al & 0xF) > 9 || af0) {
+                    const unsigned t = sub ? al - 6 : al + 6;
+                    cf = cf0 || (t > 0xFF); // carry / borrow out of AL
+                    al = t & 0xFF;
+                    af = true;
+                }
+                if (v > 0x99 || cf0) {
+                    al = (sub ? al - 0x60 : al + 0x60) & 0xFF;
+                    cf = true;
+                } else if (!sub) {
+                    cf = false;
+                }
+                m.reg(RAX) = 0xAB00 | v;
+                m.s().rflags = rflags::kFixed1 | (cf0 ? rflags::CF : 0) | (af0 ? rflags::AF : 0);
+                REQUIRE(m.exec({uint8_t(sub ? 0x2F : 0x27)}) == -1);
+                INFO((sub ? "DAS" : "DAA") << " AL=" << v << " CF=" << cf0 << " AF=" << af0);
+                CHECK(m.reg(RAX) == (0xAB00 | al));
+                const uint64_t want = (cf ? rflags::CF : 0) | (af ? rflags::AF : 0) |
+                                      (al == 0 ? rflags::ZF : 0) | ((al & 0x80) ? rflags::SF : 0) |
+                                      (__builtin_parity(al) ? 0 : rflags::PF);
+                CHECK((m.arith() & ~rflags::OF) == want);
+            }
+}
+
+// SDM Vol. 2A, AAA/AAS, Operation: "IF ((AL AND 0FH) > 9) or (AF = 1) THEN AX := AX + 106H
+// (AAS: AX := AX - 6; AH := AH - 1); AF := 1; CF := 1; ELSE AF := 0; CF := 0; FI;
+// AL := AL AND 0FH".
+TEST_CASE("AAA and AAS follow the SDM Operation for every AL and AF") {
+    AluRig m(TestMode::Protected32);
+    for (int sub = 0; sub < 2; ++sub)
+        for (unsigned v = 0; v < 256; ++v)
+            for (bool af0 : {false, true}) {
+                const unsigned ax0 = 0x3700 | v;
+                unsigned ax = ax0;
+                const bool adj = (v & 0xF) > 9 || af0;
+                if (adj) ax = sub ? (((ax - 6) & 0xFFFF) - 0x100) & 0xFFFF : (ax + 0x106) & 0xFFFF;
+                ax &= 0xFF0F;
+                m.reg(RAX) = ax0;
+                m.s().rflags = rflags::kFixed1 | (af0 ? rflags::AF : 0);
+                REQUIRE(m.exec({uint8_t(sub ? 0x3F : 0x37)}) == -1);
+                INFO((sub ? "AAS" : "AAA") << " AL=" << v << " AF=" << af0);
+                CHECK(m.reg(RAX) == ax);
+                CHECK((m.arith() & (rflags::CF | rflags::AF)) ==
+                      (adj ? rflags::CF | rflags::AF : 0));
+            }
+}
+
+// SDM Vol. 2A, AAM/AAD, Operation: AAM: "AH := tempAL / imm8; AL := tempAL MOD imm8"; AAD:
+// "AL := (tempAL + (tempAH * imm8)) AND FFH; AH := 0"; "The SF, ZF, and PF flags are set
+// according to the resulting binary value in the AL register" - with any base, not only 10.
+TEST_CASE("AAM and AAD with any base set AL, AH and SF ZF PF from AL") {
+    AluRig m(TestMode::Protected32);
+    for (unsigned base : {10u, 16u, 7u, 255u, 1u})
+        for (unsigned v = 0; v < 256; v += 3) {
+            m.reg(RAX) = 0x5500 | v;
+            REQUIRE(m.exec({0xD4, uint8_t(base)}) == -1);
+            const unsigned al = v % base, ah = v / base;
+            CHECK(m.reg(RAX) == ((ah << 8) | al));
+            CHECK((m.arith() & (rflags::SF | rflags::ZF | rflags::PF)) ==
+                  ((al == 0 ? rflags::ZF : 0) | ((al & 0x80) ? rflags::SF : 0) |
+                   (__builtin_parity(al) ? 0 : rflags::PF)));
+            m.reg(RAX) = (v << 8) | 0x33;
+            REQUIRE(m.exec({0xD5, uint8_t(base)}) == -1);
+            const unsigned al2 = (0x33 + v * base) & 0xFF;
+            CHECK(m.reg(RAX) == al2);
+            CHECK((m.arith() & (rflags::SF | rflags::ZF | rflags::PF)) ==
+                  ((al2 == 0 ? rflags::ZF : 0) | ((al2 & 0x80) ? rflags::SF : 0) |
+                   (__builtin_parity(al2) ? 0 : rflags::PF)));
+        }
+}
+
+// SDM Vol. 2A, INTO: "IF OF = 1 ... THEN ... CALL int 4" - a trap: the saved EIP is the next
+// instruction; with OF = 0 it does nothing. Invalid in 64-bit mode.
+TEST_CASE("INTO raises #OF as a trap only when OF is set, and is #UD in 64-bit mode") {
+    AluRig m(TestMode::Protected32);
+    m.s().rflags = rflags::kFixed1;
+    CHECK(m.exec({0xCE}) == -1);
+    m.s().rflags = rflags::kFixed1 | rflags::OF;
+    CHECK(m.exec({0xCE}) == OF);
+    CHECK(m.pushed_rip(false) == CpuFixture::kCode + 1);
+    AluRig l;
+    l.s().rflags = rflags::kFixed1 | rflags::OF;
+    CHECK(l.exec({0xCE}) == UD);
+}
+
+// SDM Vol. 2B, PUSHA/PUSHAD and POPA/POPAD: "Temp := (ESP); Push(EAX); Push(ECX); Push(EDX);
+// Push(EBX); Push(Temp); Push(EBP); Push(ESI); Push(EDI)"; POPAD skips the ESP image. The
+// 16-bit forms push the 16-bit registers and keep the upper register halves on POPA.
+TEST_CASE("PUSHAD pushes the original ESP and POPA skips it, 16- and 32-bit forms") {
+    AluRig m(TestMode::Protected32);
+    const uint64_t sp = CpuFixture::kStackTop;
+    for (unsigned r = 0; r < 8; ++r)
+        if (r != RSP) m.reg(Gpr(r)) = 0x1000'0000u * (r + 1) + r;
+    REQUIRE(m.exec({0x60}) == -1); // pushad
+    CHECK(m.reg(RSP) == sp - 32);
+    for (unsigned r = 0; r < 8; ++r)
+        CHECK(m.peek_val<uint32_t>(sp - 4 * (r + 1)) ==
+              (r == RSP ? sp : 0x1000'0000u * (r + 1) + r));
+    m.poke_val<uint32_t>(sp - 20, 0xDEAD); // the ESP image is ignored
+    for (unsigned r = 0; r < 8; ++r)
+        if (r != RSP) m.reg(Gpr(r)) = 0;
+    REQUIRE(m.exec({0x61}) == -1); // popad
+    CHECK(m.reg(RSP) == sp);
+    CHECK(m.reg(RAX) == 0x1000'0000u);
+    CHECK(m.reg(RDI) == 0x8000'0007u);
+    AluRig w(TestMode::Protected32);
+    w.reg(RAX) = 0xAAAA'1111, w.reg(RDI) = 0xBBBB'2222;
+    REQUIRE(w.exec({0x66, 0x60}) == -1); // pushaw
+    CHECK(w.reg(RSP) == sp - 16);
+    CHECK(w.peek_val<uint16_t>(sp - 2) == 0x1111);
+    CHECK(w.peek_val<uint16_t>(sp - 10) == uint16_t(sp));
+    CHECK(w.peek_val<uint16_t>(sp - 16) == 0x2222);
+    w.poke_val<uint16_t>(sp - 2, 0x3333);
+    REQUIRE(w.exec({0x66, 0x61}) == -1); // popaw
+    CHECK(w.reg(RAX) == 0xAAAA'3333);
+    CHECK(w.reg(RSP) == sp);
+}
+
+// SDM Vol. 2A, LEA: "IF OperandSize = 16 and AddressSize = 32 THEN DEST := Effective
+// Address[15:0]" / "OperandSize = 64 and AddressSize = 32: the 32-bit address is zero-extended"
+// / "OperandSize = 32 and AddressSize = 64: DEST := Effective Address[31:0]".
+TEST_CASE("LEA truncates or zero-extends the address to the operand size") {
+    AluRig m;
+    m.reg(RBX) = 0xFFFF'FFFF'FFFF'FFF0ull, m.reg(RCX) = 0x20;
+    m.reg(RAX) = 0x5555'5555'5555'5555ull;
+    REQUIRE(m.exec({0x67, 0x48, 0x8D, 0x04, 0x0B}) == -1); // lea rax, [ebx+ecx]
+    CHECK(m.reg(RAX) == 0x10);
+    REQUIRE(m.exec({0x8D, 0x04, 0x0B}) == -1); // lea eax, [rbx+rcx]
+    CHECK(m.reg(RAX) == 0x10);
+    m.reg(RAX) = 0x5555'5555'5555'5555ull;
+    m.reg(RBX) = 0x1234'5678;
+    REQUIRE(m.exec({0x66, 0x8D, 0x04, 0x0B}) == -1); // lea ax, [rbx+rcx]
+    CHECK(m.reg(RAX) == 0x5555'5555'5555'5698ull);
+    CHECK(m.exec({0x8D, 0xC0}) == UD); // register operand
+}
+
+// SDM Vol. 2B, XADD, Operation: "TEMP := SRC + DEST; SRC := DEST; DEST := TEMP" - with one
+// register for both, the register ends up with the sum. Flags as ADD.
+TEST_CASE("XADD with the same register for both operands keeps the sum") {
+    AluRig m;
+    m.reg(RAX) = 0x8000'0000;
+    REQUIRE(m.exec({0x0F, 0xC1, 0xC0}) == -1); // xadd eax, eax
+    CHECK(m.reg(RAX) == 0);
+    CHECK(m.arith() == (rflags::CF | rflags::ZF | rflags::PF | rflags::OF));
+}
