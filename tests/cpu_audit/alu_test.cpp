@@ -489,3 +489,206 @@ TEST_CASE("XADD with the same register for both operands keeps the sum") {
     CHECK(m.reg(RAX) == 0);
     CHECK(m.arith() == (rflags::CF | rflags::ZF | rflags::PF | rflags::OF));
 }
+
+namespace {
+struct FeatureProbe {
+    const char* name;
+    uint32_t leaf, subleaf;
+    char reg; // 'b', 'c', 'd'
+    unsigned bit;
+    std::vector<uint8_t> code; // runs with RSI = an aligned data address
+};
+} // namespace
+
+// SDM Vol. 2A, CPUID: each instruction's page names the feature flag that enumerates it, and
+// its "Exceptions" say "#UD If CPUID.(...)[bit n] = 0". hvlab's CPUID advertises exactly what it
+// implements, so for every general-purpose instruction: executes if its bit is set, #UD if not.
+TEST_CASE("Each general-purpose instruction executes exactly when CPUID enumerates it") {
+    const std::vector<FeatureProbe> probes = {
+        {"CMPXCHG8B", 1, 0, 'd', 8, {0x0F, 0xC7, 0x0E}},
+        {"CMOV", 1, 0, 'd', 15, {0x0F, 0x44, 0xC0}},
+        {"CMPXCHG16B", 1, 0, 'c', 13, {0x48, 0x0F, 0xC7, 0x0E}},
+        {"MOVBE", 1, 0, 'c', 22, {0x0F, 0x38, 0xF0, 0x06}},
+        {"POPCNT", 1, 0, 'c', 23, {0xF3, 0x0F, 0xB8, 0xC0}},
+        {"CRC32 (SSE4.2)", 1, 0, 'c', 20, {0xF2, 0x0F, 0x38, 0xF0, 0xC0}},
+        {"RDRAND", 1, 0, 'c', 30, {0x0F, 0xC7, 0xF0}},
+        {"XSAVE", 1, 0, 'c', 26, {0x0F, 0xAE, 0x26}},
+        {"RDSEED", 7, 0, 'b', 18, {0x0F, 0xC7, 0xF8}},
+        {"ANDN (BMI1)", 7, 0, 'b', 3, {0xC4, 0xE2, 0x78, 0xF2, 0xC0}},
+        {"BZHI (BMI2)", 7, 0, 'b', 8, {0xC4, 0xE2, 0x78, 0xF5, 0xC0}},
+        {"ADCX (ADX)", 7, 0, 'b', 19, {0x66, 0x0F, 0x38, 0xF6, 0xC0}},
+        {"XTEST (RTM)", 7, 0, 'b', 11, {0x0F, 0x01, 0xD6}},
+        {"RDPKRU (PKU)", 7, 0, 'c', 3, {0x0F, 0x01, 0xEE}},
+        {"MOVDIRI", 7, 0, 'c', 27, {0x0F, 0x38, 0xF9, 0x06}},
+        {"RDPID", 7, 0, 'c', 22, {0xF3, 0x0F, 0xC7, 0xF8}},
+        {"SERIALIZE", 7, 0, 'd', 14, {0x0F, 0x01, 0xE8}},
+        {"LAHF (64-bit)", 0x8000'0001, 0, 'c', 0, {0x9F}},
+        {"RDTSCP", 0x8000'0001, 0, 'd', 27, {0x0F, 0x01, 0xF9}},
+    };
+    for (const FeatureProbe& p : probes) {
+        AluRig m;
+        const CpuidResult r = cpuid(m.s(), p.leaf, p.subleaf);
+        const uint32_t v = p.reg == 'b' ? r.ebx : p.reg == 'c' ? r.ecx : r.edx;
+        const bool advertised = (v >> p.bit) & 1;
+        m.reg(RSI) = kData;
+        INFO(p.name << (advertised ? " (advertised)" : " (not advertised)"));
+        CHECK(m.exec(p.code) == (advertised ? -1 : int(UD)));
+    }
+}
+
+// SDM Vol. 2A, LZCNT: "LZCNT ... on processors that do not support LZCNT, the instruction byte
+// encoding is executed as BSR"; with CPUID.80000001H:ECX.LZCNT[bit 5] = 1 F3 0F BD counts
+// (32 for a zero source, CF = 1). TZCNT likewise with BMI1 (F3 0F BC).
+TEST_CASE("F3 0F BD is LZCNT and F3 0F BC is TZCNT as CPUID enumerates them") {
+    AluRig m;
+    const bool lzcnt = (cpuid(m.s(), 0x8000'0001, 0).ecx >> 5) & 1;
+    const bool bmi1 = (cpuid(m.s(), 7, 0).ebx >> 3) & 1;
+    m.reg(RBX) = 0, m.reg(RAX) = 77;
+    REQUIRE(m.exec({0xF3, 0x0F, 0xBD, 0xC3}) == -1); // lzcnt eax, ebx
+    CHECK(m.reg(RAX) == (lzcnt ? 32u : 77u));
+    m.reg(RBX) = 0x10, m.reg(RAX) = 0;
+    REQUIRE(m.exec({0xF3, 0x0F, 0xBD, 0xC3}) == -1);
+    CHECK(m.reg(RAX) == (lzcnt ? 27u : 4u));
+    REQUIRE(m.exec({0xF3, 0x0F, 0xBC, 0xC3}) == -1); // tzcnt eax, ebx
+    CHECK(m.reg(RAX) == 4);
+    m.reg(RBX) = 0, m.reg(RAX) = 77;
+    REQUIRE(m.exec({0x66, 0xF3, 0x0F, 0xBC, 0xC3}) == -1); // tzcnt ax, bx
+    CHECK(m.reg(RAX) == (bmi1 ? 16u : 77u));
+    CHECK((m.rflags() & rflags::CF) == (bmi1 ? rflags::CF : 0));
+}
+
+// SDM Vol. 2A, "LOCK—Assert LOCK# Signal Prefix": "The LOCK prefix can be prepended
+// only to the following instructions and only to those forms of the instructions where the
+// destination operand is a memory operand: ADD, ADC, AND, BTC, BTR, BTS, CMPXCHG, CMPXCHG8B,
+// CMPXCHG16B, DEC, INC, NEG, NOT, OR, SBB, SUB, XOR, XADD, and XCHG." Every such form runs with
+// LOCK and gives the same result as without it.
+TEST_CASE("LOCK is accepted on every lockable form with a memory destination") {
+    const std::vector<std::vector<uint8_t>> forms = {
+        {0x00, 0x06},
+        {0x01, 0x06},
+        {0x48, 0x01, 0x06},
+        {0x66, 0x01, 0x06},
+        {0x08, 0x06},
+        {0x09, 0x06},
+        {0x10, 0x06},
+        {0x11, 0x06},
+        {0x18, 0x06},
+        {0x19, 0x06},
+        {0x20, 0x06},
+        {0x21, 0x06},
+        {0x28, 0x06},
+        {0x29, 0x06},
+        {0x30, 0x06},
+        {0x31, 0x06},
+        {0x80, 0x06, 0x7F},
+        {0x81, 0x0E, 1, 2, 3, 4},
+        {0x83, 0x16, 0x85},
+        {0x80, 0x1E, 3},
+        {0x83, 0x26, 0xF0},
+        {0x81, 0x2E, 9, 0, 0, 0},
+        {0x83, 0x36, 0x55},
+        {0xF6, 0x16},
+        {0xF7, 0x16},
+        {0xF6, 0x1E},
+        {0xF7, 0x1E},
+        {0xFE, 0x06},
+        {0xFE, 0x0E},
+        {0xFF, 0x06},
+        {0x48, 0xFF, 0x0E},
+        {0x0F, 0xAB, 0x06},
+        {0x0F, 0xB3, 0x06},
+        {0x0F, 0xBB, 0x06},
+        {0x0F, 0xBA, 0x2E, 5},
+        {0x0F, 0xBA, 0x36, 6},
+        {0x0F, 0xBA, 0x3E, 7},
+        {0x0F, 0xB0, 0x06},
+        {0x0F, 0xB1, 0x06},
+        {0x0F, 0xC7, 0x0E},
+        {0x48, 0x0F, 0xC7, 0x0E},
+        {0x0F, 0xC0, 0x06},
+        {0x0F, 0xC1, 0x06},
+        {0x86, 0x06},
+        {0x87, 0x06},
+    };
+    for (const auto& form : forms) {
+        AluRig plain, locked;
+        for (AluRig* m : {&plain, &locked}) {
+            m->poke_val<uint64_t>(kData, 0x0123'4567'89AB'CDEFull);
+            m->poke_val<uint64_t>(kData + 8, 0xFEDC'BA98'7654'3210ull);
+            m->reg(RSI) = kData, m->reg(RAX) = 0x23; // also the bit offset of BTS/BTR/BTC
+            m->reg(RDX) = 0xFEDC'BA98'7654'3210ull, m->reg(RBX) = 0x1111, m->reg(RCX) = 0x2222;
+            m->s().rflags = rflags::kFixed1 | rflags::CF;
+        }
+        std::vector<uint8_t> with_lock = {0xF0};
+        with_lock.insert(with_lock.end(), form.begin(), form.end());
+        INFO("form " << std::hex << int(form[0]) << " " << int(form[1]));
+        REQUIRE(plain.exec(form) == -1);
+        REQUIRE(locked.exec(with_lock) == -1);
+        CHECK(locked.peek_val<uint64_t>(kData) == plain.peek_val<uint64_t>(kData));
+        CHECK(locked.peek_val<uint64_t>(kData + 8) == plain.peek_val<uint64_t>(kData + 8));
+        for (Gpr r : {RAX, RCX, RDX, RBX})
+            CHECK(locked.reg(r) == plain.reg(r));
+        CHECK(locked.rflags() == plain.rflags());
+    }
+}
+
+// The same prefix rule: "An undefined opcode exception will also be generated if the LOCK
+// prefix is used with any instruction not in the above list" - CMP, TEST, MOV, BT to memory and
+// MOVBE stores are #UD with LOCK, as is a lockable instruction with a register destination.
+TEST_CASE("LOCK on a non-lockable instruction or a register destination is #UD") {
+    const std::vector<std::vector<uint8_t>> forms = {
+        {0xF0, 0x39, 0x06},          {0xF0, 0x80, 0x3E, 1},
+        {0xF0, 0x85, 0x06},          {0xF0, 0xF6, 0x06, 1},
+        {0xF0, 0x89, 0x06},          {0xF0, 0x0F, 0xA3, 0x06},
+        {0xF0, 0x0F, 0xBA, 0x26, 1}, {0xF0, 0x0F, 0x38, 0xF1, 0x06},
+        {0xF0, 0x87, 0xC0},          {0xF0, 0x0F, 0xC1, 0xC0},
+        {0xF0, 0xD1, 0x26},          {0xF0, 0x0F, 0xB1, 0xC1},
+    };
+    for (const auto& form : forms) {
+        AluRig m;
+        m.reg(RSI) = kData;
+        INFO("form " << std::hex << int(form[1]) << " " << int(form[2]));
+        CHECK(m.exec(form) == UD);
+    }
+}
+
+// cpu/UNDEFINED_FLAGS.md records one choice where the SDM leaves a result or flag undefined;
+// Unicorn cannot check these, so they are pinned here: BSWAP r16 ("the result ... is
+// undefined") clears the low 16 bits; BSF/BSR with a zero source keep the destination (a 32-bit
+// destination is zero-extended); DIV/IDIV leave every arithmetic flag; BT/BTS leave OF SF AF PF.
+TEST_CASE("Undefined results and flags follow the documented choices") {
+    AluRig m;
+    m.reg(RAX) = 0x1122'3344'5566'7788ull;
+    REQUIRE(m.exec({0x66, 0x0F, 0xC8}) == -1); // bswap ax
+    CHECK(m.reg(RAX) == 0x1122'3344'5566'0000ull);
+    m.reg(RAX) = 0xAAAA'BBBB'CCCC'DDDDull, m.reg(RBX) = 0;
+    REQUIRE(m.exec({0x0F, 0xBC, 0xC3}) == -1); // bsf eax, ebx
+    CHECK(m.reg(RAX) == 0xCCCC'DDDDull);
+    CHECK((m.rflags() & rflags::ZF) != 0);
+    m.reg(RAX) = 0xAAAA'BBBB'CCCC'DDDDull;
+    REQUIRE(m.exec({0x66, 0x0F, 0xBD, 0xC3}) == -1); // bsr ax, bx
+    CHECK(m.reg(RAX) == 0xAAAA'BBBB'CCCC'DDDDull);
+    const uint64_t all = rflags::kArith;
+    m.s().rflags = rflags::kFixed1 | all;
+    m.reg(RAX) = 100, m.reg(RDX) = 0, m.reg(RCX) = 7;
+    REQUIRE(m.exec({0xF7, 0xF1}) == -1); // div ecx
+    CHECK(m.arith() == all);
+    m.s().rflags = rflags::kFixed1;
+    REQUIRE(m.exec({0xF7, 0xF9}) == -1); // idiv ecx
+    CHECK(m.arith() == 0);
+    m.s().rflags = rflags::kFixed1 | rflags::OF | rflags::SF | rflags::AF | rflags::PF;
+    m.reg(RAX) = 1, m.reg(RCX) = 0;
+    REQUIRE(m.exec({0x0F, 0xAB, 0xC8}) == -1); // bts eax, ecx: bit 0 was set
+    CHECK(m.arith() == (rflags::OF | rflags::SF | rflags::AF | rflags::PF | rflags::CF));
+}
+
+// SDM Vol. 2B, MOVSX/MOVSXD: "63 /r MOVSXD r32, r/m32" without REX.W is a 32-bit move: in
+// 64-bit mode the result is zero-extended into the 64-bit register, not sign-extended.
+TEST_CASE("MOVSXD without REX.W moves 32 bits and zero-extends") {
+    AluRig m;
+    m.reg(RBX) = 0x8000'0000, m.reg(RAX) = ~0ull;
+    REQUIRE(m.exec({0x63, 0xC3}) == -1); // movsxd eax, ebx
+    CHECK(m.reg(RAX) == 0x8000'0000ull);
+    REQUIRE(m.exec({0x48, 0x63, 0xC3}) == -1); // movsxd rax, ebx
+    CHECK(m.reg(RAX) == 0xFFFF'FFFF'8000'0000ull);
+}
