@@ -59,6 +59,7 @@ constexpr FeatureBit kFeatures[] = {
     // Leaf 0x80000001
     {0x8000'0001, 0, R::Ecx, 0, "LAHF-SAHF"}, // LAHF/SAHF in 64-bit mode (cpu/exec_mov.cpp)
     {0x8000'0001, 0, R::Ecx, 5, "LZCNT"},     // ABM: LZCNT
+    {0x8000'0001, 0, R::Ecx, 8, "PREFETCHW"}, // 0F 0D /1, a hint (cpu/exec_misc.cpp)
     {0x8000'0001, 0, R::Edx, 11, "SYSCALL"},  // SYSCALL/SYSRET (64-bit mode)
     {0x8000'0001, 0, R::Edx, 20, "NX"},       // EFER.NXE and XD; cleared by MISC_ENABLE.XD
     {0x8000'0001, 0, R::Edx, 26, "Page1GB"},  // 1 GiB pages in 4-level paging

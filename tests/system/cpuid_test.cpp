@@ -53,7 +53,7 @@ TEST_CASE("CPUID feature bits: what hvlab implements (VMX too), x2APIC/XSAVE cle
     CHECK(l7.ebx == ((1u << 0) | (1u << 3) | (1u << 7) | (1u << 8) | (1u << 10) | (1u << 19) |
                      (1u << 20)));
     CHECK(e1.edx == ((1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29)));
-    CHECK(e1.ecx == ((1u << 0) | (1u << 5))); // LAHF-SAHF, LZCNT
+    CHECK(e1.ecx == ((1u << 0) | (1u << 5) | (1u << 8))); // LAHF-SAHF, LZCNT, PREFETCHW
     CHECK(l7.ecx == (1u << 22));               // RDPID
     CHECK(cpuid(s, 7, 1).ebx == 0);
     CHECK(cpuid(s, 0xD, 0).eax == 0);
