@@ -696,3 +696,27 @@ TEST_CASE("MOVSXD without REX.W moves 32 bits and zero-extends") {
     REQUIRE(m.exec({0x48, 0x63, 0xC3}) == -1); // movsxd rax, ebx
     CHECK(m.reg(RAX) == 0xFFFF'FFFF'8000'0000ull);
 }
+
+// cpu/UNDEFINED_FLAGS.md, the BCD rows (SDM Vol. 2A, "Flags Affected" of each: DAA/DAS "The OF
+// flag is undefined"; AAA/AAS "The OF, SF, ZF, and PF flags are undefined"; AAM/AAD "The OF,
+// AF, and CF flags are undefined"): DAA/DAS clear OF, AAA/AAS leave OF SF ZF PF, AAM/AAD clear
+// OF AF CF.
+TEST_CASE("The BCD adjustments' undefined flags follow the documented choices") {
+    AluRig m(TestMode::Protected32);
+    for (uint8_t op : {uint8_t(0x27), uint8_t(0x2F)}) {
+        m.reg(RAX) = 0x7F, m.s().rflags = rflags::kFixed1 | rflags::OF;
+        REQUIRE(m.exec({op}) == -1);
+        CHECK((m.rflags() & rflags::OF) == 0);
+    }
+    for (uint8_t op : {uint8_t(0x37), uint8_t(0x3F)})
+        for (uint64_t keep : {uint64_t(0), rflags::OF | rflags::SF | rflags::ZF | rflags::PF}) {
+            m.reg(RAX) = 0x0A, m.s().rflags = rflags::kFixed1 | keep;
+            REQUIRE(m.exec({op}) == -1);
+            CHECK((m.arith() & (rflags::OF | rflags::SF | rflags::ZF | rflags::PF)) == keep);
+        }
+    for (uint8_t op : {uint8_t(0xD4), uint8_t(0xD5)}) {
+        m.reg(RAX) = 0x0909, m.s().rflags = rflags::kFixed1 | rflags::OF | rflags::AF | rflags::CF;
+        REQUIRE(m.exec({op, 10}) == -1);
+        CHECK((m.arith() & (rflags::OF | rflags::AF | rflags::CF)) == 0);
+    }
+}
