@@ -720,3 +720,60 @@ TEST_CASE("The BCD adjustments' undefined flags follow the documented choices") 
         CHECK((m.arith() & (rflags::OF | rflags::AF | rflags::CF)) == 0);
     }
 }
+
+// SDM Vol. 2B, NOP: "The multi-byte form of NOP is available on processors with model encoding
+// ... 0F 1F /0" (Table 4-12 "Recommended Multi-Byte Sequence of NOP Instruction", lengths 2 to
+// 9); the operand is not accessed, so a memory operand on a not-present page or beyond a
+// segment limit does not fault. PREFETCHh is a hint and does not fault either.
+TEST_CASE("Every recommended NOP sequence is a NOP that never accesses its operand") {
+    const std::vector<std::vector<uint8_t>> nops = {
+        {0x66, 0x90},
+        {0x0F, 0x1F, 0x00},
+        {0x0F, 0x1F, 0x40, 0x00},
+        {0x0F, 0x1F, 0x44, 0x00, 0x00},
+        {0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00},
+        {0x0F, 0x1F, 0x80, 0x00, 0x00, 0x00, 0x00},
+        {0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+        {0x66, 0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+        {0xF3, 0x90},                         // PAUSE
+        {0x0F, 0x18, 0x00},                   // PREFETCHNTA [rax]
+        {0x0F, 0x18, 0x08},                   // PREFETCHT0 [rax]
+        {0x0F, 0x0D, 0x08},                   // PREFETCHW [rax]
+        {0x0F, 0x1F, 0x04, 0x1D, 0, 0, 0, 0}, // nop [rbx*1+0]
+    };
+    for (const auto& nop : nops) {
+        AluRig m;
+        m.reg(RAX) = AluRig::kNotPresent, m.reg(RBX) = 0x8000'0000'0000'0000ull;
+        const uint64_t flags_before = m.rflags();
+        INFO("length " << nop.size() << " opcode " << std::hex << int(nop[1]));
+        REQUIRE(m.exec(nop) == -1);
+        CHECK(m.reg(RAX) == AluRig::kNotPresent);
+        CHECK(m.rflags() == flags_before);
+    }
+    AluRig p(TestMode::Protected32);
+    p.s().seg[DS].limit = 0xFFF;
+    p.cpu.invalidate_caches();
+    p.reg(RAX) = 0x10000;
+    CHECK(p.exec({0x0F, 0x1F, 0x00}) == -1);
+    CHECK(p.exec({0x0F, 0x18, 0x08}) == -1);
+}
+
+// SDM Vol. 1, "General-Purpose Registers in 64-Bit Mode": "32-bit operands generate a 32-bit
+// result, zero-extended to a 64-bit result in the destination general-purpose register". A
+// shift or rotate of a 32-bit register by a masked count of 0 still writes the register (as on
+// Intel processors): RAX[63:32] are cleared and no flag changes.
+TEST_CASE("A 32-bit shift or rotate by 0 zero-extends its register destination") {
+    for (uint8_t ext : {0, 1, 2, 3, 4, 5, 7}) {
+        AluRig m;
+        m.reg(RAX) = 0xDEAD'BEEF'8000'0001ull, m.reg(RCX) = 0x40; // masked to 0
+        m.s().rflags = rflags::kFixed1 | rflags::CF | rflags::OF;
+        INFO("/" << int(ext));
+        REQUIRE(m.exec({0xD3, uint8_t(0xC0 | (ext << 3))}) == -1);
+        CHECK(m.reg(RAX) == 0x8000'0001ull);
+        CHECK(m.arith() == (rflags::CF | rflags::OF));
+    }
+    AluRig d;
+    d.reg(RAX) = 0xDEAD'BEEF'8000'0001ull, d.reg(RBX) = 0;
+    REQUIRE(d.exec({0x0F, 0xA4, 0xD8, 0x00}) == -1); // shld eax, ebx, 0
+    CHECK(d.reg(RAX) == 0x8000'0001ull);
+}
