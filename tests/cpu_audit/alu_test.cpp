@@ -777,3 +777,33 @@ TEST_CASE("A 32-bit shift or rotate by 0 zero-extends its register destination")
     REQUIRE(d.exec({0x0F, 0xA4, 0xD8, 0x00}) == -1); // shld eax, ebx, 0
     CHECK(d.reg(RAX) == 0x8000'0001ull);
 }
+
+// SDM Vol. 2B, SHLD/SHRD: "If the count is greater than the operand size, the result is
+// undefined" (16-bit operands: counts 17-31 after masking) - cpu/UNDEFINED_FLAGS.md: the 48-bit
+// value dst:src:dst is shifted and CF is the last bit shifted out of it. Counts up to 16 are
+// defined: CF = the last bit shifted out of the destination, OF (count 1) = sign change, count 0
+// changes nothing.
+TEST_CASE("SHLD and SHRD r/m16 follow the SDM up to 16 and the documented choice above") {
+    const uint64_t dst = 0x9234, src = 0x5678;
+    const uint64_t v = (dst << 32) | (src << 16) | dst;
+    for (unsigned c = 0; c < 32; ++c)
+        for (bool left : {true, false}) {
+            AluRig m;
+            m.reg(RAX) = dst, m.reg(RBX) = src, m.reg(RCX) = c;
+            m.s().rflags = rflags::kFixed1 | rflags::CF | rflags::OF | rflags::ZF;
+            REQUIRE(m.exec({0x66, 0x0F, uint8_t(left ? 0xA5 : 0xAD), 0xD8}) == -1); // ax, bx, cl
+            INFO((left ? "SHLD" : "SHRD") << " count " << c);
+            if (c == 0) {
+                CHECK(m.reg(RAX) == dst);
+                CHECK(m.arith() == (rflags::CF | rflags::OF | rflags::ZF));
+                continue;
+            }
+            const uint64_t r = left ? (v >> (32 - c)) & 0xFFFF : (v >> c) & 0xFFFF;
+            const bool cf = left ? (v >> (48 - c)) & 1 : (v >> (c - 1)) & 1;
+            CHECK(m.reg(RAX) == r);
+            CHECK(((m.rflags() & rflags::CF) != 0) == cf);
+            CHECK(((m.rflags() & rflags::ZF) != 0) == (r == 0));
+            CHECK(((m.rflags() & rflags::SF) != 0) == ((r >> 15) & 1));
+            if (c == 1) CHECK(((m.rflags() & rflags::OF) != 0) == (((r ^ dst) >> 15) & 1));
+        }
+}
