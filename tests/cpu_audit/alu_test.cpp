@@ -807,3 +807,86 @@ TEST_CASE("SHLD and SHRD r/m16 follow the SDM up to 16 and the documented choice
             if (c == 1) CHECK(((m.rflags() & rflags::OF) != 0) == (((r ^ dst) >> 15) & 1));
         }
 }
+
+// SDM Vol. 2A, MUL: "The OF and CF flags are set to 0 if the upper half of the result is 0;
+// otherwise, they are set to 1"; IMUL: "CF and OF are set when the signed integer value of the
+// intermediate product differs from the sign-extended operand-size-truncated product". The
+// byte forms put the product in AX; the two- and three-operand forms keep the truncated product.
+TEST_CASE("MUL and IMUL set CF and OF exactly when the product does not fit") {
+    struct Case {
+        std::vector<uint8_t> code;
+        uint64_t rax, rbx, want_rax, want_rdx;
+        bool overflow;
+    };
+    const uint64_t keep = 0x5555'5555'5555'5555ull;
+    const std::vector<Case> cases = {
+        {{0xF6, 0xE3}, 0xFF, 0xFF, 0xFE01, keep, true},  // mul bl: AX = FE01
+        {{0xF6, 0xE3}, 0x10, 0x0F, 0x00F0, keep, false}, // mul bl: AH = 0
+        {{0xF6, 0xEB}, 0xFF, 0x80, 0x0080, keep, true},  // imul bl: -1 * -128 = 128
+        {{0xF6, 0xEB}, 0x7F, 0x02, 0x00FE, keep, true},  // imul bl: 254 > 127
+        {{0xF6, 0xEB}, 0xC0, 0x02, 0xFF80, keep, false}, // imul bl: -128 fits
+        {{0x66, 0xF7, 0xE3},
+         0xFFFF,
+         2,
+         0x5555'5555'5555'FFFEull,
+         0x5555'5555'5555'0001ull,
+         true},                                                                  // mul bx
+        {{0xF7, 0xEB}, 0xFFFF'FFFF, 0xFFFF'FFFF, 1, 0, false},                   // imul ebx
+        {{0x48, 0xF7, 0xE3}, 1ull << 63, 2, 0, 1, true},                         // mul rbx
+        {{0x48, 0x0F, 0xAF, 0xC3}, 1ull << 62, 2, 1ull << 63, keep, true},       // imul rax, rbx
+        {{0x0F, 0xAF, 0xC3}, 0xFFFF'FFFF, 0x8000'0000, 0x8000'0000, keep, true}, // imul eax, ebx:
+                                                                                 // 2^31
+        {{0x0F, 0xAF, 0xC3}, 0x1, 0x8000'0000, 0x8000'0000, keep, false}, // imul eax, ebx: -2^31
+        {{0x66, 0x6B, 0xC3, 0xFF},
+         0x1234,
+         0x8000,
+         0x5555'5555'5555'8000ull,
+         keep,
+         true}, // imul ax, bx, -1
+        {{0x69, 0xC3, 0x00, 0x00, 0x01, 0x00}, 0, 0x8000, 0x8000'0000, keep, true}, // imul eax,
+                                                                                    // ebx, 0x10000
+    };
+    for (const Case& c : cases) {
+        AluRig m;
+        m.reg(RAX) = c.rax | (c.code[0] == 0x66 ? 0x5555'5555'5555'0000ull : 0), m.reg(RBX) = c.rbx;
+        if (c.code[0] == 0xF6) m.reg(RAX) = 0x5555'5555'5555'0000ull | c.rax;
+        m.reg(RDX) = keep;
+        INFO("case rax=" << std::hex << c.rax << " rbx=" << c.rbx);
+        REQUIRE(m.exec(c.code) == -1);
+        const uint64_t want_rax =
+            c.code[0] == 0xF6 ? (0x5555'5555'5555'0000ull | c.want_rax) : c.want_rax;
+        CHECK(m.reg(RAX) == want_rax);
+        CHECK(m.reg(RDX) == c.want_rdx);
+        CHECK((m.arith() & (rflags::CF | rflags::OF)) ==
+              (c.overflow ? rflags::CF | rflags::OF : 0));
+    }
+}
+
+// SDM Vol. 2A, DIV/IDIV: "#DE If the source operand (divisor) is 0. If the quotient is too large
+// for the designated register." A fault leaves the dividend registers as they were, for every
+// operand size.
+TEST_CASE("DIV and IDIV raise #DE for a zero divisor or an oversized quotient, writing nothing") {
+    struct Case {
+        std::vector<uint8_t> code;
+        uint64_t rax, rdx, rcx;
+    };
+    const std::vector<Case> cases = {
+        {{0xF6, 0xF1}, 0x1234, 0, 0},                         // div cl, 0
+        {{0x66, 0xF7, 0xF1}, 0, 1, 1},                        // div cx: 10000h
+        {{0x66, 0xF7, 0xF9}, 0x8000, 0xFFFF, 0xFFFF},         // idiv cx: -8000h/-1
+        {{0xF7, 0xF1}, 0, 0, 0},                              // div ecx, 0
+        {{0xF7, 0xF1}, 0, 2, 2},                              // div ecx: 1_0000_0000h
+        {{0xF7, 0xF9}, 0, 0x4000'0000, 0xFFFF'FFFF},          // idiv ecx: 2^62 / -1
+        {{0x48, 0xF7, 0xF1}, 5, 5, 5},                        // div rcx: RDX >= RCX
+        {{0x48, 0xF7, 0xF9}, 0, 0x4000'0000'0000'0000ull, 1}, // idiv rcx
+    };
+    for (const Case& c : cases) {
+        AluRig m;
+        m.reg(RAX) = c.rax, m.reg(RDX) = c.rdx, m.reg(RCX) = c.rcx;
+        INFO("rax=" << std::hex << c.rax << " rdx=" << c.rdx << " rcx=" << c.rcx);
+        CHECK(m.exec(c.code) == DE);
+        CHECK(m.reg(RAX) == c.rax);
+        CHECK(m.reg(RDX) == c.rdx);
+        CHECK(m.pushed_rip(false) == CpuFixture::kCode);
+    }
+}
