@@ -890,3 +890,58 @@ TEST_CASE("DIV and IDIV raise #DE for a zero divisor or an oversized quotient, w
         CHECK(m.pushed_rip(false) == CpuFixture::kCode);
     }
 }
+
+// SDM Vol. 3A, "Exception and Interrupt Handling" / "Fault": "the state of the processor is
+// restored to that before the beginning of the faulting instruction". Every read-modify-write
+// form on a read-only page raises #PF with W/R = 1 and changes no register, flag or memory.
+TEST_CASE("A read-modify-write instruction that faults on its write changes nothing") {
+    const std::vector<std::vector<uint8_t>> forms = {
+        {0x01, 0x06},
+        {0x11, 0x06},
+        {0x19, 0x06},
+        {0x48, 0x83, 0x2E, 1},
+        {0x80, 0x36, 0xFF},
+        {0xF7, 0x16},
+        {0xF7, 0x1E},
+        {0xFE, 0x06},
+        {0x48, 0xFF, 0x0E},
+        {0x0F, 0xAB, 0x06},
+        {0x0F, 0xBA, 0x36, 0},
+        {0x0F, 0xB1, 0x06},
+        {0x0F, 0xB0, 0x06},
+        {0x0F, 0xC7, 0x0E},
+        {0x48, 0x0F, 0xC7, 0x0E},
+        {0x0F, 0xC1, 0x06},
+        {0x87, 0x06},
+        {0xD1, 0x26},
+        {0xD3, 0x3E},
+        {0xC1, 0x06, 3},
+        {0x0F, 0xA5, 0x06},
+        {0x0F, 0xAC, 0x06, 4},
+        {0x0F, 0x94, 0x06},
+        {0x0F, 0x38, 0xF1, 0x06},
+        {0xF0, 0x0F, 0xC1, 0x06},
+    };
+    for (const auto& form : forms) {
+        AluRig m;
+        m.poke_val<uint64_t>(AluRig::kReadOnly, 0x0123'4567'89AB'CDEFull);
+        m.poke_val<uint64_t>(AluRig::kReadOnly + 8, 0x1111'2222'3333'4444ull);
+        m.reg(RSI) = AluRig::kReadOnly, m.reg(RAX) = 0x23; // also a BTS bit offset
+        m.reg(RDX) = 0x1111'2222'3333'4444ull, m.reg(RBX) = 7, m.reg(RCX) = 0x21;
+        const uint64_t f0 = rflags::kFixed1 | rflags::ZF | rflags::AF;
+        m.s().rflags = f0;
+        INFO("form " << std::hex << int(form[0]) << " " << int(form[1]));
+        REQUIRE(m.exec(form) == PF);
+        CHECK(m.pushed_error_code() == (kPfPresent | kPfWrite));
+        CHECK(m.pushed_rip(true) == CpuFixture::kCode);
+        CHECK(m.peek_val<uint64_t>(AluRig::kReadOnly) == 0x0123'4567'89AB'CDEFull);
+        CHECK(m.peek_val<uint64_t>(AluRig::kReadOnly + 8) == 0x1111'2222'3333'4444ull);
+        CHECK(m.reg(RAX) == 0x23);
+        CHECK(m.reg(RDX) == 0x1111'2222'3333'4444ull);
+        CHECK(m.reg(RCX) == 0x21);
+        CHECK(m.reg(RBX) == 7);
+        // The pushed RFLAGS image (after the error code, RIP and CS).
+        CHECK((m.peek_val<uint64_t>(m.s().gpr[RSP] + 24) & rflags::kArith) ==
+              (f0 & rflags::kArith));
+    }
+}
