@@ -1008,3 +1008,23 @@ TEST_CASE("The 32-bit BMI1, BMI2 and ADX forms use 32-bit sources and zero-exten
         CHECK(m.reg(k.dst) == want);
     }
 }
+
+// SDM Vol. 2A, "XACQUIRE/XRELEASE—Hardware Lock Elision Prefix Hints": "processors that do not
+// support HLE ... ignore the XACQUIRE/XRELEASE prefixes" (F2/F3 on a LOCKed instruction, and F3
+// on MOV to memory). CPUID.07H:EBX.HLE[bit 4] is 0 here, so these run as the plain forms.
+TEST_CASE("XACQUIRE and XRELEASE prefixes are ignored without HLE") {
+    AluRig m;
+    REQUIRE(((cpuid(m.s(), 7, 0).ebx >> 4) & 1) == 0);
+    m.poke_val<uint32_t>(kData, 5);
+    m.reg(RSI) = kData, m.reg(RAX) = 3;
+    REQUIRE(m.exec({0xF2, 0xF0, 0x01, 0x06}) == -1); // xacquire lock add [rsi], eax
+    CHECK(m.peek_val<uint32_t>(kData) == 8);
+    REQUIRE(m.exec({0xF3, 0xF0, 0x0F, 0xC1, 0x06}) == -1); // xrelease lock xadd [rsi], eax
+    CHECK(m.peek_val<uint32_t>(kData) == 11);
+    CHECK(m.reg(RAX) == 8);
+    REQUIRE(m.exec({0xF2, 0x87, 0x06}) == -1); // xacquire xchg [rsi], eax
+    CHECK(m.peek_val<uint32_t>(kData) == 8);
+    CHECK(m.reg(RAX) == 11);
+    REQUIRE(m.exec({0xF3, 0x89, 0x06}) == -1); // xrelease mov [rsi], eax
+    CHECK(m.peek_val<uint32_t>(kData) == 11);
+}
