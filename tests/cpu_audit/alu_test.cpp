@@ -528,6 +528,13 @@ TEST_CASE("Each general-purpose instruction executes exactly when CPUID enumerat
         {"LAHF (64-bit)", 0x8000'0001, 0, 'c', 0, {0x9F}},
         {"RDTSCP", 0x8000'0001, 0, 'd', 27, {0x0F, 0x01, 0xF9}},
         {"PREFETCHW", 0x8000'0001, 0, 'c', 8, {0x0F, 0x0D, 0x0E}},
+        {"XGETBV (XSAVE)", 1, 0, 'c', 26, {0x0F, 0x01, 0xD0}},
+        {"CLFLUSHOPT", 7, 0, 'b', 23, {0x66, 0x0F, 0xAE, 0x3E}},
+        {"CLWB", 7, 0, 'b', 24, {0x66, 0x0F, 0xAE, 0x36}},
+        {"UMONITOR (WAITPKG)", 7, 0, 'c', 5, {0xF3, 0x0F, 0xAE, 0xF6}},
+        {"MOVDIR64B", 7, 0, 'c', 28, {0x66, 0x0F, 0x38, 0xF8, 0x06}},
+        {"ENQCMD", 7, 0, 'c', 29, {0xF2, 0x0F, 0x38, 0xF8, 0x06}},
+        {"PTWRITE", 0x14, 0, 'b', 4, {0xF3, 0x0F, 0xAE, 0x26}},
     };
     for (const FeatureProbe& p : probes) {
         AluRig m;
