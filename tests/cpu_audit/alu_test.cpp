@@ -1035,3 +1035,21 @@ TEST_CASE("XACQUIRE and XRELEASE prefixes are ignored without HLE") {
     REQUIRE(m.exec({0xF3, 0x89, 0x06}) == -1); // xrelease mov [rsi], eax
     CHECK(m.peek_val<uint32_t>(kData) == 11);
 }
+
+// SDM Vol. 2A, CMPXCHG, Operation: "ELSE ZF := 0; accumulator := TEMP; DEST := TEMP" - a 32-bit
+// register destination is written (zero-extended) even when the comparison fails, and the
+// accumulator is written (zero-extended) only then.
+TEST_CASE("CMPXCHG r32 that fails writes both the destination and EAX zero-extended") {
+    AluRig m;
+    m.reg(RBX) = 0xFFFF'FFFF'0000'0005ull, m.reg(RAX) = 0xEEEE'EEEE'0000'0009ull;
+    m.reg(RCX) = 0xDDDD'DDDD'0000'0001ull;
+    REQUIRE(m.exec({0x0F, 0xB1, 0xCB}) == -1); // cmpxchg ebx, ecx
+    CHECK(m.reg(RBX) == 5);
+    CHECK(m.reg(RAX) == 5);
+    CHECK((m.rflags() & rflags::ZF) == 0);
+    m.reg(RAX) = 0xEEEE'EEEE'0000'0005ull;
+    REQUIRE(m.exec({0x0F, 0xB1, 0xCB}) == -1); // equal now: EBX := ECX, RAX untouched
+    CHECK(m.reg(RBX) == 1);
+    CHECK(m.reg(RAX) == 0xEEEE'EEEE'0000'0005ull);
+    CHECK((m.rflags() & rflags::ZF) != 0);
+}
