@@ -89,6 +89,45 @@ template <class F> F host_op(Op op, F a, F b, uint32_t mxcsr, uint32_t& flags) {
     return r;
 }
 
+// Whether the finite value v has a significand of at most digits<F> bits, whatever its exponent.
+template <class F> bool fits_unbounded(long double v) {
+    int e;
+    const long double m = std::ldexp(std::frexp(v, &e), std::numeric_limits<F>::digits);
+    return m == std::trunc(m);
+}
+
+// Whether the result of `op`, rounded to the precision of F with an unbounded exponent, is
+// inexact. That is the precision exception of a result whose overflow or underflow exception is
+// unmasked: the processor then delivers no masked result and reports PE only for this rounding
+// (SDM Vol. 1, "Numeric Overflow Exception (#O)", "Numeric Underflow Exception (#U)": with the
+// exception unmasked the destination is left unchanged and the handler sees the result with an
+// unbounded exponent; checked against hardware). The operation is repeated in long double, whose
+// wider exponent range cannot overflow or underflow for float/double operands: if that rounding
+// is inexact so is the narrower one, else the long double value is the exact result.
+static_assert(std::numeric_limits<long double>::digits > std::numeric_limits<double>::digits &&
+                  std::numeric_limits<long double>::max_exponent > 2200,
+              "the unbounded-exponent rounding needs a wider long double");
+template <class F> bool inexact_unbounded(Op op, F a, F b) {
+    std::feclearexcept(FE_INEXACT);
+    volatile long double va = a, vb = b;
+    volatile long double r;
+    switch (op) {
+    case Op::Add: r = va + vb; break;
+    case Op::Sub: r = va - vb; break;
+    case Op::Mul: r = va * vb; break;
+    case Op::Div: r = va / vb; break;
+    default: r = std::sqrt(static_cast<long double>(vb)); break;
+    }
+    const bool inexact = std::fetestexcept(FE_INEXACT);
+    return inexact || !fits_unbounded<F>(r);
+}
+
+// With OE or UE unmasked and raised, PE follows the unbounded-exponent rounding.
+inline void unmasked_post_precision(uint32_t mxcsr, uint32_t& post, bool inexact_unbounded) {
+    if (!(post & ~(mxcsr >> kMaskShift) & (kOE | kUE))) return;
+    post = (post & ~kPE) | (inexact_unbounded ? kPE : 0);
+}
+
 // The x86 NaN result of a two-operand operation: the first operand if it is a NaN, else the
 // second, quieted; an SNaN operand raises IE (SDM Vol. 1, "Operand and Result Handling of NaNs").
 template <class F> U<F> nan_result(U<F> a, U<F> b, bool a_used, uint32_t& flags) {
@@ -156,15 +195,24 @@ template <class F> U<F> fp_lane(Op op, U<F> ua, U<F> ub, uint32_t mxcsr, uint32_
     }
     // With UE unmasked, a tiny result is reported even when exact.
     if (!(mxcsr & (kUE << kMaskShift)) && is_denormal<F>(r)) post |= kUE;
+    if (post & (kOE | kUE)) unmasked_post_precision(mxcsr, post, inexact_unbounded<F>(op, a, b));
     flags |= post;
     return r;
 }
 
 // Unmasked exceptions: MXCSR records the flags, the destination is not written and the fault
 // is #XM, or #UD when CR4.OSXMMEXCPT=0 (SDM Vol. 3A, "SIMD Floating-Point Exception (#XM)").
+// IE, DE and ZE are pre-computation exceptions: when one of them (in any lane) is unmasked, the
+// processor takes #XM before the computation, so the post-computation flags OE, UE and PE of
+// the other lanes are not recorded (SDM Vol. 1, "SSE, SSE2, and SSE3 Exceptions", the procedure
+// for unmasked exceptions: the processor "checks for post-computation exceptions" only "upon
+// returning from the exception handler (or if no pre-computation exceptions were detected)").
 Fault commit_flags(Exec& x, uint32_t flags) {
+    constexpr uint32_t kPreComputation = kIE | kDE | kZE;
+    const uint32_t unmasked = flags & ~(x.s.fpu.mxcsr >> kMaskShift) & 0x3F;
+    if (unmasked & kPreComputation) flags &= kPreComputation;
     x.s.fpu.mxcsr |= flags;
-    if (!(flags & ~(x.s.fpu.mxcsr >> kMaskShift) & 0x3F)) return kNoFault;
+    if (!unmasked) return kNoFault;
     return fault((x.s.cr4 & cr4::OSXMMEXCPT) ? XM : UD);
 }
 
@@ -230,7 +278,8 @@ Fault exec_fp_approx(Exec& x, const DecodedInsn& d) {
         return f;
     }
     Xmm r = Lanes == 1 ? xmm(x, d.reg) : src;
-    for (unsigned i = 0; i < Lanes; ++i) set_lane<uint32_t>(r, i, Approx(lane<uint32_t>(src, i)));
+    for (unsigned i = 0; i < Lanes; ++i)
+        set_lane<uint32_t>(r, i, Approx(lane<uint32_t>(src, i)));
     xmm(x, d.reg) = r;
     return kNoFault;
 }
@@ -373,13 +422,21 @@ uint32_t double_to_float(uint64_t u, uint32_t mxcsr, uint32_t& flags) {
     const int raised = std::fetestexcept(FE_OVERFLOW | FE_UNDERFLOW | FE_INEXACT);
     std::fesetround(saved);
     uint32_t r = to_bits<float>(vf);
-    if (raised & FE_OVERFLOW) flags |= kOE;
-    if (raised & FE_UNDERFLOW) flags |= kUE;
-    if (raised & FE_INEXACT) flags |= kPE;
+    uint32_t post = 0;
+    if (raised & FE_OVERFLOW) post |= kOE;
+    if (raised & FE_UNDERFLOW) post |= kUE;
+    if (raised & FE_INEXACT) post |= kPE;
     if ((mxcsr & kFTZ) && (mxcsr & (kUE << kMaskShift)) && is_denormal<float>(r)) {
         r &= 0x80000000u;
-        flags |= kUE | kPE;
+        post |= kUE | kPE;
     }
+    // As for the arithmetic (fp_lane): with UE unmasked a tiny result is reported even when
+    // exact (SDM Vol. 1, "Numeric Underflow Exception (#U)"; CVTSD2SS and CVTPD2PS are listed
+    // there), and with OE/UE unmasked PE follows the unbounded-exponent rounding.
+    if (!(mxcsr & (kUE << kMaskShift)) && is_denormal<float>(r)) post |= kUE;
+    if (post & (kOE | kUE))
+        unmasked_post_precision(mxcsr, post, !fits_unbounded<float>(from_bits<double>(u)));
+    flags |= post;
     return r;
 }
 
