@@ -133,3 +133,42 @@ TEST_CASE("CVTSD2SS: with OE unmasked PE follows the unbounded-exponent result")
           (kOE | kPE)); // + 2^-44
     CHECK(xm_flags(kCvtpd2ps, kOldLo, 0, 0x4C70000000000000ull, unmask(kOE)) == kOE);
 }
+
+// SDM Vol. 3A, "Interrupt 7--Device Not Available Exception (#NM)": #NM occurs when "the
+// processor executed an x87 FPU floating-point instruction while the EM flag in control register
+// CR0 was set", or with TS set; Vol. 1 describes EM=1 as the setting for a processor without an
+// x87 FPU, whose instructions the OS emulates from the #NM handler. hvlab advertises no FPU and
+// implements only the x87 control instructions; before the fix every other ESC (D8..DF)
+// encoding was #UD even with CR0.EM=1 or CR0.TS=1.
+TEST_CASE("x87: every ESC instruction is #NM with CR0.EM or CR0.TS set") {
+    const std::vector<std::vector<uint8_t>> insns = {
+        {0xd9, 0xe8},                         // fld1
+        {0xde, 0xc1},                         // faddp st(1), st
+        {0xd8, 0x00},                         // fadd dword [rax]
+        {0xdd, 0x30},                         // fnsave [rax]
+        {0xdb, 0x2c, 0x85, 0, 0, 0, 0},       // fld tbyte [rax*4]
+        {0xdf, 0xe8},                         // fucomip st, st(0)
+        {0xdb, 0xe4},                         // fnsetpm (a no-op since the 387)
+        {0xd9, 0x0c, 0x24},                   // D9 /1 with a memory operand (reserved)
+        {0x66, 0xdc, 0x84, 0x24, 0, 1, 0, 0}, // fadd qword [rsp+256], with 66h
+    };
+    for (TestMode m : {TestMode::Long64, TestMode::Protected32}) {
+        for (const auto& code : insns) {
+            INFO("mode " << int(m) << " opcode " << std::hex << int(code[0]) << " "
+                         << int(code[1]));
+            for (uint64_t bits : {cr0::EM, cr0::TS, cr0::EM | cr0::TS}) {
+                SseRig r(m);
+                r.reg(RAX) = CpuFixture::kData;
+                r.s().cr0 |= bits;
+                CHECK(r.exec(code) == NM);
+                CHECK(r.pushed_rip(false) == CpuFixture::kCode);
+            }
+            SseRig r(m); // without EM and TS: hvlab has no x87 arithmetic
+            r.reg(RAX) = CpuFixture::kData;
+            CHECK(r.exec(code) == UD);
+        }
+    }
+    SseRig r; // LOCK is decoded first: #UD even with CR0.TS
+    r.s().cr0 |= cr0::TS;
+    CHECK(r.exec({0xf0, 0xd8, 0x00}) == UD);
+}
