@@ -11,11 +11,12 @@ namespace hvlab::cpu {
 namespace {
 
 // FNINIT: FCW=037FH, FSW=0, all registers empty, pointers and opcode cleared (SDM Vol. 2A,
-// FINIT/FNINIT, "Operation").
+// FINIT/FNINIT, "Operation"). TOP becomes 0; the register contents stay where they are.
 Fault exec_fninit(Exec& x, const DecodedInsn&) {
     if (Fault f = x87_check(x, false)) return f;
     FpuState& f = x.s.fpu;
     f.fcw = kFcwInit;
+    set_fpu_top(f, 0);
     f.fsw = 0;
     f.ftw = 0;
     f.fop = 0;
@@ -122,18 +123,24 @@ void build_env(const FpuState& f, unsigned size, uint8_t* e) {
     std::memcpy(e, w, sizeof w);
 }
 
-// FNSTENV stores the environment, then masks all exceptions (SDM Vol. 2A, FSTENV/FNSTENV).
+// FNSTENV stores the environment, then masks all exceptions (SDM Vol. 2A, FSTENV/FNSTENV). With
+// every exception masked none is pending any more: ES and B clear ("Error summary status" is
+// set only for an unmasked exception flag, SDM Vol. 1, "x87 FPU Status Register"; an Intel
+// processor reports FSW.ES = 0 after FNSTENV).
 Fault exec_fnstenv(Exec& x, const DecodedInsn& d) {
     if (Fault f = x87_check(x, false)) return f;
     uint8_t e[28];
     const unsigned n = env_size(d);
     build_env(x.s.fpu, n, e);
     if (Fault f = write_mem_bytes(x, d.seg, effective_address(x, d), e, n)) return f;
-    x.s.fpu.fcw |= kFswExceptions; // the six mask bits of FCW sit where the flags sit in FSW
+    FpuState& f = x.s.fpu;
+    f.fcw |= kFswExceptions; // the six mask bits of FCW sit where the flags sit in FSW
+    f.fsw = summarize_fsw(f.fsw, f.fcw);
     return kNoFault;
 }
 
-// FLDENV (waiting): loads FCW, FSW, the tag word and the pointers.
+// FLDENV (waiting): loads FCW, FSW, the tag word and the pointers. A new TOP re-labels the
+// registers (set_fpu_top).
 Fault exec_fldenv(Exec& x, const DecodedInsn& d) {
     if (Fault f = x87_check(x, true)) return f;
     uint8_t e[28];
@@ -144,6 +151,7 @@ Fault exec_fldenv(Exec& x, const DecodedInsn& d) {
         uint16_t w[7];
         std::memcpy(w, e, sizeof w);
         f.fcw = canonical_fcw(w[0]);
+        set_fpu_top(f, (w[1] >> 11) & 7);
         f.fsw = summarize_fsw(w[1], f.fcw);
         f.ftw = abridged_tag_word(w[2]);
         f.fip = w[3] | (uint64_t(w[4]) << 32);
@@ -153,6 +161,7 @@ Fault exec_fldenv(Exec& x, const DecodedInsn& d) {
     uint32_t w[7];
     std::memcpy(w, e, sizeof w);
     f.fcw = canonical_fcw(w[0] & 0xFFFF);
+    set_fpu_top(f, (w[1] >> 11) & 7);
     f.fsw = summarize_fsw(static_cast<uint16_t>(w[1]), f.fcw);
     f.ftw = abridged_tag_word(static_cast<uint16_t>(w[2]));
     f.fip = w[3] | (uint64_t(w[4] & 0xFFFF) << 32);

@@ -6,6 +6,7 @@
 #include "cpu/exec_context.hpp"
 #include "cpu/opcode_row.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -156,6 +157,17 @@ inline uint16_t canonical_fcw(uint64_t v) {
 inline uint16_t summarize_fsw(uint16_t fsw, uint16_t fcw) {
     if (fsw & ~fcw & kFswExceptions) return fsw | kFswES | kFswB;
     return fsw & ~(kFswES | kFswB);
+}
+
+// FpuState::st holds ST(0)..ST(7), and ST(i) is physical register (TOP + i) mod 8. An
+// instruction that changes TOP without pushing or popping (FNINIT, FLDENV) leaves the physical
+// registers where they are, so the ST view rotates (SDM Vol. 1, "x87 FPU Data Registers": "the
+// register currently at the top of the stack" is ST(0); FINIT/FNINIT and FLDENV load TOP, not
+// the registers; checked against FXSAVE on an Intel processor).
+inline void set_fpu_top(FpuState& f, unsigned top) {
+    const unsigned shift = (top - ((f.fsw >> 11) & 7)) & 7;
+    if (shift) std::rotate(f.st.begin(), f.st.begin() + shift, f.st.end());
+    f.fsw = static_cast<uint16_t>((f.fsw & ~0x3800u) | ((top & 7) << 11));
 }
 
 // Every x87 (ESC, D8..DF) instruction: #NM if CR0.EM or CR0.TS. A waiting instruction then takes

@@ -184,6 +184,88 @@ TEST_CASE("x87: every ESC instruction is #NM with CR0.EM or CR0.TS set") {
     CHECK(r.exec({0xf0, 0xd8, 0x00}) == UD);
 }
 
+namespace {
+
+// Fills ST(i) with a distinct 80-bit value (i + 1 in the low mantissa byte) and sets TOP.
+void fill_x87_stack(SseRig& r, unsigned top) {
+    for (unsigned i = 0; i < 8; ++i) {
+        r.s().fpu.st[i].fill(0);
+        r.s().fpu.st[i][0] = static_cast<uint8_t>(i + 1);
+        r.s().fpu.st[i][7] = 0x80;                    // integer bit
+        r.s().fpu.st[i][8] = static_cast<uint8_t>(i); // exponent low byte
+        r.s().fpu.st[i][9] = 0x3F;                    // exponent high byte
+    }
+    r.s().fpu.fsw = static_cast<uint16_t>(top << 11);
+    r.s().fpu.ftw = 0xFF;
+}
+
+// The low mantissa byte of ST(i) as FXSAVE64 stores it at `area` (32 + 16 i).
+uint8_t saved_st_tag(SseRig& r, uint64_t area, unsigned i) {
+    return r.peek_val<uint8_t>(area + 32 + 16 * i);
+}
+
+} // namespace
+
+// SDM Vol. 1, "x87 FPU Data Registers": ST(i) names physical register (TOP + i) mod 8; FINIT/
+// FNINIT (Vol. 2A) sets TOP to 0 (FSW <- 0) and FLDENV loads TOP from the image, neither moves
+// the register contents, so ST(i) afterwards names a different register (checked on an Intel
+// processor with FXSAVE). Before the fix hvlab kept ST(i) = the old ST(i): after TOP 3 -> 0 an
+// FXSAVE stored the old ST(0) in the ST0 slot instead of the old ST(5).
+TEST_CASE("x87: FNINIT and FLDENV change TOP without moving the physical registers") {
+    constexpr uint64_t kArea = CpuFixture::kData + 0x1000, kEnv = CpuFixture::kData;
+    const std::vector<uint8_t> fxsave64_rbx = {0x48, 0x0f, 0xae, 0x03};
+    {
+        SseRig r;
+        fill_x87_stack(r, 3);
+        r.reg(RBX) = kArea;
+        REQUIRE(r.exec({0xdb, 0xe3}) == kRetired); // fninit
+        REQUIRE(r.exec(fxsave64_rbx) == kRetired);
+        for (unsigned i = 0; i < 8; ++i)
+            CHECK(saved_st_tag(r, kArea, i) == ((i + 5) & 7) + 1);
+    }
+    for (bool env16 : {false, true}) {
+        SseRig r;
+        fill_x87_stack(r, 3);
+        if (env16) { // 14-byte environment: FCW, FSW (TOP = 5), FTW, IP, CS, DP, DS
+            const uint16_t e[7] = {0x037F, 5 << 11, 0x0000, 0, 0, 0, 0};
+            r.poke(kEnv, e, sizeof e);
+        } else {
+            const uint32_t e[7] = {0xFFFF037F, 0xFFFF0000u | (5 << 11), 0xFFFF0000, 0, 0, 0, 0};
+            r.poke(kEnv, e, sizeof e);
+        }
+        r.reg(RAX) = kEnv;
+        r.reg(RBX) = kArea;
+        REQUIRE(r.exec(env16 ? std::vector<uint8_t>{0x66, 0xd9, 0x20}
+                             : std::vector<uint8_t>{0xd9, 0x20}) == kRetired); // fldenv [rax]
+        CHECK((r.s().fpu.fsw >> 11 & 7) == 5);
+        REQUIRE(r.exec(fxsave64_rbx) == kRetired);
+        for (unsigned i = 0; i < 8; ++i)
+            CHECK(saved_st_tag(r, kArea, i) == ((i + 2) & 7) + 1);
+    }
+}
+
+// SDM Vol. 2A, FSTENV/FNSTENV: the environment is stored, "then masks all floating-point
+// exceptions"; Vol. 1, "x87 FPU Status Register": ES is set when any unmasked exception flag is
+// set (B mirrors it), so with every exception masked nothing is pending and the next waiting
+// instruction does not raise #MF (an Intel processor reports FSW = 0001H after FNSTENV with a
+// pending IE). Before the fix hvlab kept ES and B set and the following FWAIT raised #MF.
+TEST_CASE("x87: FNSTENV masks every exception and so clears FSW.ES and B") {
+    SseRig r;
+    r.s().fpu.fcw = 0x037E; // IM clear
+    r.s().fpu.fsw = 0x8081; // IE, ES, B: a pending unmasked invalid-operation exception
+    r.reg(RAX) = CpuFixture::kData;
+    REQUIRE(r.exec({0x9b}) == MF);                                // fwait: pending
+    REQUIRE(r.exec({0xd9, 0x30}) == kRetired);                    // fnstenv [rax]
+    CHECK(r.peek_val<uint16_t>(CpuFixture::kData + 4) == 0x8081); // the stored FSW
+    CHECK(r.s().fpu.fcw == 0x037F);
+    CHECK(r.s().fpu.fsw == 0x0001);
+    CHECK(r.exec({0x9b}) == kRetired);
+    // FLDENV of the stored environment brings the unmasked exception back (pending again).
+    REQUIRE(r.exec({0xd9, 0x20}) == kRetired); // fldenv [rax]
+    CHECK(r.s().fpu.fsw == 0x8081);
+    CHECK(r.exec({0x9b}) == MF);
+}
+
 // ---- Coverage: rules hvlab already followed that no other test checked ------------------------
 
 // SDM Vol. 2A, "Exceptions Type 3" and "Exceptions Type 5" (scalar and m64 SSE forms): "#AC(0)
