@@ -105,6 +105,18 @@ unsigned env_size(const DecodedInsn& d) {
     return d.opsize == 2 ? 14 : 28;
 }
 
+// The environment's linear address: the segment checks of all n bytes, then #AC(0) when
+// alignment checking is on (CPL 3, CR0.AM, RFLAGS.AC) and the area is not aligned to its fields
+// (FSTENV/FNSTENV and FLDENV, "Protected Mode Exceptions": "#AC(0) If alignment checking is
+// enabled and an unaligned memory reference is made while the current privilege level is 3",
+// SDM Vol. 2A). The fields are doublewords in the 28-byte format and words in the 14-byte one;
+// an Intel processor checks exactly that (+4 is accepted, +2 is #AC for the 28-byte format).
+Fault env_linear(Exec& x, const DecodedInsn& d, unsigned n, AccessKind kind, uint64_t& lin) {
+    if (Fault f = segment_linear(x, d.seg, effective_address(x, d), n, kind, lin)) return f;
+    if (x.ac_check && (lin & (n == 28 ? 3 : 1))) return fault_ec(AC, 0);
+    return kNoFault;
+}
+
 void build_env(const FpuState& f, unsigned size, uint8_t* e) {
     const uint32_t ip = static_cast<uint32_t>(f.fip), dp = static_cast<uint32_t>(f.fdp);
     const uint16_t cs = static_cast<uint16_t>(f.fip >> 32), ds = static_cast<uint16_t>(f.fdp >> 32);
@@ -132,7 +144,9 @@ Fault exec_fnstenv(Exec& x, const DecodedInsn& d) {
     uint8_t e[28];
     const unsigned n = env_size(d);
     build_env(x.s.fpu, n, e);
-    if (Fault f = write_mem_bytes(x, d.seg, effective_address(x, d), e, n)) return f;
+    uint64_t lin;
+    if (Fault f = env_linear(x, d, n, AccessKind::Write, lin)) return f;
+    if (Fault f = write_linear(x, lin, e, n)) return f;
     FpuState& f = x.s.fpu;
     f.fcw |= kFswExceptions; // the six mask bits of FCW sit where the flags sit in FSW
     f.fsw = summarize_fsw(f.fsw, f.fcw);
@@ -145,7 +159,9 @@ Fault exec_fldenv(Exec& x, const DecodedInsn& d) {
     if (Fault f = x87_check(x, true)) return f;
     uint8_t e[28];
     const unsigned n = env_size(d);
-    if (Fault f = read_mem_bytes(x, d.seg, effective_address(x, d), e, n)) return f;
+    uint64_t lin;
+    if (Fault f = env_linear(x, d, n, AccessKind::Read, lin)) return f;
+    if (Fault f = read_linear(x, lin, e, n)) return f;
     FpuState& f = x.s.fpu;
     if (n == 14) {
         uint16_t w[7];

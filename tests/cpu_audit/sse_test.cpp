@@ -266,6 +266,49 @@ TEST_CASE("x87: FNSTENV masks every exception and so clears FSW.ES and B") {
     CHECK(r.exec({0x9b}) == MF);
 }
 
+// SDM Vol. 2A, FSTENV/FNSTENV and FLDENV, "Protected Mode Exceptions": "#AC(0) If alignment
+// checking is enabled and an unaligned memory reference is made while the current privilege
+// level is 3". The environment is made of doublewords (28-byte format) or words (14-byte
+// format), and an Intel processor checks that alignment (+2 is #AC, +4 is not, for the 28-byte
+// format). Before the fix hvlab accessed the environment as one block and never raised #AC.
+TEST_CASE("x87: FNSTENV and FLDENV take #AC at CPL 3 when the environment is misaligned") {
+    struct Case {
+        std::vector<uint8_t> code;
+        unsigned misalign;
+        int vector;
+    };
+    const Case cases[] = {
+        {{0xd9, 0x30}, 2, AC},
+        {{0xd9, 0x30}, 1, AC},
+        {{0xd9, 0x30}, 4, kRetired},
+        {{0xd9, 0x20}, 2, AC},
+        {{0xd9, 0x20}, 4, kRetired},
+        {{0x66, 0xd9, 0x30}, 1, AC},
+        {{0x66, 0xd9, 0x30}, 2, kRetired},
+        {{0x66, 0xd9, 0x20}, 1, AC},
+        {{0x66, 0xd9, 0x20}, 2, kRetired},
+    };
+    for (TestMode m : {TestMode::Long64, TestMode::Protected32}) {
+        for (const Case& c : cases) {
+            INFO("mode " << int(m) << " " << std::hex << int(c.code[0]) << " " << int(c.code[1])
+                         << " +" << c.misalign);
+            SseRig r(m);
+            r.enter_user_with_ac();
+            const uint64_t at = CpuFixture::kData + c.misalign;
+            const uint32_t env[7] = {0xFFFF037F, 0xFFFF0000, 0xFFFFFFFF, 0, 0, 0, 0xFFFF0000};
+            r.poke(at, env, sizeof env);
+            r.s().fpu.fcw = 0x0360; // distinct from the image, so a load would show
+            r.reg(RAX) = at;
+            CHECK(r.exec(c.code) == c.vector);
+            if (c.vector == AC) {
+                CHECK(r.pushed_error_code() == 0);
+                CHECK(r.s().fpu.fcw == 0x0360);                // FLDENV loaded nothing
+                CHECK(r.peek_val<uint32_t>(at) == 0xFFFF037F); // FNSTENV stored nothing
+            }
+        }
+    }
+}
+
 // ---- Coverage: rules hvlab already followed that no other test checked ------------------------
 
 // SDM Vol. 2A, "Exceptions Type 3" and "Exceptions Type 5" (scalar and m64 SSE forms): "#AC(0)
