@@ -548,6 +548,13 @@ class HostSimd {
         return g_host_faulted;
     }
 
+    // Calls `code` (which must not end in RET: one is appended) with RDI = arg.
+    void call(const std::vector<uint8_t>& code, void* arg) {
+        std::memcpy(page_, code.data(), code.size());
+        page_[code.size()] = 0xc3;
+        reinterpret_cast<void (*)(void*)>(page_)(arg);
+    }
+
   private:
     uint8_t* page_ = nullptr;
 };
@@ -682,6 +689,70 @@ TEST_CASE("SIMD FP exceptions agree with an Intel processor with exceptions unma
             CHECK(r.s().fpu.mxcsr == io.mxcsr_out);
             CHECK(same(r.x(1), io.x1[0], io.x1[1]));
             CHECK(r.reg(RAX) == io.rax);
+        }
+    }
+}
+
+// SDM Vol. 2A, FXSAVE/FXRSTOR, FSTENV/FNSTENV, FLDENV, FINIT/FNINIT, and Vol. 1, "x87 FPU
+// Status Register" / "x87 FPU Tag Word": a random FXSAVE image is restored, the environment
+// stored, a random environment (exceptions masked) loaded and stored again, and the state saved
+// before and after FNINIT; every byte must equal what an Intel processor writes, except the FPU
+// CS/DS selectors, which that processor stores as 0 (CPUID.07H:EBX[13], not advertised by
+// hvlab). Covers TOP and the ST(i) view, the full and abridged tag words, FSW.ES/B, FCW
+// normalisation and the image layout. Intel hosts only; fixed seed.
+TEST_CASE("x87 environment and FXSAVE images agree with an Intel processor") {
+    HostSimd host;
+    if (!host_is_intel() || !host.ok()) {
+        WARN("not an Intel x86-64 host (or no executable page): comparison skipped");
+        return;
+    }
+    // fxrstor64 [rdi]; fnstenv [rdi+200h]; fldenv [rdi+220h]; fnstenv [rdi+240h];
+    // fxsave64 [rdi+400h]; fninit; fxsave64 [rdi+600h]; fninit; ret
+    const std::vector<uint8_t> seq = {
+        0x48, 0x0f, 0xae, 0x0f, 0xd9, 0xb7, 0x00, 0x02, 0x00, 0x00, 0xd9, 0xa7, 0x20, 0x02,
+        0x00, 0x00, 0xd9, 0xb7, 0x40, 0x02, 0x00, 0x00, 0x48, 0x0f, 0xae, 0x87, 0x00, 0x04,
+        0x00, 0x00, 0xdb, 0xe3, 0x48, 0x0f, 0xae, 0x87, 0x00, 0x06, 0x00, 0x00, 0xdb, 0xe3};
+    constexpr unsigned kEnv1 = 0x200, kEnvIn = 0x220, kEnv2 = 0x240, kSave1 = 0x400, kSave2 = 0x600,
+                       kSize = 0x800;
+    // Bytes hvlab may differ in: FCS/FDS in the environments and, after FLDENV, bits 47:32 of
+    // FXSAVE64's pointers (hvlab keeps the selectors there, see cpu/NOTES-cpu2.md).
+    auto ignored = [](unsigned off) {
+        for (unsigned env : {kEnv1, kEnv2})
+            if (off == env + 16 || off == env + 17 || off == env + 24 || off == env + 25)
+                return true;
+        return off == kSave1 + 12 || off == kSave1 + 13 || off == kSave1 + 20 || off == kSave1 + 21;
+    };
+    std::mt19937_64 g(0x87E0);
+    SseRig r;
+    for (unsigned trial = 0; trial < 100; ++trial) {
+        alignas(64) static uint8_t buf[kSize];
+        for (auto& b : buf)
+            b = static_cast<uint8_t>(g());
+        const uint32_t mxcsr = kAllMasked; // keep the host's MXCSR as it is
+        std::memcpy(buf + 24, &mxcsr, 4);
+        buf[13] &= 0x7F, buf[14] = buf[15] = 0; // canonical FPU IP and DP in the image
+        buf[21] &= 0x7F, buf[22] = buf[23] = 0;
+        buf[kEnvIn] |= 0x3F; // the loaded environment masks every exception
+        for (unsigned off : {kEnv1, kEnv2})
+            std::memset(buf + off, 0xCC, 28);
+        for (unsigned off : {kSave1, kSave2})
+            std::memset(buf + off, 0xCC, 512);
+        r.poke(CpuFixture::kData, buf, kSize);
+        host.call(seq, buf);
+        INFO("trial " << trial);
+        r.reg(RDI) = CpuFixture::kData;
+        REQUIRE(r.exec({0x48, 0x0f, 0xae, 0x0f}) == kRetired);
+        REQUIRE(r.exec({0xd9, 0xb7, 0x00, 0x02, 0x00, 0x00}) == kRetired);
+        REQUIRE(r.exec({0xd9, 0xa7, 0x20, 0x02, 0x00, 0x00}) == kRetired);
+        REQUIRE(r.exec({0xd9, 0xb7, 0x40, 0x02, 0x00, 0x00}) == kRetired);
+        REQUIRE(r.exec({0x48, 0x0f, 0xae, 0x87, 0x00, 0x04, 0x00, 0x00}) == kRetired);
+        REQUIRE(r.exec({0xdb, 0xe3}) == kRetired);
+        REQUIRE(r.exec({0x48, 0x0f, 0xae, 0x87, 0x00, 0x06, 0x00, 0x00}) == kRetired);
+        REQUIRE(r.exec({0xdb, 0xe3}) == kRetired);
+        for (unsigned off = kEnv1; off < kSize; ++off) {
+            if (ignored(off)) continue;
+            INFO("offset " << std::hex << off);
+            CHECK(r.peek_val<uint8_t>(CpuFixture::kData + off) == buf[off]);
         }
     }
 }
