@@ -459,6 +459,70 @@ TEST_CASE("SSE: MOVNTI and PAUSE and PREFETCHh ignore CR0.EM and CR0.TS and CR4.
     CHECK(r.exec({0x0f, 0x28, 0xca}) == UD);       // movaps does use SSE state
 }
 
+// SDM Vol. 2B, MASKMOVDQU: the destination is "specified by DI/EDI/RDI and DS", "the default
+// segment register is DS, but this may be overridden with a segment-override prefix", and "the
+// size of the store address depends on the address-size attribute"; no alignment is required.
+TEST_CASE("MASKMOVDQU: DS:rDI with the address size and a segment override") {
+    const std::vector<uint8_t> maskmov = {0x66, 0x0f, 0xf7, 0xca};
+    SseRig r;
+    r.set_x(1, 0x8877665544332211ull, 0);
+    r.set_x(2, 0x80, 0); // byte 0 only
+    // 67h in 64-bit mode: EDI, the upper half of RDI is ignored.
+    r.reg(RDI) = 0xFFFF'FFFF'0000'0000ull | (CpuFixture::kData + 1);
+    REQUIRE(r.exec({0x67, 0x66, 0x0f, 0xf7, 0xca}) == kRetired);
+    CHECK(r.peek_val<uint8_t>(CpuFixture::kData + 1) == 0x11);
+    // FS override: the FS base is added.
+    r.s().seg[FS].base = 0x1000;
+    r.reg(RDI) = CpuFixture::kData + 5;
+    REQUIRE(r.exec({0x64, 0x66, 0x0f, 0xf7, 0xca}) == kRetired);
+    CHECK(r.peek_val<uint8_t>(CpuFixture::kData + 0x1005) == 0x11);
+    CHECK(r.peek_val<uint8_t>(CpuFixture::kData + 5) == 0);
+    // 32-bit protected mode: the operand is "an 128-bit memory location"; hvlab checks it as a
+    // whole, so a DS limit violation in its last bytes is #GP(0) and nothing is written, even
+    // for the selected byte that lies inside the limit.
+    SseRig p(TestMode::Protected32);
+    p.set_x(1, 0x11, 0);
+    p.set_x(2, 0x80, 0);
+    p.s().seg[DS].limit = CpuFixture::kData + 0x17;
+    p.reg(RDI) = CpuFixture::kData + 0x10;
+    REQUIRE(p.exec(maskmov) == GP);
+    CHECK(p.pushed_error_code() == 0);
+    CHECK(p.peek_val<uint8_t>(CpuFixture::kData + 0x10) == 0);
+}
+
+// SDM Vol. 2, the opcode tables of MOVNTDQ, MOVNTPS, MOVNTPD, MOVNTI (m forms only), MASKMOVDQU,
+// MOVMSKPS, PMOVMSKB, MOVHLPS/MOVLHPS (register forms only), MOVLPD/MOVHPD (m64 only),
+// LDMXCSR/STMXCSR/FXSAVE/FXRSTOR (m only) and the shift-by-immediate groups (register only):
+// the other ModRM.mod form has no instruction and is #UD (Vol. 2D, opcode map, Group 15).
+TEST_CASE("SSE: the memory-only and register-only forms are #UD in their other form") {
+    const std::vector<std::vector<uint8_t>> insns = {
+        {0x66, 0x0f, 0xe7, 0xca},       // movntdq xmm2, xmm1
+        {0x0f, 0x2b, 0xca},             // movntps
+        {0x66, 0x0f, 0x2b, 0xca},       // movntpd
+        {0x0f, 0xc3, 0xc8},             // movnti eax, ecx
+        {0x66, 0x0f, 0xf7, 0x08},       // maskmovdqu with a memory operand
+        {0x0f, 0x50, 0x08},             // movmskps eax, [rax]
+        {0x66, 0x0f, 0xd7, 0x08},       // pmovmskb eax, [rax]
+        {0x66, 0x0f, 0x12, 0xca},       // movlpd xmm1, xmm2
+        {0x66, 0x0f, 0x17, 0xca},       // movhpd xmm2, xmm1
+        {0x0f, 0x13, 0xca},             // movlps xmm2, xmm1
+        {0x0f, 0xae, 0xd0},             // ldmxcsr eax
+        {0x0f, 0xae, 0xd8},             // stmxcsr eax
+        {0x0f, 0xae, 0xc0},             // fxsave eax
+        {0x0f, 0xae, 0xc8},             // fxrstor eax
+        {0x66, 0x0f, 0x72, 0x20, 0x01}, // psrad [rax], 1
+        {0x66, 0x0f, 0x73, 0x38, 0x01}, // pslldq [rax], 1
+        {0x66, 0x0f, 0xc5, 0x00, 0x01}, // pextrw eax, [rax], 1
+    };
+    for (const auto& code : insns) {
+        INFO("bytes " << std::hex << int(code[0]) << " " << int(code[1]) << " " << int(code[2])
+                      << " " << int(code[3]));
+        SseRig r;
+        r.reg(RAX) = CpuFixture::kData;
+        CHECK(r.exec(code) == UD);
+    }
+}
+
 // SDM Vol. 3A, "Control Registers" (CR0.MP, EM, TS), table "Action Taken By x87 FPU
 // Instructions for Different Combinations of EM, MP, and TS": an x87 instruction is #NM when EM
 // or TS is set; WAIT/FWAIT only when MP and TS are both set. For SSE (Vol. 3A, "Effect of
