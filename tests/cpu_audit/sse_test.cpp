@@ -459,6 +459,31 @@ TEST_CASE("SSE: MOVNTI and PAUSE and PREFETCHh ignore CR0.EM and CR0.TS and CR4.
     CHECK(r.exec({0x0f, 0x28, 0xca}) == UD);       // movaps does use SSE state
 }
 
+// SDM Vol. 1, "SSE, SSE2, and SSE3 Exceptions", the procedure for unmasked exceptions: the
+// processor sets the flags and leaves the operands unaltered, then "checks CR4.OSXMMEXCPT[bit
+// 10]. If this flag is set, the processor goes to step 3 [#XM]; if the flag is clear, it
+// generates an invalid-opcode exception (#UD)". The flags stay set in both cases.
+TEST_CASE("SIMD FP: an unmasked exception with CR4.OSXMMEXCPT=0 is #UD with the flags recorded") {
+    for (bool osxmmexcpt : {true, false}) {
+        SseRig r;
+        if (!osxmmexcpt) r.s().cr4 &= ~cr4::OSXMMEXCPT;
+        r.set_x(1, dbl(1.0), kOldHi);
+        r.set_x(2, 0, 0);
+        r.s().fpu.mxcsr = unmask(kZE);
+        CHECK(r.exec({0xf2, 0x0f, 0x5e, 0xca}) == (osxmmexcpt ? XM : UD)); // divsd 1/0
+        CHECK(r.pushed_rip(false) == CpuFixture::kCode);
+        CHECK(r.mxcsr_flags() == kZE);
+        CHECK(same(r.x(1), dbl(1.0), kOldHi));
+        // COMISD with an SNaN and IM clear: #XM/#UD before RFLAGS is written.
+        r.s().rflags = rflags::kFixed1 | rflags::OF | rflags::SF;
+        r.set_x(2, 0x7FF0000000000001ull, 0);
+        r.s().fpu.mxcsr = unmask(kIE);
+        CHECK(r.exec({0x66, 0x0f, 0x2f, 0xca}) == (osxmmexcpt ? XM : UD));
+        CHECK(r.mxcsr_flags() == kIE);
+        CHECK((r.s().rflags & (rflags::OF | rflags::SF | rflags::ZF)) == (rflags::OF | rflags::SF));
+    }
+}
+
 // SDM Vol. 2B, MASKMOVDQU: the destination is "specified by DI/EDI/RDI and DS", "the default
 // segment register is DS, but this may be overridden with a segment-override prefix", and "the
 // size of the store address depends on the address-size attribute"; no alignment is required.
