@@ -140,6 +140,16 @@ Fault Cpu::Impl::fetch(const DecodedInsn*& out) {
             e.insn = d; // short tail of a page, but the instruction fit
         }
         out = cacheable ? &e.insn : &m.scratch;
+        // Over 15 bytes with the 16th byte on the next page: fetching that byte comes first,
+        // so a fault on that page wins over the #GP(0) for the length (SDM Vol. 3A, "Priority
+        // Among Simultaneous Exceptions and Interrupts": code page faults before decode faults).
+        if (st == DecodeInfo::Status::TooLong && in_page == kMaxInsnLength &&
+            off + kMaxInsnLength == 0x1000) {
+            uint64_t lin2;
+            if (Fault f = fetch_linear(x, x.s.rip + kMaxInsnLength, lin2)) return f;
+            Translation t2 = x.mem.translate(x.s, Gva(lin2), AccessKind::Execute);
+            if (t2.fault) return t2.fault;
+        }
     }
     switch (st) {
     case DecodeInfo::Status::Ok: break;
