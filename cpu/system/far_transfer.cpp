@@ -71,8 +71,10 @@ Fault resolve_gate(SystemContext& c, uint16_t sel, DescriptorFetch g, bool is_ca
     if (!t.code.in_limit || !d.is_code()) return fault_ec(GP, cerr);
     const bool dpl_ok = (d.conforming() || is_call) ? d.dpl() <= s.cpl() : d.dpl() == s.cpl();
     if (!dpl_ok) return fault_ec(GP, cerr);
-    if (!d.present()) return fault_ec(NP, cerr);
+    // In IA-32e mode the target must be 64-bit code; checked before presence (SDM Vol. 2A,
+    // CALL / JMP, "CALL-GATE": the LMA check precedes "code segment not present -> #NP").
     if (s.long_mode_active() && !d.code64()) return fault_ec(GP, cerr);
+    if (!d.present()) return fault_ec(NP, cerr);
     t.gate = true;
     t.gate_params = s.long_mode_active() ? 0 : g.d.gate_params();
     t.gate_size = s.long_mode_active() ? 8 : g.d.type() == desc_type::kCallGate16 ? 2 : 4;

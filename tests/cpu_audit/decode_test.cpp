@@ -4,6 +4,7 @@
 #include "decode_rig.hpp"
 
 #include "cpu/decode_info.hpp"
+#include "tests/system/system_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -636,4 +637,29 @@ TEST_CASE("SMC: a store to the second page of a straddling instruction", "[cpu_a
     f.poke_val<int32_t>(kCode + 0x2006, rel);
     f.run(3);
     CHECK(f.reg(RAX) == 0x44AABB11); // 11 | 22 33 44 -> 11 | BB AA 44
+}
+
+// ---- far transfers (system layer) ----------------------------------------------------------
+
+// SDM Vol. 2A, CALL, "CALL-GATE" (and JMP, "CALL-GATE"): in IA-32e mode a gate whose code
+// segment is not a 64-bit code segment is #GP(code-segment selector), a check made before the
+// present check of that segment (#NP comes last). Before: #NP(selector).
+TEST_CASE("call gate to a not-present non-64-bit code segment is #GP(selector) in IA-32e mode",
+          "[cpu_audit][far]") {
+    hvlab::test::SystemFixture f;
+    namespace sel = hvlab::test::sel;
+    // A not-present 32-bit code segment at the kConforming slot.
+    f.gdt(sel::kConforming, hvlab::test::seg_desc(0, 0xFFFFF, 0x1A, 0xC));
+    f.call_gate(sel::kCallGate, sel::kConforming, 0x50'0000, 0);
+    Fault x = far_call(f.c, sel::kCallGate, 0, 8, 0);
+    CHECK(x.vector == GP);
+    CHECK(x.error_code == sel::kConforming);
+    x = far_jump(f.c, sel::kCallGate, 0, 8);
+    CHECK(x.vector == GP);
+    CHECK(x.error_code == sel::kConforming);
+    // A not-present 64-bit code segment is #NP(selector).
+    f.gdt(sel::kConforming, hvlab::test::seg_desc(0, 0xFFFFF, 0x1A, 0xA));
+    x = far_call(f.c, sel::kCallGate, 0, 8, 0);
+    CHECK(x.vector == NP);
+    CHECK(x.error_code == sel::kConforming);
 }
