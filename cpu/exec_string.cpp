@@ -129,9 +129,12 @@ template <Str Op> uint64_t bulk_run(Exec& x, const DecodedInsn& d, uint64_t max_
 template <Str Op> Fault exec_string(Exec& x, const DecodedInsn& d) {
     if (!d.rep) return element<Op>(x, d);
     // With the VMX monitor trap flag, an MTF VM exit comes after each iteration (SDM Vol. 3C,
-    // "Monitor Trap Flag"): one element per retirement then.
+    // "Monitor Trap Flag"), and with RFLAGS.TF a single-step #DB does (SDM Vol. 3B,
+    // "Single-Step Exception Condition": a repeated string instruction is stepped one
+    // iteration at a time, RIP staying at the instruction while iterations remain): one
+    // element per retirement then.
     const uint64_t chunk =
-        x.s.vmx.non_root && x.s.vmx.proc.monitor_trap_flag() ? 1 : kRepChunk;
+        x.tf_active || (x.s.vmx.non_root && x.s.vmx.proc.monitor_trap_flag()) ? 1 : kRepChunk;
     if constexpr (Op == Str::Movs || Op == Str::Stos) {
         if (!(x.s.rflags & rflags::DF)) {
             // Up to kRepChunk elements per retirement, as in the element-wise loop below.

@@ -16,7 +16,8 @@ inline constexpr uint64_t kSplitRegion = 0x400000; // 4 MiB .. 6 MiB
 inline constexpr uint64_t kSplitPt = 0x8000;
 
 inline void split_4k(CpuFixture& f, uint64_t region = kSplitRegion, uint64_t pt = kSplitPt) {
-    for (uint64_t i = 0; i < 512; ++i) f.poke_val<uint64_t>(pt + 8 * i, (region + i * 0x1000) | 0x7);
+    for (uint64_t i = 0; i < 512; ++i)
+        f.poke_val<uint64_t>(pt + 8 * i, (region + i * 0x1000) | 0x7);
     f.poke_val<uint64_t>(CpuFixture::kPd + 8 * (region >> 21), pt | 0x7);
     f.cpu.invalidate_caches();
 }
@@ -33,7 +34,8 @@ inline void set_pte(CpuFixture& f, uint64_t linear, uint64_t pte, uint64_t regio
 // the low identity map (for address-size truncation tests).
 inline constexpr uint64_t kHighAlias = 0x1'0000'0000;
 inline void map_high_alias(CpuFixture& f, uint64_t pd = 0x9000) {
-    for (uint64_t i = 0; i < 512; ++i) f.poke_val<uint64_t>(pd + 8 * i, 0);
+    for (uint64_t i = 0; i < 512; ++i)
+        f.poke_val<uint64_t>(pd + 8 * i, 0);
     f.poke_val<uint64_t>(pd, 0x000000 | 0x87);
     f.poke_val<uint64_t>(pd + 8, 0x400000 | 0x87);
     f.poke_val<uint64_t>(CpuFixture::kPdpt + 8 * 4, pd | 0x7);

@@ -19,7 +19,9 @@ namespace {
 constexpr uint64_t kCode = CpuFixture::kCode;
 constexpr uint64_t kData = CpuFixture::kData;
 
-std::vector<uint8_t> bytes(std::initializer_list<uint8_t> b) { return std::vector<uint8_t>(b); }
+std::vector<uint8_t> bytes(std::initializer_list<uint8_t> b) {
+    return std::vector<uint8_t>(b);
+}
 
 } // namespace
 
@@ -124,7 +126,7 @@ TEST_CASE("prefixes: 67h in 32-bit mode is 16-bit addressing that wraps at 64 Ki
     f.cpu.invalidate_caches();
     f.poke_val<uint32_t>(kData + 0x0001, 0xCAFEF00D);
     f.poke_val<uint32_t>(kData + 0x10001, 0xDEADBEEF);
-    f.reg(RBX) = 0xABCDFFFF;                  // BX = 0xFFFF
+    f.reg(RBX) = 0xABCDFFFF;                // BX = 0xFFFF
     f.load({0x67, 0x8B, 0x47, 0x02, 0xF4}); // mov eax, [bx+2] -> DS:0x0001
     f.run(1);
     CHECK(f.reg(RAX) == 0xCAFEF00D);
@@ -144,7 +146,8 @@ TEST_CASE("prefixes: 67h in 64-bit mode truncates the address to 32 bits", "[cpu
 
 // SDM Vol. 2A, "RIP-Relative Addressing": with the address-size prefix the RIP-relative
 // address is computed from RIP + disp32 and truncated to 32 bits.
-TEST_CASE("prefixes: RIP-relative addressing with 67h truncates to 32 bits", "[cpu_audit][decode]") {
+TEST_CASE("prefixes: RIP-relative addressing with 67h truncates to 32 bits",
+          "[cpu_audit][decode]") {
     CpuFixture f;
     map_high_alias(f);
     // Code at linear 4 GiB + 1 MiB (physical 1 MiB). Target 0x200010 (32-bit) vs
@@ -154,11 +157,13 @@ TEST_CASE("prefixes: RIP-relative addressing with 67h truncates to 32 bits", "[c
     const uint64_t rip = kHighAlias + kCode;
     const int32_t disp = static_cast<int32_t>(0x200010 - (kCode + 7));
     std::vector<uint8_t> code = {0x67, 0x8B, 0x05};
-    for (int i = 0; i < 4; ++i) code.push_back(static_cast<uint8_t>(uint32_t(disp) >> (8 * i)));
+    for (int i = 0; i < 4; ++i)
+        code.push_back(static_cast<uint8_t>(uint32_t(disp) >> (8 * i)));
     // and without 67h: the full 64-bit RIP + disp32 (10 bytes further on)
     const int32_t disp2 = static_cast<int32_t>(0x200010 - (kCode + 13));
     code.insert(code.end(), {0x8B, 0x0D});
-    for (int i = 0; i < 4; ++i) code.push_back(static_cast<uint8_t>(uint32_t(disp2) >> (8 * i)));
+    for (int i = 0; i < 4; ++i)
+        code.push_back(static_cast<uint8_t>(uint32_t(disp2) >> (8 * i)));
     f.poke(kCode, code.data(), code.size());
     f.s().rip = rip;
     f.run(2);
@@ -172,7 +177,7 @@ TEST_CASE("moffs: MOV EAX, moffs32 with 67h in 64-bit mode", "[cpu_audit][decode
     CpuFixture f;
     f.poke_val<uint32_t>(kData, 0x0BADC0DE);
     f.poke_val<uint64_t>(kData + 8, 0x1122334455667788ull);
-    f.load({0x67, 0xA1, 0x00, 0x00, 0x30, 0x00, // mov eax, [0x300000]
+    f.load({0x67, 0xA1, 0x00, 0x00, 0x30, 0x00,          // mov eax, [0x300000]
             0x48, 0xA1, 0x08, 0x00, 0x30, 0, 0, 0, 0, 0, // mov rax, [moffs64 0x300008]
             0xF4});
     f.run(1);
@@ -189,9 +194,27 @@ TEST_CASE("moffs: MOV EAX, moffs32 with 67h in 64-bit mode", "[cpu_audit][decode
 // "64-Bit Mode Exceptions": these one-byte opcodes are #UD in 64-bit mode.
 TEST_CASE("64-bit mode: the i64 one-byte opcodes are #UD", "[cpu_audit][decode][negative]") {
     const std::vector<std::vector<uint8_t>> forms = {
-        {0x06}, {0x07}, {0x0E}, {0x16}, {0x17}, {0x1E}, {0x1F}, {0x27}, {0x2F}, {0x37},
-        {0x3F}, {0x60}, {0x61}, {0x62, 0x00}, {0x82, 0xC0, 0x01}, {0x9A, 0, 0, 0, 0, 0, 0},
-        {0xCE}, {0xD4, 0x0A}, {0xD5, 0x0A}, {0xD6}, {0xEA, 0, 0, 0, 0, 0, 0},
+        {0x06},
+        {0x07},
+        {0x0E},
+        {0x16},
+        {0x17},
+        {0x1E},
+        {0x1F},
+        {0x27},
+        {0x2F},
+        {0x37},
+        {0x3F},
+        {0x60},
+        {0x61},
+        {0x62, 0x00},
+        {0x82, 0xC0, 0x01},
+        {0x9A, 0, 0, 0, 0, 0, 0},
+        {0xCE},
+        {0xD4, 0x0A},
+        {0xD5, 0x0A},
+        {0xD6},
+        {0xEA, 0, 0, 0, 0, 0, 0},
     };
     for (const auto& code : forms) {
         CpuFixture f;
@@ -287,7 +310,7 @@ TEST_CASE("near branches with 66h in 32-bit mode truncate EIP to 16 bits",
 TEST_CASE("near branches ignore 66h in 64-bit mode", "[cpu_audit][branch]") {
     CpuFixture f;
     f.load({0x66, 0xE8, 0x10, 0x00, 0x00, 0x00}); // call rel32
-    f.poke(kCode + 0x16, {0x66, 0xC3});          // ret (64-bit)
+    f.poke(kCode + 0x16, {0x66, 0xC3});           // ret (64-bit)
     f.run(1);
     CHECK(f.rip() == kCode + 0x16);
     CHECK(f.reg(RSP) == CpuFixture::kStackTop - 8);
@@ -428,7 +451,8 @@ TEST_CASE("POPF keeps VIP, VIF and VM; 66h pops 16 bits", "[cpu_audit][stack]") 
 
 // SDM Vol. 2B, POP ("Loading the SS register with a POP instruction suppresses or inhibits
 // some debug exceptions and inhibits interrupts on the following instruction boundary").
-TEST_CASE("POP SS holds an interrupt until after the next instruction", "[cpu_audit][stack][mode32]") {
+TEST_CASE("POP SS holds an interrupt until after the next instruction",
+          "[cpu_audit][stack][mode32]") {
     CpuFixture f(TestMode::Protected32);
     f.s().rflags |= rflags::IF;
     f.reg(RSP) -= 4;
@@ -491,7 +515,7 @@ TEST_CASE("REP with a zero count touches nothing", "[cpu_audit][string]") {
     CpuFixture f;
     f.reg(RSI) = 0x8000000000000000ull; // non-canonical: any access would be #GP
     f.reg(RDI) = 0x8000000000000000ull;
-    f.reg(RCX) = 0x100000000ull; // ECX = 0
+    f.reg(RCX) = 0x100000000ull;                  // ECX = 0
     f.load({0x67, 0xF3, 0xA4, 0xF3, 0xA6, 0xF4}); // rep movsb (ECX); repe cmpsb (RCX)
     f.run(1);
     CHECK(f.rip() == kCode + 3);
@@ -512,7 +536,8 @@ TEST_CASE("a fault in the middle of REP MOVS leaves the completed iterations",
     f.reg(RSI) = kData;
     f.reg(RDI) = kSplitRegion + 0x1FFC;
     f.reg(RCX) = 8;
-    for (uint8_t i = 0; i < 8; ++i) f.poke(kData + i, {static_cast<uint8_t>(0x10 + i)});
+    for (uint8_t i = 0; i < 8; ++i)
+        f.poke(kData + i, {static_cast<uint8_t>(0x10 + i)});
     f.load({0xF3, 0xA4});
     REQUIRE(f.run_until_exception() == PF);
     CHECK(f.s().cr2 == kSplitRegion + 0x2000);
@@ -662,4 +687,128 @@ TEST_CASE("call gate to a not-present non-64-bit code segment is #GP(selector) i
     x = far_call(f.c, sel::kCallGate, 0, 8, 0);
     CHECK(x.vector == NP);
     CHECK(x.error_code == sel::kConforming);
+}
+
+// SDM Vol. 2A, "LOCK—Assert LOCK# Signal Prefix": LOCK is valid only with ADD, ADC, AND, BTC,
+// BTR, BTS, CMPXCHG, CMPXCHG8B/16B, DEC, INC, NEG, NOT, OR, SBB, SUB, XOR, XADD and XCHG with a
+// memory destination; with anything else it is #UD.
+TEST_CASE("LOCK: exactly the listed read-modify-write forms decode", "[cpu_audit][decode]") {
+    const std::vector<std::vector<uint8_t>> lockable = {
+        {0xF0, 0x00, 0x00},          {0xF0, 0x11, 0x00},
+        {0xF0, 0x20, 0x00},          {0xF0, 0x09, 0x00},
+        {0xF0, 0x18, 0x00},          {0xF0, 0x29, 0x00},
+        {0xF0, 0x31, 0x00},          {0xF0, 0x80, 0x00, 1},
+        {0xF0, 0x83, 0x30, 1},       {0xF0, 0xF6, 0x10},
+        {0xF0, 0xF7, 0x18},          {0xF0, 0xFE, 0x00},
+        {0xF0, 0xFF, 0x08},          {0xF0, 0x86, 0x00},
+        {0xF0, 0x0F, 0xB0, 0x00},    {0xF0, 0x0F, 0xB1, 0x00},
+        {0xF0, 0x0F, 0xC0, 0x00},    {0xF0, 0x0F, 0xC1, 0x00},
+        {0xF0, 0x0F, 0xAB, 0x00},    {0xF0, 0x0F, 0xB3, 0x00},
+        {0xF0, 0x0F, 0xBB, 0x00},    {0xF0, 0x0F, 0xBA, 0x28, 1},
+        {0xF0, 0x0F, 0xBA, 0x30, 1}, {0xF0, 0x0F, 0xBA, 0x38, 1},
+        {0xF0, 0x0F, 0xC7, 0x08},    {0xF0, 0x48, 0x0F, 0xC7, 0x08},
+    };
+    const std::vector<std::vector<uint8_t>> not_lockable = {
+        {0xF0, 0x38, 0x00},
+        {0xF0, 0x84, 0x00},
+        {0xF0, 0x80, 0x38, 1},
+        {0xF0, 0xF6, 0x20},
+        {0xF0, 0xF7, 0x38},
+        {0xF0, 0xD1, 0x20},
+        {0xF0, 0x0F, 0xAF, 0x00},
+        {0xF0, 0x0F, 0xA3, 0x00},
+        {0xF0, 0x0F, 0xBA, 0x20, 1},
+        {0xF0, 0xFF, 0x10},
+        {0xF0, 0xFF, 0x30},
+        {0xF0, 0x8F, 0x00},
+        {0xF0, 0xC6, 0x00, 1},
+        {0xF0, 0x0F, 0xB6, 0x00},
+        {0xF0, 0x0F, 0xBC, 0x00},
+        {0xF0, 0x0F, 0xC7, 0x30},
+        {0xF0, 0x0F, 0x38, 0xF1, 0x00},
+        {0xF0, 0xA4},
+        {0xF0, 0xAB},
+        {0xF0, 0x6A, 0x01},
+        {0xF0, 0x90},
+    };
+    for (const auto& b : lockable) {
+        INFO("lockable " << std::hex << int(b[1]) << " " << int(b[2]));
+        CHECK(decode_info(b.data(), b.size(), CpuMode::Long64).status == DecodeInfo::Status::Ok);
+    }
+    for (const auto& b : not_lockable) {
+        INFO("not lockable " << std::hex << int(b[1]) << " " << int(b[2]));
+        CHECK(decode_info(b.data(), b.size(), CpuMode::Long64).status ==
+              DecodeInfo::Status::Undefined);
+    }
+}
+
+// SDM Vol. 1, "Operand-Size and Address-Size Attributes" / Vol. 2A CALL, RET, PUSH, LOOP: in a
+// 16-bit code segment (CS.D = 0) the defaults are 16-bit operands and addresses: CALL pushes
+// IP (2 bytes), RET pops 2, PUSH imm pushes 2, LOOP counts CX, [bx+si] addressing; 66h/67h
+// select 32 bits.
+TEST_CASE("16-bit code segment defaults in protected mode", "[cpu_audit][decode][mode32]") {
+    CpuFixture f(TestMode::Protected32);
+    f.s().seg[CS] = Segment{CpuFixture::kCode16, kCode, 0xFFFF, 0x009B};
+    f.cpu.invalidate_caches();
+    f.poke_val<uint16_t>(kData + 0x30, 0x4321);
+    f.reg(RBX) = kData + 0x10; // BX = 0x0010 (with DS base 0: 16-bit addressing uses BX only)
+    f.s().seg[DS].base = kData;
+    f.cpu.invalidate_caches();
+    f.reg(RSI) = 0xFFFF0020;
+    f.reg(RCX) = 0xABCD0001;
+    f.load({0xE8, 0x10, 0x00, // 0: call +0x10 -> 0x13 (pushes IP 3, 2 bytes)
+            0x8B, 0x00,       // 3: mov ax, [bx+si] -> DS:0x30
+            0x6A, 0xFF,       // 5: push -1 (2 bytes)
+            0xE2, 0x00,       // 7: loop (CX 1 -> 0, not taken)
+            0x66, 0x6A, 0x01, // 9: push dword 1
+            0xF4},
+           kCode);
+    f.poke(kCode + 0x13, {0xC3}); // ret (pops 2 bytes)
+    f.s().rip = 0;
+    f.run(2); // call, ret
+    CHECK(f.rip() == 3);
+    CHECK(f.reg(RSP) == CpuFixture::kStackTop);
+    CHECK(f.peek_val<uint16_t>(CpuFixture::kStackTop - 2) == 3);
+    f.run(4);
+    CHECK((f.reg(RAX) & 0xFFFF) == 0x4321);
+    CHECK(f.reg(RCX) == 0xABCD0000);
+    CHECK(f.reg(RSP) == CpuFixture::kStackTop - 6);
+    CHECK(f.peek_val<uint16_t>(CpuFixture::kStackTop - 2) == 0xFFFF);
+    CHECK(f.peek_val<uint32_t>(CpuFixture::kStackTop - 6) == 1);
+    CHECK(f.rip() == 12);
+}
+
+// SDM Vol. 3B, "Single-Step Exception Condition" (and Vol. 2B, REP: "a repeating string
+// operation can be suspended by an exception"): with TF = 1 a REP string instruction is
+// single-stepped per iteration: a #DB trap after each iteration with RIP still at the
+// instruction while the count is not exhausted; with a count of 0 it completes at once.
+// Before: the whole chunk (up to 4096 iterations) ran before the one #DB.
+TEST_CASE("TF single-steps a REP string instruction one iteration at a time",
+          "[cpu_audit][string]") {
+    CpuFixture f;
+    f.s().rflags |= rflags::TF;
+    f.reg(RSI) = kData;
+    f.reg(RDI) = kData + 0x100;
+    f.reg(RCX) = 3;
+    f.load({0xF3, 0xA4});
+    f.run(2); // one iteration, then the #DB handler's HLT
+    REQUIRE(f.delivered_vector() == DB);
+    CHECK(f.reg(RCX) == 2);
+    CHECK(f.reg(RSI) == kData + 1);
+    CHECK(f.pushed_rip(false) == kCode);
+    CHECK((f.s().dr[6] & (1u << 14)) != 0); // DR6.BS
+
+    // The last iteration moves RIP past the instruction; a zero count does too.
+    for (uint64_t count : {1u, 0u}) {
+        CpuFixture g;
+        g.s().rflags |= rflags::TF;
+        g.reg(RSI) = kData;
+        g.reg(RDI) = kData + 0x100;
+        g.reg(RCX) = count;
+        g.load({0xF3, 0xAA});
+        g.run(2);
+        REQUIRE(g.delivered_vector() == DB);
+        CHECK(g.reg(RCX) == 0);
+        CHECK(g.pushed_rip(false) == kCode + 2);
+    }
 }
