@@ -76,9 +76,12 @@ void Cpu::code_page_written(uint64_t page_number) {
 namespace {
 
 // Linear address of the next instruction byte; outside 64-bit mode EIP must lie within the CS
-// limit (SDM Vol. 3A, "Limit Checking").
+// limit (SDM Vol. 3A, "Limit Checking"). In 64-bit mode a fetch from a non-canonical address
+// (sequential execution off the end of the lower half, or an instruction straddling it) is
+// #GP(0), not a page walk (SDM Vol. 1, "Canonical Addressing").
 Fault fetch_linear(Exec& x, uint64_t rip, uint64_t& lin) {
     if (x.is64) {
+        if (!is_canonical48(rip)) return fault_ec(GP, 0);
         lin = rip;
         return kNoFault;
     }

@@ -812,3 +812,107 @@ TEST_CASE("TF single-steps a REP string instruction one iteration at a time",
         CHECK(g.pushed_rip(false) == kCode + 2);
     }
 }
+
+namespace {
+
+// Ring 3 in 64-bit mode with IOPL 0 and an I/O permission bitmap at TSS offset 0x68 that
+// covers ports up to 8 * (limit - 0x68) (SDM Vol. 1, "I/O Permission Bit Map").
+void ring3_with_io_bitmap(CpuFixture& f, uint32_t tss_limit) {
+    CpuState& s = f.s();
+    s.seg[CS] = Segment{CpuFixture::kUserCode64 | 3, 0, 0xFFFFFFFF, 0xA0FB};
+    s.seg[SS] = Segment{CpuFixture::kUserData | 3, 0, 0xFFFFFFFF, 0xC0F3};
+    s.tr.limit = tss_limit;
+    f.poke_val<uint16_t>(CpuFixture::kTss + 0x66, 0x68);
+    for (uint32_t o = 0x68; o <= tss_limit; ++o)
+        f.poke(CpuFixture::kTss + o, {0});
+    f.cpu.invalidate_caches();
+}
+
+} // namespace
+
+// SDM Vol. 1, "I/O Permission Bit Map" (and Vol. 2A INS / Vol. 2B OUTS, "Protected Mode
+// Exceptions"): at CPL > IOPL each port of the access needs its bit clear; the processor
+// reads two bytes of the map, and a byte beyond the TSS limit is #GP(0). For INS/OUTS the
+// check is made per iteration, before any memory access.
+TEST_CASE("INS/OUTS at CPL 3 use the TSS I/O permission bitmap", "[cpu_audit][io]") {
+    CpuFixture f;
+    ring3_with_io_bitmap(f, 0x68 + 0x11);
+    f.poke(CpuFixture::kTss + 0x68 + 0x10, {0x02}); // port 0x81 denied
+    f.poke(kData, {0xAB, 0xCD});
+    f.reg(RDX) = 0x80;
+    f.reg(RSI) = kData;
+    f.load({0x6E}); // outsb to port 0x80: allowed
+    f.run(1);
+    REQUIRE(f.env.log.size() == 1);
+    CHECK(f.env.log[0].port == 0x80);
+    CHECK(f.env.log[0].value == 0xAB);
+    CHECK(f.reg(RSI) == kData + 1);
+    // OUTSW to 0x80 covers ports 0x80 and 0x81: denied, nothing read or changed.
+    f.load({0x66, 0x6F});
+    REQUIRE(f.run_until_exception() == GP);
+    CHECK(f.pushed_error_code() == 0);
+    CHECK(f.env.log.size() == 1);
+    CHECK(f.reg(RSI) == kData + 1);
+
+    // REP INSB: the second port of a word access at 0x87 lies in the next map byte.
+    CpuFixture g;
+    ring3_with_io_bitmap(g, 0x68 + 0x11);
+    g.poke(CpuFixture::kTss + 0x68 + 0x11, {0x01}); // port 0x88 denied
+    g.reg(RDX) = 0x87;
+    g.reg(RDI) = kData;
+    g.load({0x66, 0x6D}); // insw from 0x87: ports 0x87, 0x88
+    REQUIRE(g.run_until_exception() == GP);
+    CHECK(g.env.log.empty());
+
+    // The two map bytes must both lie within the TSS limit: port 0x80 with the limit at the
+    // byte of 0x80 (its successor outside) is #GP(0) although its bit is clear.
+    CpuFixture h;
+    ring3_with_io_bitmap(h, 0x68 + 0x10);
+    h.reg(RDX) = 0x80;
+    h.reg(RSI) = kData;
+    h.load({0x6E});
+    REQUIRE(h.run_until_exception() == GP);
+    CHECK(h.env.log.empty());
+}
+
+namespace {
+
+// Maps the highest 2 MiB of the lower canonical half (0x7FFF'FFE0'0000) to physical 6 MiB.
+constexpr uint64_t kTopOfLowHalf = 0x0000'8000'0000'0000ull;
+void map_top_of_low_half(CpuFixture& f) {
+    f.poke_val<uint64_t>(CpuFixture::kPml4 + 8 * 255, 0xA000 | 0x7);
+    for (uint64_t i = 0; i < 512; ++i) {
+        f.poke_val<uint64_t>(0xA000 + 8 * i, 0);
+        f.poke_val<uint64_t>(0xB000 + 8 * i, 0);
+    }
+    f.poke_val<uint64_t>(0xA000 + 8 * 511, 0xB000 | 0x7);
+    f.poke_val<uint64_t>(0xB000 + 8 * 511, 0x600000 | 0x87);
+    f.cpu.invalidate_caches();
+}
+constexpr uint64_t phys_of_top(uint64_t linear) {
+    return 0x600000 + (linear - 0x7FFF'FFE0'0000);
+}
+
+} // namespace
+
+// SDM Vol. 1, "Canonical Addressing" / Vol. 3A, "Interrupt 13—General Protection Exception":
+// in 64-bit mode an instruction fetch from a non-canonical address is #GP(0), never a page
+// walk. Sequential execution off the end of the lower half faults on the next fetch; an
+// instruction straddling the boundary faults at its own RIP.
+TEST_CASE("fetch from a non-canonical RIP is #GP(0)", "[cpu_audit][decode][negative]") {
+    CpuFixture f;
+    map_top_of_low_half(f);
+    f.poke(phys_of_top(kTopOfLowHalf - 1), {0x90});
+    f.s().rip = kTopOfLowHalf - 1;
+    REQUIRE(f.run_until_exception() == GP);
+    CHECK(f.pushed_error_code() == 0);
+    CHECK(f.pushed_rip(true) == kTopOfLowHalf);
+
+    CpuFixture g;
+    map_top_of_low_half(g);
+    g.poke(phys_of_top(kTopOfLowHalf - 2), {0x90, 0x48}); // nop; then REX.W ... across it
+    g.s().rip = kTopOfLowHalf - 2;
+    REQUIRE(g.run_until_exception() == GP);
+    CHECK(g.pushed_error_code() == 0);
+    CHECK(g.pushed_rip(true) == kTopOfLowHalf - 1);
+}
