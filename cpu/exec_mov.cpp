@@ -95,6 +95,16 @@ template <unsigned SrcSize, bool Signed> Fault exec_movx(Exec& x, const DecodedI
     return kNoFault;
 }
 
+// MOVSXD (63 /r, 64-bit mode): the source is r/m16 with a 16-bit operand size, else r/m32,
+// sign-extended to the operand size (SDM Vol. 2B, MOVSX/MOVSXD).
+Fault exec_movsxd(Exec& x, const DecodedInsn& d) {
+    const unsigned src = d.opsize == 2 ? 2 : 4;
+    uint64_t v;
+    if (Fault f = read_rm(x, d, src, v)) return f;
+    set_reg(x, d, d.reg, d.opsize, sext(v, src));
+    return kNoFault;
+}
+
 // LEA: the effective address, truncated or zero-extended to the operand size; register
 // operand -> #UD (SDM Vol. 2A, LEA).
 Fault exec_lea(Exec& x, const DecodedInsn& d) {
@@ -267,7 +277,7 @@ const OpcodeRow kRows[] = {
     {Map::Two, 0xB7, Pfx::Any, kAnyExt, "movzx", "Gv,Ew", 0, exec_movx<2, false>},
     {Map::Two, 0xBE, Pfx::Any, kAnyExt, "movsx", "Gv,Eb", 0, exec_movx<1, true>},
     {Map::Two, 0xBF, Pfx::Any, kAnyExt, "movsx", "Gv,Ew", 0, exec_movx<2, true>},
-    {Map::One, 0x63, Pfx::Any, kAnyExt, "movsxd", "Gv,Ed", rowf::Only64, exec_movx<4, true>},
+    {Map::One, 0x63, Pfx::Any, kAnyExt, "movsxd", "Gv,Ed", rowf::Only64, exec_movsxd},
     {Map::One, 0x8D, Pfx::Any, kMemOnly, "lea", "Gv,M", 0, exec_lea},
     {Map::One, 0x86, Pfx::Any, kAnyExt, "xchg", "Eb,Gb", rowf::Lock, exec_xchg_rm},
     {Map::One, 0x87, Pfx::Any, kAnyExt, "xchg", "Ev,Gv", rowf::Lock, exec_xchg_rm},

@@ -916,3 +916,21 @@ TEST_CASE("fetch from a non-canonical RIP is #GP(0)", "[cpu_audit][decode][negat
     CHECK(g.pushed_error_code() == 0);
     CHECK(g.pushed_rip(true) == kTopOfLowHalf - 1);
 }
+
+// SDM Vol. 2B, MOVSX/MOVSXD: 63 /r in 64-bit mode is MOVSXD; with a 16-bit operand size it
+// is "MOVSXD r16, r/m16" (a word source), so a word at the end of a mapped page does not fault.
+// Before: a doubleword was read whatever the operand size (#PF on the next page).
+TEST_CASE("MOVSXD with 66h reads a word", "[cpu_audit][decode]") {
+    CpuFixture f;
+    split_4k(f);
+    set_pte(f, kSplitRegion + 0x1000, 0);
+    const uint64_t at = kSplitRegion + 0x1000 - 2;
+    f.poke_val<uint16_t>(at, 0x8001);
+    f.reg(RBX) = at;
+    f.reg(RAX) = 0x1111111111111111ull;
+    f.load({0x66, 0x63, 0x03, 0xF4}); // movsxd ax, word [rbx]
+    f.run(1);
+    CHECK(f.delivered_vector() == -1);
+    CHECK(f.rip() == kCode + 3);
+    CHECK(f.reg(RAX) == 0x1111111111118001ull);
+}
