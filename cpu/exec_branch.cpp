@@ -149,6 +149,11 @@ Fault software_event(Exec& x, EventKind kind, uint8_t vector) {
     x.after_system_op();
     const DeliveryOutcome o = deliver_event(c, kind, vector, false, 0, next);
     if (o == DeliveryOutcome::Shutdown) x.request_shutdown();
+    // Delivery through a gate clears TF after saving it: the handler is not traced, and the
+    // single-step trap of the INT instruction itself is not taken (it resumes after IRET)
+    // (SDM Vol. 3A, "Flag Usage By Exception- or Interrupt-Handler Procedure"; Vol. 3B,
+    // "Single-Step Exception Condition").
+    if (o == DeliveryOutcome::Delivered) x.tf_active = false;
     // An exit (INT3/INTO/INT1 in the exception bitmap, or one during the delivery) saves the
     // instruction's own RIP, as a fault does: the run loop performs it.
     if (o == DeliveryOutcome::VmExit) return vm_exit_fault();

@@ -934,3 +934,21 @@ TEST_CASE("MOVSXD with 66h reads a word", "[cpu_audit][decode]") {
     CHECK(f.rip() == kCode + 3);
     CHECK(f.reg(RAX) == 0x1111111111118001ull);
 }
+
+// SDM Vol. 3A, "Interrupt and Exception Handling": delivering an interrupt through an
+// interrupt or trap gate clears TF, and a single-step trap pending for the INT n / INT3 /
+// INTO that caused the delivery is discarded with the old context (it resumes after IRET):
+// the handler's first instruction runs without a #DB.
+TEST_CASE("INT n with TF set enters the handler without a single-step trap",
+          "[cpu_audit][branch]") {
+    for (auto code : {bytes({0xCD, 0x40}), bytes({0xCC})}) {
+        CpuFixture f;
+        f.s().rflags |= rflags::TF;
+        f.load(code);
+        f.run(2); // INT, then the handler's HLT
+        const int expected = code[0] == 0xCC ? int(BP) : 0x40;
+        CHECK(f.delivered_vector() == expected);
+        CHECK(f.pushed_rip(false) == kCode + code.size());
+        CHECK((f.s().dr[6] & (1u << 14)) == 0);
+    }
+}
