@@ -126,6 +126,21 @@ template <Str Op> uint64_t bulk_run(Exec& x, const DecodedInsn& d, uint64_t max_
     return elems;
 }
 
+// The REP instruction stops with iterations left and runs again from RIP = the instruction.
+// An interrupt or a trap-class exception (single step, data breakpoint) taken after any
+// iteration but the last pushes RF = 1, so the re-executed instruction does not report its
+// instruction breakpoint again (SDM Vol. 3B, "Instruction-Breakpoint Exception Condition", the
+// RF rules): RF is set now and kept at retirement; the next chunk starts with RF = 1 and
+// clears it when it retires. Pending interrupts are looked for before the next chunk ("a
+// repeating string operation can be suspended by an exception or interrupt": SDM Vol. 2B,
+// REP), which also makes the run loop see RF at the start of that chunk.
+void continue_later(Exec& x) {
+    x.s.rip = x.insn_rip;
+    x.s.rflags |= rflags::RF;
+    x.rf_loaded = true;
+    x.request_event_poll();
+}
+
 template <Str Op> Fault exec_string(Exec& x, const DecodedInsn& d) {
     if (!d.rep) return element<Op>(x, d);
     // With the VMX monitor trap flag, an MTF VM exit comes after each iteration (SDM Vol. 3C,
@@ -147,7 +162,7 @@ template <Str Op> Fault exec_string(Exec& x, const DecodedInsn& d) {
                 done += k;
             }
             if (done == chunk) {
-                if (areg(x, d, RCX) != 0) x.s.rip = x.insn_rip;
+                if (areg(x, d, RCX) != 0) continue_later(x);
                 return kNoFault;
             }
         }
@@ -165,7 +180,7 @@ template <Str Op> Fault exec_string(Exec& x, const DecodedInsn& d) {
         // Breakpoint Exception Conditions").
         if (x.debug_hits) break;
     }
-    if (areg(x, d, RCX) != 0) x.s.rip = x.insn_rip; // continue with the next chunk
+    if (areg(x, d, RCX) != 0) continue_later(x); // continue with the next chunk
     return kNoFault;
 }
 
