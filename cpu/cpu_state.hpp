@@ -133,7 +133,13 @@ struct CpuState {
     // VMX operation and the current VMCS (cpu/vmx/vmx_cpu_state.hpp).
     vmx::VmxCpuState vmx;
 
-    uint8_t cpl() const { return seg[CS].dpl(); } // CPL = CS.DPL outside real mode
+    // CPL is held in CS.RPL (SDM Vol. 3A, "Privilege Levels"): for a non-conforming code
+    // segment it equals CS.DPL; a conforming segment keeps the caller's CPL, which may be
+    // numerically greater than its DPL ("Accessing Nonconforming/Conforming Code Segments").
+    uint8_t cpl() const {
+        const Segment& cs = seg[CS];
+        return (cs.attr & 0x1C) == 0x1C ? cs.selector & 3 : cs.dpl();
+    }
     bool long_mode_active() const { return efer & efer::LMA; }
     CpuMode mode() const {
         if (!(cr0 & cr0::PE)) return CpuMode::Real;

@@ -1007,3 +1007,73 @@ TEST_CASE("an event between REP iterations pushes RF = 1, after the last one RF 
     CHECK(h.rip() == kCode + 3);
     CHECK((h.s().rflags & rflags::RF) == 0);
 }
+
+// SDM Vol. 2A, CALL / JMP and Vol. 2B, RET (far forms, protected mode, same privilege): a far
+// CALL pushes CS then EIP with the operand size (ptr16:32 or, with 66h, ptr16:16); RETF
+// imm16 pops them and releases imm16 more bytes.
+TEST_CASE("far CALL ptr16:32 and ptr16:16, RETF imm16 in 32-bit mode", "[cpu_audit][branch]") {
+    CpuFixture f(TestMode::Protected32);
+    const uint64_t top = CpuFixture::kStackTop;
+    f.load({0x9A, 0x40, 0x00, 0x10, 0x00, CpuFixture::kCode32, 0x00, // call far 0x18:0x100040
+            0x66, 0x9A, 0x50, 0x00, CpuFixture::kCode32, 0x00});    // call far 0x18:0x0050
+    f.poke(kCode + 0x40, {0xCA, 0x08, 0x00});                        // retf 8
+    f.poke(0x50, {0x66, 0xCB});                                      // retf (16-bit)
+    f.run(1);
+    CHECK(f.rip() == kCode + 0x40);
+    CHECK(f.reg(RSP) == top - 8);
+    CHECK(f.peek_val<uint32_t>(top - 4) == CpuFixture::kCode32);
+    CHECK(f.peek_val<uint32_t>(top - 8) == kCode + 7);
+    f.run(1);
+    CHECK(f.rip() == kCode + 7);
+    CHECK(f.reg(RSP) == top + 8);
+    f.reg(RSP) = top;
+    f.run(1);
+    CHECK(f.rip() == 0x50);
+    CHECK(f.reg(RSP) == top - 4);
+    CHECK(f.peek_val<uint16_t>(top - 2) == CpuFixture::kCode32);
+    CHECK(f.peek_val<uint16_t>(top - 4) == 13);
+    f.run(1); // back to IP 13: the 16-bit far CALL pushed IP, EIP[31:16] are lost
+    CHECK(f.rip() == 13);
+    CHECK(f.reg(RSP) == top);
+    CHECK(f.s().seg[CS].selector == CpuFixture::kCode32);
+}
+
+// SDM Vol. 3A, "Accessing Nonconforming/Conforming Code Segments" and Vol. 2A JMP
+// "CONFORMING-CODE-SEGMENT": a far JMP from CPL 3 to a conforming DPL-0 code segment keeps
+// CPL 3 (CS.RPL is set to CPL); to a non-conforming DPL-0 segment it is #GP(selector).
+TEST_CASE("far JMP to a conforming segment keeps CPL", "[cpu_audit][branch]") {
+    CpuFixture f;
+    f.poke_val<uint64_t>(CpuFixture::kGdt + 0x40, 0x00AF9F000000FFFFull); // conforming 64-bit
+    f.s().gdtr.limit = 0x47;
+    f.s().seg[CS] = Segment{CpuFixture::kUserCode64 | 3, 0, 0xFFFFFFFF, 0xA0FB};
+    f.s().seg[SS] = Segment{CpuFixture::kUserData | 3, 0, 0xFFFFFFFF, 0xC0F3};
+    f.cpu.invalidate_caches();
+    f.poke_val<uint64_t>(kData, kCode + 0x80);
+    f.poke_val<uint16_t>(kData + 8, 0x40);
+    f.poke_val<uint64_t>(kData + 16, kCode + 0x90);
+    f.poke_val<uint16_t>(kData + 24, CpuFixture::kCode64);
+    f.load({0x48, 0xFF, 0x2C, 0x25, 0x00, 0x00, 0x30, 0x00}); // jmp far [0x300000] (m16:64)
+    f.poke(kCode + 0x80, {0x48, 0xFF, 0x2C, 0x25, 0x10, 0x00, 0x30, 0x00});
+    f.run(1);
+    CHECK(f.rip() == kCode + 0x80);
+    CHECK(f.s().seg[CS].selector == (0x40 | 3));
+    CHECK(f.s().cpl() == 3);
+    REQUIRE(f.run_until_exception() == GP);
+    CHECK(f.pushed_error_code() == CpuFixture::kCode64);
+    CHECK(f.pushed_rip(true) == kCode + 0x80);
+}
+
+// SDM Vol. 3A, "Self-Modifying Code" / "Handling Self- and Cross-Modifying Code": bytes
+// written into RAM by something other than this processor (a debugger, a loader, a DMA-like
+// bus write) are what the next fetch decodes.
+TEST_CASE("SMC: a bus write to already decoded code takes effect", "[cpu_audit][smc]") {
+    CpuFixture f;
+    f.load({0xB0, 0x11, 0xF4}); // mov al, 0x11; hlt
+    f.run(2);
+    CHECK((f.reg(RAX) & 0xFF) == 0x11);
+    f.poke(kCode + 1, {0x22}); // through PhysBus::write_bytes
+    f.s().activity = CpuState::Activity::Active;
+    f.s().rip = kCode;
+    f.run(1);
+    CHECK((f.reg(RAX) & 0xFF) == 0x22);
+}
