@@ -1015,7 +1015,7 @@ TEST_CASE("far CALL ptr16:32 and ptr16:16, RETF imm16 in 32-bit mode", "[cpu_aud
     CpuFixture f(TestMode::Protected32);
     const uint64_t top = CpuFixture::kStackTop;
     f.load({0x9A, 0x40, 0x00, 0x10, 0x00, CpuFixture::kCode32, 0x00, // call far 0x18:0x100040
-            0x66, 0x9A, 0x50, 0x00, CpuFixture::kCode32, 0x00});    // call far 0x18:0x0050
+            0x66, 0x9A, 0x50, 0x00, CpuFixture::kCode32, 0x00});     // call far 0x18:0x0050
     f.poke(kCode + 0x40, {0xCA, 0x08, 0x00});                        // retf 8
     f.poke(0x50, {0x66, 0xCB});                                      // retf (16-bit)
     f.run(1);
