@@ -1077,3 +1077,34 @@ TEST_CASE("SMC: a bus write to already decoded code takes effect", "[cpu_audit][
     f.run(1);
     CHECK((f.reg(RAX) & 0xFF) == 0x22);
 }
+
+// SDM Vol. 2A, ENTER: the nesting level is imm8 MOD 32; level 1 pushes RBP and the frame
+// pointer; an exception while copying the outer frame pointers leaves RSP, RBP and the stack
+// as they were (a fault-class exception restarts the instruction).
+TEST_CASE("ENTER: level modulo 32, and a fault changes nothing", "[cpu_audit][stack]") {
+    CpuFixture f;
+    const uint64_t top = CpuFixture::kStackTop;
+    f.reg(RBP) = 0x1234;
+    f.load({0xC8, 0x10, 0x00, 0x21}); // enter 16, 33 -> level 1
+    f.run(1);
+    CHECK(f.peek_val<uint64_t>(top - 8) == 0x1234);
+    CHECK(f.peek_val<uint64_t>(top - 16) == top - 8);
+    CHECK(f.reg(RBP) == top - 8);
+    CHECK(f.reg(RSP) == top - 16 - 16);
+
+    CpuFixture g; // at CPL 3, so the #PF frame goes to the TSS stack, not over ENTER's
+    g.s().seg[CS] = Segment{CpuFixture::kUserCode64 | 3, 0, 0xFFFFFFFF, 0xA0FB};
+    g.s().seg[SS] = Segment{CpuFixture::kUserData | 3, 0, 0xFFFFFFFF, 0xC0F3};
+    split_4k(g);
+    set_pte(g, kSplitRegion + 0x1000, 0);
+    g.reg(RBP) = kSplitRegion + 0x1000 + 0x10; // [RBP-8] lies on the not-present page
+    g.poke_val<uint64_t>(top - 8, 0x5555);
+    g.load({0xC8, 0x00, 0x00, 0x02}); // enter 0, 2: reads [RBP-8]
+    REQUIRE(g.run_until_exception() == PF);
+    CHECK(g.s().cr2 == kSplitRegion + 0x1008);
+    CHECK(g.pushed_error_code() == 0x4); // user, read, not present
+    CHECK(g.pushed_rip(true) == kCode);
+    CHECK(g.peek_val<uint64_t>(g.reg(RSP) + 32) == top); // the interrupted RSP
+    CHECK(g.reg(RBP) == kSplitRegion + 0x1010);
+    CHECK(g.peek_val<uint64_t>(top - 8) == 0x5555);
+}
