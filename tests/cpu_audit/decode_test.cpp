@@ -1108,3 +1108,49 @@ TEST_CASE("ENTER: level modulo 32, and a fault changes nothing", "[cpu_audit][st
     CHECK(g.reg(RBP) == kSplitRegion + 0x1010);
     CHECK(g.peek_val<uint64_t>(top - 8) == 0x5555);
 }
+
+// SDM Vol. 2A, CALL (far, IA-32e mode) and Vol. 2B, RET (far): a far CALL m16:32 from 64-bit
+// code to a compatibility-mode code segment pushes CS and EIP as 4-byte values; RETF (32-bit
+// operand size) in compatibility mode pops them and returns to 64-bit mode; RETF imm16
+// releases the parameters.
+TEST_CASE("far CALL to compatibility mode and RETF imm16 back to 64-bit code",
+          "[cpu_audit][branch]") {
+    CpuFixture f;
+    const uint64_t top = CpuFixture::kStackTop;
+    f.poke_val<uint32_t>(kData, static_cast<uint32_t>(kCode + 0x40));
+    f.poke_val<uint16_t>(kData + 4, CpuFixture::kCode32);
+    f.load({0x6A, 0x77,                                     // push 0x77 (a parameter)
+            0xFF, 0x1C, 0x25, 0x00, 0x00, 0x30, 0x00});    // call far [0x300000] (m16:32)
+    f.poke(kCode + 0x40, {0x48, 0xCA, 0x04, 0x00});          // compat: dec eax; retf 4
+    f.reg(RAX) = 10;
+    f.run(2);
+    CHECK(f.s().mode() == CpuMode::Compat32);
+    CHECK(f.rip() == kCode + 0x40);
+    CHECK(f.reg(RSP) == top - 8 - 8);
+    CHECK(f.peek_val<uint32_t>(top - 12) == CpuFixture::kCode64);
+    CHECK(f.peek_val<uint32_t>(top - 16) == kCode + 9);
+    f.run(2);
+    CHECK(f.reg(RAX) == 9);
+    CHECK(f.s().mode() == CpuMode::Long64);
+    CHECK(f.rip() == kCode + 9);
+    CHECK(f.reg(RSP) == top - 8 + 4); // 8 popped, then 4 released
+}
+
+// SDM Vol. 2A, INT n/INTO/INT3/INT1: outside 64-bit mode INTO raises #OF (a trap: the saved
+// EIP is the next instruction) only when OF = 1; INT1 (F1) raises #DB as a trap too.
+TEST_CASE("INTO traps only with OF set, INT1 raises #DB", "[cpu_audit][branch][mode32]") {
+    CpuFixture f(TestMode::Protected32);
+    f.load({0xCE, 0x90, 0xCE});
+    f.run(2); // OF = 0: INTO and NOP run through
+    CHECK(f.rip() == kCode + 2);
+    f.s().rflags |= rflags::OF;
+    f.run(2);
+    REQUIRE(f.delivered_vector() == OF);
+    CHECK(f.pushed_rip(false) == kCode + 3);
+
+    CpuFixture g;
+    g.load({0xF1});
+    g.run(2);
+    REQUIRE(g.delivered_vector() == DB);
+    CHECK(g.pushed_rip(false) == kCode + 1);
+}
