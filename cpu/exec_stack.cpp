@@ -48,13 +48,16 @@ template <SegReg S> Fault exec_push_sreg(Exec& x, const DecodedInsn& d) {
 }
 
 // POP Sreg loads through the descriptor checks; POP SS blocks events for one instruction.
+// The pop moves SP/ESP/RSP by the stack-address size in force before the load (SDM Vol. 2B,
+// POP, "Operation"): POP SS may load a stack segment with another B bit.
 template <SegReg S> Fault exec_pop_sreg(Exec& x, const DecodedInsn& d) {
     uint64_t v;
     if (Fault f = peek_stack(x, d.opsize, 0, v)) return f;
+    const unsigned as = stack_addr_size(x);
     auto c = x.sys();
     if (Fault f = load_segment(c, S, static_cast<uint16_t>(v))) return f;
     x.after_system_op();
-    set_sp(x, x.s.gpr[RSP] + d.opsize);
+    set_reg(x, RSP, as, x.s.gpr[RSP] + d.opsize, true);
     if (S == SS) {
         x.inhibit_events(false);
     }

@@ -1119,9 +1119,9 @@ TEST_CASE("far CALL to compatibility mode and RETF imm16 back to 64-bit code",
     const uint64_t top = CpuFixture::kStackTop;
     f.poke_val<uint32_t>(kData, static_cast<uint32_t>(kCode + 0x40));
     f.poke_val<uint16_t>(kData + 4, CpuFixture::kCode32);
-    f.load({0x6A, 0x77,                                     // push 0x77 (a parameter)
-            0xFF, 0x1C, 0x25, 0x00, 0x00, 0x30, 0x00});    // call far [0x300000] (m16:32)
-    f.poke(kCode + 0x40, {0x48, 0xCA, 0x04, 0x00});          // compat: dec eax; retf 4
+    f.load({0x6A, 0x77,                                 // push 0x77 (a parameter)
+            0xFF, 0x1C, 0x25, 0x00, 0x00, 0x30, 0x00}); // call far [0x300000] (m16:32)
+    f.poke(kCode + 0x40, {0x48, 0xCA, 0x04, 0x00});     // compat: dec eax; retf 4
     f.reg(RAX) = 10;
     f.run(2);
     CHECK(f.s().mode() == CpuMode::Compat32);
@@ -1153,4 +1153,21 @@ TEST_CASE("INTO traps only with OF set, INT1 raises #DB", "[cpu_audit][branch][m
     g.run(2);
     REQUIRE(g.delivered_vector() == DB);
     CHECK(g.pushed_rip(false) == kCode + 1);
+}
+
+// SDM Vol. 2B, POP, "Operation": the stack-address size (SP or ESP) of the pop is that of the
+// stack in use when POP starts; POP SS loading a segment with a different B bit does not
+// change how this pop moves the stack pointer. Before: the new SS.B chose SP (16-bit wrap).
+TEST_CASE("POP SS moves the stack pointer with the old stack size", "[cpu_audit][stack][mode32]") {
+    CpuFixture f(TestMode::Protected32);
+    f.poke_val<uint64_t>(CpuFixture::kGdt + 0x40, 0x008F93000000FFFFull); // 16-bit stack, G=1
+    f.s().gdtr.limit = 0x47;
+    f.cpu.invalidate_caches();
+    f.reg(RSP) = 0x1FFFC;
+    f.poke_val<uint32_t>(0x1FFFC, 0x40);
+    f.load({0x17}); // pop ss
+    f.run(1);
+    CHECK(f.s().seg[SS].selector == 0x40);
+    CHECK(!f.s().seg[SS].db());
+    CHECK(f.reg(RSP) == 0x20000);
 }
