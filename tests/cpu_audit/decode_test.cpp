@@ -1171,3 +1171,38 @@ TEST_CASE("POP SS moves the stack pointer with the old stack size", "[cpu_audit]
     CHECK(!f.s().seg[SS].db());
     CHECK(f.reg(RSP) == 0x20000);
 }
+
+// SDM Vol. 2A, JMP / CALL (far, protected and IA-32e mode) and Vol. 2B, RET (far): the error
+// code of each check, in the order the pseudo-code makes them.
+TEST_CASE("far transfer checks and their error codes", "[cpu_audit][far]") {
+    namespace sel = hvlab::test::sel;
+    using hvlab::test::seg_desc;
+    auto expect = [](Fault x, uint8_t vector, uint32_t ec) {
+        CHECK(x.vector == vector);
+        CHECK(x.error_code == ec);
+    };
+    hvlab::test::SystemFixture f;
+    expect(far_jump(f.c, 0, 0x1000, 8), GP, 0);                                   // null selector
+    expect(far_jump(f.c, sel::kGdtEntries | 3, 0x1000, 8), GP, sel::kGdtEntries); // beyond GDT
+    expect(far_jump(f.c, sel::kData0, 0x1000, 8), GP, sel::kData0);               // not code
+    expect(far_call(f.c, sel::kTss, 0x1000, 8, 0), GP, sel::kTss);        // TSS in IA-32e mode
+    expect(far_jump(f.c, sel::kCode64 | 3, 0x1000, 8), GP, sel::kCode64); // RPL > CPL
+    f.gdt(sel::kConforming, seg_desc(0, 0xFFFFF, 0x1E, 0xA));             // conforming, not present
+    expect(far_jump(f.c, sel::kConforming, 0x1000, 8), NP, sel::kConforming);
+    f.gdt(sel::kConforming, seg_desc(0, 0xFFFFF, 0x9A, 0xE)); // L = 1 and D = 1
+    expect(far_jump(f.c, sel::kConforming, 0x1000, 8), GP, sel::kConforming);
+    expect(far_jump(f.c, sel::kCode32, 0x1'0000'0000ull, 8), GP, 0);         // beyond the limit
+    expect(far_jump(f.c, sel::kCode64, 0x0000'8000'0000'0000ull, 8), GP, 0); // non-canonical
+    f.to_ring3();
+    f.gdt(sel::kConforming, seg_desc(0, 0xFFFFF, 0xFE, 0xA)); // conforming DPL 3
+    expect(far_jump(f.c, sel::kConforming | 3, 0x1000, 8), kNoFault.vector, 0);
+    hvlab::test::SystemFixture g;
+    g.to_ring3();
+    g.gdt(sel::kConforming, seg_desc(0, 0xFFFFF, 0xDE, 0xA)); // conforming DPL 2 <= CPL 3
+    expect(far_jump(g.c, sel::kConforming | 3, 0x1000, 8), kNoFault.vector, 0);
+    CHECK(g.s.cpl() == 3);
+    hvlab::test::SystemFixture h;
+    h.gdt(sel::kConforming, seg_desc(0, 0xFFFFF, 0x9E, 0xA)); // conforming DPL 0 at CPL 0
+    h.gdt(sel::kData1, seg_desc(0, 0xFFFFF, 0xBE, 0xA));      // conforming DPL 1 > CPL 0
+    expect(far_jump(h.c, sel::kData1, 0x1000, 8), GP, sel::kData1);
+}
