@@ -64,12 +64,14 @@ template <SegReg S> Fault exec_pop_sreg(Exec& x, const DecodedInsn& d) {
     return kNoFault;
 }
 
-// PUSHA/PUSHAD: AX CX DX BX (original) SP BP SI DI; all stores checked first.
+// PUSHA/PUSHAD: AX CX DX BX (original) SP BP SI DI; all stores checked first, slot by slot:
+// with a 16-bit stack SP wraps at 64 KiB between the pushes (SDM Vol. 2B, PUSHA/PUSHAD).
 Fault exec_pusha(Exec& x, const DecodedInsn& d) {
     const unsigned n = d.opsize;
     const unsigned as = stack_addr_size(x);
     const uint64_t sp = x.s.gpr[RSP];
-    if (Fault f = probe_write(x, SS, (sp - 8 * n) & size_mask(as), 8 * n)) return f;
+    for (unsigned i = 1; i <= 8; ++i)
+        if (Fault f = probe_write(x, SS, (sp - i * n) & size_mask(as), n)) return f;
     for (unsigned r = RAX; r <= RDI; ++r) {
         const uint64_t v = r == RSP ? sp : x.s.gpr[r];
         if (Fault f = write_mem(x, SS, (sp - (r + 1) * n) & size_mask(as), n, v)) return f;

@@ -1206,3 +1206,29 @@ TEST_CASE("far transfer checks and their error codes", "[cpu_audit][far]") {
     h.gdt(sel::kData1, seg_desc(0, 0xFFFFF, 0xBE, 0xA));      // conforming DPL 1 > CPL 0
     expect(far_jump(h.c, sel::kData1, 0x1000, 8), GP, sel::kData1);
 }
+
+// SDM Vol. 2B, PUSHA/PUSHAD ("#SS(0) if the starting or ending stack address is outside the
+// stack segment limit") with SS.B = 0: the eight pushes wrap SP at 64 KiB one by one; a frame
+// that wraps is not a limit violation. Before: the frame was checked as one range past 0xFFFF.
+TEST_CASE("PUSHAD on a 16-bit stack wraps SP", "[cpu_audit][stack][mode32]") {
+    CpuFixture f(TestMode::Protected32);
+    f.s().seg[SS] = Segment{CpuFixture::kData32, kData, 0xFFFF, 0x0093};
+    f.cpu.invalidate_caches();
+    f.reg(RSP) = 0xABCD0010;
+    for (unsigned r = 0; r < 8; ++r)
+        if (r != RSP) f.reg(static_cast<Gpr>(r)) = 0x11111111u * (r + 1);
+    f.load({0x60, 0x61}); // pushad; popad
+    f.run(1);
+    REQUIRE(f.delivered_vector() == -1);
+    CHECK(f.reg(RSP) == 0xABCDFFF0);
+    CHECK(f.peek_val<uint32_t>(kData + 0x0C) == 0x11111111u);   // EAX
+    CHECK(f.peek_val<uint32_t>(kData + 0x00) == 0x44444444u);   // EBX
+    CHECK(f.peek_val<uint32_t>(kData + 0xFFFC) == 0xABCD0010u); // the original ESP
+    CHECK(f.peek_val<uint32_t>(kData + 0xFFF0) == 0x88888888u); // EDI
+    for (unsigned r = 0; r < 8; ++r)
+        if (r != RSP) f.reg(static_cast<Gpr>(r)) = 0;
+    f.run(1);
+    CHECK(f.reg(RAX) == 0x11111111u);
+    CHECK(f.reg(RDI) == 0x88888888u);
+    CHECK(f.reg(RSP) == 0xABCD0010);
+}
