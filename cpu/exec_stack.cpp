@@ -159,7 +159,9 @@ Fault exec_enter(Exec& x, const DecodedInsn& d) {
         }
         vals[count++] = frame_temp;
     }
-    if (Fault f = probe_write(x, SS, (sp0 - count * n) & m, count * n)) return f;
+    // Slot by slot: on a 16-bit stack the pushes wrap SP at 64 KiB one by one.
+    for (unsigned i = 1; i <= count; ++i)
+        if (Fault f = probe_write(x, SS, (sp0 - i * n) & m, n)) return f;
     for (unsigned i = 0; i < count; ++i)
         if (Fault f = write_mem(x, SS, (sp0 - (i + 1) * n) & m, n, vals[i])) return f;
     set_reg(x, RBP, n, frame_temp, false);

@@ -1232,3 +1232,21 @@ TEST_CASE("PUSHAD on a 16-bit stack wraps SP", "[cpu_audit][stack][mode32]") {
     CHECK(f.reg(RDI) == 0x88888888u);
     CHECK(f.reg(RSP) == 0xABCD0010);
 }
+
+// SDM Vol. 2A, ENTER, "Operation": the frame is built by successive pushes, each wrapping SP
+// at 64 KiB on a 16-bit stack (SS.B = 0). Before: the frame was checked as one range past
+// 0xFFFF (#SS).
+TEST_CASE("ENTER on a 16-bit stack wraps SP", "[cpu_audit][stack][mode32]") {
+    CpuFixture f(TestMode::Protected32);
+    f.s().seg[SS] = Segment{CpuFixture::kData32, kData, 0xFFFF, 0x0093};
+    f.cpu.invalidate_caches();
+    f.reg(RSP) = 0x00000004;
+    f.reg(RBP) = 0x12345678;
+    f.load({0xC8, 0x08, 0x00, 0x01}); // enter 8, 1
+    f.run(1);
+    REQUIRE(f.delivered_vector() == -1);
+    CHECK(f.peek_val<uint32_t>(kData + 0x0000) == 0x12345678u); // pushed EBP
+    CHECK(f.peek_val<uint32_t>(kData + 0xFFFC) == 0x00000000u); // frame pointer (SP 0)
+    CHECK(f.reg(RBP) == 0x00000000u);
+    CHECK(f.reg(RSP) == 0x0000FFF4u);
+}
