@@ -1250,3 +1250,25 @@ TEST_CASE("ENTER on a 16-bit stack wraps SP", "[cpu_audit][stack][mode32]") {
     CHECK(f.reg(RBP) == 0x00000000u);
     CHECK(f.reg(RSP) == 0x0000FFF4u);
 }
+
+// SDM Vol. 3A, "Exception- or Interrupt-Handler Procedures" (Protection of Exception- and
+// Interrupt-Handler Procedures): a handler in a conforming code segment runs at the current
+// privilege level, on the current stack. Before: CPL was taken from the conforming segment's
+// DPL (0): a ring-3 INT n through such a gate ended up at CPL 0.
+TEST_CASE("INT n to a conforming handler segment keeps CPL 3", "[cpu_audit][branch]") {
+    CpuFixture f;
+    f.poke_val<uint64_t>(CpuFixture::kGdt + 0x40, 0x00AF9F000000FFFFull); // conforming, DPL 0
+    f.s().gdtr.limit = 0x47;
+    const uint64_t gate = CpuFixture::kIdt + 16 * 0x50;
+    f.poke_val<uint16_t>(gate + 2, 0x40); // vector 0x50's handler: conforming code
+    f.s().seg[CS] = Segment{CpuFixture::kUserCode64 | 3, 0, 0xFFFFFFFF, 0xA0FB};
+    f.s().seg[SS] = Segment{CpuFixture::kUserData | 3, 0, 0xFFFFFFFF, 0xC0F3};
+    f.cpu.invalidate_caches();
+    f.load({0xCD, 0x50});
+    f.run(1);
+    CHECK(f.rip() == CpuFixture::kStubs + 8 * 0x50);
+    CHECK(f.s().cpl() == 3);
+    CHECK(f.s().seg[CS].selector == (0x40 | 3));
+    CHECK(f.reg(RSP) == CpuFixture::kStackTop - 40); // same stack: SS, RSP, RFLAGS, CS, RIP
+    CHECK(f.peek_val<uint64_t>(f.reg(RSP) + 8) == (CpuFixture::kUserCode64 | 3));
+}
