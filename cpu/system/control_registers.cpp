@@ -69,10 +69,12 @@ Fault write_cr0(SystemContext& c, uint64_t value) {
     CpuState& s = c.s;
     if (Fault f = check_cr0(s, value)) return f;
     const uint64_t v = (value & kCr0Defined) | cr0::ET; // ET is hardwired to 1
-    std::array<uint64_t, 4> pdptes = s.pdpte;
-    if (pae_paging(v, s.cr4, s.efer) && !(s.cr0 & cr0::PG))
-        if (Fault f = load_pdptes(c, s.cr3, pdptes)) return f;
     const uint64_t changed = s.cr0 ^ v;
+    // SDM Vol. 3A, PDPTE Registers: with PAE paging in use afterwards, a MOV to CR0 that
+    // modifies CD, NW or PG loads the PDPTEs from CR3 (LMSW and CLTS modify none of them).
+    std::array<uint64_t, 4> pdptes = s.pdpte;
+    if (pae_paging(v, s.cr4, s.efer) && (changed & (cr0::CD | cr0::NW | cr0::PG)))
+        if (Fault f = load_pdptes(c, s.cr3, pdptes)) return f;
     s.cr0 = v;
     s.pdpte = pdptes;
     if (changed & cr0::PG) {
