@@ -64,7 +64,12 @@ uint64_t wrap_linear(const CpuState& s, uint64_t a) {
 
 } // namespace
 
+// Outside IA-32e mode linear addresses are 32 bits (SDM Vol. 3A, 32-Bit Paging; PAE Paging):
+// the second page of an access that runs past 0xFFFFFFFF is linear page 0, and a #PF there
+// reports the 32-bit address in CR2. Callers may pass linear + n unwrapped (a TLB lookup of it
+// misses: entries are made from wrapped addresses), so both slow paths wrap it here.
 Translation LinearMemory::translate_unpaged(const CpuState& s, Gva linear, AccessKind kind) {
+    linear = Gva(wrap_linear(s, linear.value));
     // SDM Vol. 3C, "Guest-Physical Address Translation": with CR0.PG = 0 the linear address is
     // a guest-physical address, translated through EPT (and not cached in the TLB here).
     if (impl_->ept) {
@@ -87,6 +92,7 @@ Translation LinearMemory::translate_unpaged(const CpuState& s, Gva linear, Acces
 
 Translation LinearMemory::translate_slow(const CpuState& s, Gva linear, AccessKind kind,
                                          Privilege who) {
+    linear = Gva(wrap_linear(s, linear.value));
     if (impl_->ept) return translate_through_ept(s, linear, kind, who);
     const mmu::WalkRecord w =
         mmu::walk(bus_, paging_context(s), linear.value, access_request(s, kind, who));
