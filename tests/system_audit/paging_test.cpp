@@ -176,3 +176,57 @@ TEST_CASE("LMSW loads CR0 bits 3:0 and cannot clear PE, SMSW and CLTS", "[paging
     CHECK(s.cr0 == (before | cr0::MP | cr0::EM));
     CHECK(static_cast<uint32_t>(fx.reg(RCX)) == static_cast<uint32_t>(s.cr0));
 }
+
+namespace {
+
+// A Long64 CpuFixture for CPL-3 tests of implicit supervisor accesses: 0..2 MiB (GDT entries
+// 0..7, IDT, stubs, TSS, kernel stack) becomes supervisor-only, user code runs at 0x201000 on
+// the user 2 MiB page above, and the GDT is moved so that its entry 8 (selector 0x40, a DPL-3
+// data segment) is the first byte of that user page: base 0x1FFFC0, limit 0x4F.
+struct UserGdtFixture {
+    Fixture32 fx{hvlab::cpu::test::TestMode::Long64};
+    static constexpr uint64_t kGdtBase = 0x1F'FFC0, kUserCode = 0x20'1000;
+    UserGdtFixture() {
+        fx.poke_val<uint64_t>(Fixture32::kPd, 0x83); // PDE 0: P | RW | PS, supervisor
+        for (unsigned i = 0; i < 8; ++i)
+            fx.poke_val<uint64_t>(kGdtBase + 8 * i, fx.peek_val<uint64_t>(Fixture32::kGdt + 8 * i));
+        fx.poke_val<uint64_t>(0x20'0000, 0x00CFF3000000FFFFull); // entry 8: flat data, DPL 3
+        CpuState& s = fx.s();
+        s.gdtr = {kGdtBase, 0x4F};
+        s.seg[CS] = Segment{Fixture32::kUserCode64, 0, 0xFFFF'FFFF, 0xA0FB};
+        s.seg[SS] = Segment{Fixture32::kUserData, 0, 0xFFFF'FFFF, 0xC0F3};
+        s.gpr[RSP] = 0x3F'0000;
+        fx.cpu.invalidate_caches();
+    }
+};
+
+} // namespace
+
+// SDM Vol. 3A, 4.6 "Access Rights": accesses to the GDT to load a segment descriptor are
+// implicit supervisor-mode accesses regardless of CPL, and with CR4.SMAP = 1 "If EFLAGS.AC = 0
+// or the access is implicit, data may not be read from any user-mode address"; Vol. 3A, 4.7:
+// the #PF error code's U/S is 0 for a supervisor-mode access. Coverage through the interpreter
+// (hvlab was right; only the walker's matrix tested it): MOV DS at CPL 3 with RFLAGS.AC = 1 and
+// the descriptor on a user page is a #PF with error code 1 and CR2 = the descriptor's address.
+TEST_CASE("Access Rights: a CPL-3 GDT read is an implicit supervisor access that SMAP blocks "
+          "even with AC = 1",
+          "[paging][smap]") {
+    UserGdtFixture u;
+    CpuState& s = u.fx.s();
+    u.fx.reg(RAX) = 0x43;                                     // entry 8, RPL 3
+    u.fx.load({0x8E, 0xD8, 0xF4}, UserGdtFixture::kUserCode); // mov ds, ax; hlt (#GP at CPL 3)
+    s.rflags |= rflags::AC;
+    SECTION("SMAP on: #PF, P = 1, W/R = 0, U/S = 0") {
+        s.cr4 |= cr4::SMAP;
+        u.fx.cpu.invalidate_caches();
+        REQUIRE(u.fx.run_until_exception() == PF);
+        CHECK(u.fx.pushed_error_code() == 1);
+        CHECK(s.cr2 == 0x20'0000);
+        CHECK(u.fx.pushed_rip(true) == UserGdtFixture::kUserCode);
+    }
+    SECTION("SMAP off: the descriptor loads (and its accessed bit is written)") {
+        u.fx.run(1);
+        CHECK(s.seg[DS].selector == 0x43);
+        CHECK((u.fx.peek_val<uint64_t>(0x20'0000) >> 40 & 1) == 1);
+    }
+}
