@@ -3,6 +3,8 @@
 // rule; each comment names the SDM section and what hvlab did wrong before the fix (or that the
 // test only adds coverage of a rule nothing tested).
 #include "../cpu/cpu_fixture.hpp"
+#include "cpu/linear_memory_paging.hpp"
+#include "mmu/page_walk.hpp"
 #include "tests/mmu/page_tables.hpp"
 #include "tests/system/system_fixture.hpp"
 
@@ -228,5 +230,56 @@ TEST_CASE("Access Rights: a CPL-3 GDT read is an implicit supervisor access that
         u.fx.run(1);
         CHECK(s.seg[DS].selector == 0x43);
         CHECK((u.fx.peek_val<uint64_t>(0x20'0000) >> 40 & 1) == 1);
+    }
+}
+
+// Coverage (hvlab was right): SDM Vol. 3A, 4.7 "Page-Fault Exceptions", I/D flag: "This flag
+// is 1 if (1) the access causing the page-fault exception was an instruction fetch; and (2)
+// either (a) CR4.SMEP = 1; or (b) both (i) CR4.PAE = 1 ... and (ii) IA32_EFER.NXE = 1".
+// Existing tests had NXE = 1 with PAE/4-level paging; this checks NXE = 0.
+TEST_CASE("Page-Fault Exceptions: I/D is 0 for a fetch with NXE = 0 unless SMEP is on",
+          "[paging][pf]") {
+    for (auto kind : {PageTables::Level4, PageTables::Pae}) {
+        mmu::PhysBus bus(16 << 20);
+        PageTables pt(bus, kind);
+        pt.map(0x40'1000, 0x5000, kP | kRW); // supervisor page
+        CpuState s = pt.state(3);
+        s.efer &= ~efer::NXE;
+        const mmu::AccessRequest fetch{mmu::Access::Execute, mmu::Requester::User};
+        auto w = mmu::walk(bus, paging_context(s), 0x40'1000, fetch);
+        CHECK(w.error_code == (mmu::pf_error::P | mmu::pf_error::US));
+        s.cr4 |= cr4::SMEP;
+        w = mmu::walk(bus, paging_context(s), 0x40'1000, fetch);
+        CHECK(w.error_code == (mmu::pf_error::P | mmu::pf_error::US | mmu::pf_error::ID));
+        // Not-present: P = 0, I/D still follows the same rule.
+        s.efer |= efer::NXE;
+        s.cr4 &= ~cr4::SMEP;
+        w = mmu::walk(bus, paging_context(s), 0x40'3000, fetch);
+        CHECK(w.error_code == (mmu::pf_error::US | mmu::pf_error::ID));
+    }
+}
+
+// Coverage (hvlab was right): SDM Vol. 3A, 4.4.2 (PAE, "Reserved (must be 0)" bits 62:M of a
+// PDE/PTE) against 4.5.4 (4-level: bits 51:M reserved, 62:52 ignored; 62:59 are a protection
+// key only with CR4.PKE, which the model does not have). M = MAXPHYADDR = 39.
+TEST_CASE("Reserved bits: PTE bit 55 is reserved in PAE paging and ignored in 4-level paging",
+          "[paging][rsvd]") {
+    for (auto kind : {PageTables::Level4, PageTables::Pae}) {
+        mmu::PhysBus bus(16 << 20);
+        PageTables pt(bus, kind);
+        pt.map(0x40'1000, 0x5000 | (uint64_t{1} << 55), kP | kRW);
+        pt.map(0x40'2000, 0x5000 | (uint64_t{1} << 45), kP | kRW);
+        const CpuState s = pt.state(0);
+        const mmu::AccessRequest rd{mmu::Access::Read, mmu::Requester::Supervisor};
+        auto w = mmu::walk(bus, paging_context(s), 0x40'1000, rd);
+        if (kind == PageTables::Pae) {
+            CHECK(w.stop == mmu::WalkStop::Reserved);
+            CHECK(w.error_code == (mmu::pf_error::P | mmu::pf_error::RSVD));
+        } else {
+            REQUIRE(w.ok());
+            CHECK(w.physical.value == 0x5000);
+        }
+        w = mmu::walk(bus, paging_context(s), 0x40'2000, rd); // bit 45: reserved in both
+        CHECK(w.stop == mmu::WalkStop::Reserved);
     }
 }
