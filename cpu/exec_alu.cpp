@@ -73,7 +73,9 @@ template <Alu Op, Form F> Fault exec_alu(Exec& x, const DecodedInsn& d) {
     // Memory destination: read, compute, write; flags only once the write succeeded.
     const uint64_t ea = effective_address(x, d);
     uint64_t a;
-    if (Fault f = read_mem(x, d.seg, ea, size, a)) return f;
+    if (Fault f = writes_result(Op) ? read_mem_rmw(x, d.seg, ea, size, a)
+                                    : read_mem(x, d.seg, ea, size, a))
+        return f;
     const uint64_t b = F == Form::RmImm ? d.imm : get_reg(x, d, d.reg, size);
     const uint64_t r = compute<Op>(x, a, b);
     if constexpr (writes_result(Op))
@@ -92,7 +94,7 @@ template <bool Inc> Fault exec_incdec(Exec& x, const DecodedInsn& d) {
         a = get_reg(x, d, d.reg, size);
     } else if (d.mod == 3) {
         a = get_reg(x, d, d.rm, size);
-    } else if (Fault f = read_mem(x, d.seg, ea, size, a)) {
+    } else if (Fault f = read_mem_rmw(x, d.seg, ea, size, a)) {
         return f;
     }
     const uint64_t r = (Inc ? a + 1 : a - 1) & size_mask(size);
@@ -116,7 +118,7 @@ template <class F> Fault modify_rm(Exec& x, const DecodedInsn& d, F op) {
     }
     const uint64_t ea = effective_address(x, d);
     uint64_t a;
-    if (Fault f = read_mem(x, d.seg, ea, size, a)) return f;
+    if (Fault f = read_mem_rmw(x, d.seg, ea, size, a)) return f;
     return write_mem(x, d.seg, ea, size, op(a));
 }
 

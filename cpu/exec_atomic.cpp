@@ -19,7 +19,7 @@ Fault exec_cmpxchg(Exec& x, const DecodedInsn& d) {
     const uint64_t ea = d.mem() ? effective_address(x, d) : 0;
     if (d.mod == 3) {
         dst = get_reg(x, d, d.rm, size);
-    } else if (Fault f = read_mem(x, d.seg, ea, size, dst)) {
+    } else if (Fault f = read_mem_rmw(x, d.seg, ea, size, dst)) {
         return f;
     }
     const bool equal = acc == dst;
@@ -40,7 +40,7 @@ Fault exec_cmpxchg8b(Exec& x, const DecodedInsn& d) {
     const uint64_t ea = effective_address(x, d);
     if (wide && (ea & 15)) return fault_ec(GP, 0);
     uint64_t old[2] = {0, 0};
-    if (Fault f = read_mem_bytes(x, d.seg, ea, old, 2 * half)) return f;
+    if (Fault f = read_mem_rmw(x, d.seg, ea, old, 2 * half)) return f;
     if (!wide) old[1] = old[0] >> 32, old[0] &= 0xFFFFFFFF;
     const bool equal = old[0] == get_reg(x, RAX, half, false) && old[1] == get_reg(x, RDX, half, false);
     uint64_t out[2] = {old[0], old[1]};
@@ -64,7 +64,7 @@ Fault exec_xadd(Exec& x, const DecodedInsn& d) {
     const uint64_t ea = d.mem() ? effective_address(x, d) : 0;
     if (d.mod == 3) {
         dst = get_reg(x, d, d.rm, size);
-    } else if (Fault f = read_mem(x, d.seg, ea, size, dst)) {
+    } else if (Fault f = read_mem_rmw(x, d.seg, ea, size, dst)) {
         return f;
     }
     const uint64_t sum = (src + dst) & size_mask(size);

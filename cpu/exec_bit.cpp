@@ -47,7 +47,9 @@ template <BitOp Op, bool Imm> Fault exec_bt(Exec& x, const DecodedInsn& d) {
         ea = (ea + static_cast<uint64_t>(units) * size) & size_mask(d.addrsize);
     }
     uint64_t v;
-    if (Fault f = read_mem(x, d.seg, ea, size, v)) return f;
+    if (Fault f = Op == BitOp::Test ? read_mem(x, d.seg, ea, size, v)
+                                    : read_mem_rmw(x, d.seg, ea, size, v))
+        return f;
     if (Op != BitOp::Test)
         if (Fault f = write_mem(x, d.seg, ea, size, apply(Op, v, bit))) return f;
     set_bit_cf(x, (v >> bit) & 1);

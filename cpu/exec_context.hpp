@@ -278,6 +278,7 @@ inline void copy_small(void* dst, const void* src, unsigned size) {
 
 Fault read_linear_slow(Exec& x, uint64_t linear, void* dst, unsigned size);
 Fault write_linear_slow(Exec& x, uint64_t linear, const void* src, unsigned size);
+Fault read_linear_rmw_slow(Exec& x, uint64_t linear, void* dst, unsigned size);
 
 inline Fault read_linear(Exec& x, uint64_t linear, void* dst, unsigned size) {
     const auto& e = x.rfast.slot(linear);
@@ -320,6 +321,27 @@ inline Fault write_mem(Exec& x, unsigned seg, uint64_t offset, unsigned size, ui
     uint64_t lin;
     if (Fault f = segment_linear(x, seg, offset, size, AccessKind::Write, lin)) return f;
     return write_linear(x, lin, &v, size);
+}
+
+// The read of a read-modify-write destination (ADD m, r; XCHG; CMPXCHG; shifts; BTS...): the
+// access is checked as a write before anything is read, so a not-present, read-only or
+// supervisor page faults with W/R = 1, and an EPT violation reports a data write. The W/R flag
+// "describes the access causing the page-fault exception" (SDM Vol. 3A, 4.7 "Page-Fault
+// Exceptions"), and a read-modify-write is one write access on Intel processors (Bochs models
+// it the same way; QEMU's TCG reads first and reports W/R = 0). `size` is 1 to 16 bytes.
+inline Fault read_mem_rmw(Exec& x, unsigned seg, uint64_t offset, void* dst, unsigned size) {
+    uint64_t lin;
+    if (Fault f = segment_linear(x, seg, offset, size, AccessKind::Write, lin)) return f;
+    const auto& e = x.wfast.slot(lin);
+    if (e.tag == x.wfast.tag_of(lin) && (lin & 0xFFF) + size <= 0x1000) {
+        copy_small(dst, e.host + (lin & 0xFFF), size);
+        return kNoFault;
+    }
+    return read_linear_rmw_slow(x, lin, dst, size);
+}
+inline Fault read_mem_rmw(Exec& x, unsigned seg, uint64_t offset, unsigned size, uint64_t& v) {
+    v = 0;
+    return read_mem_rmw(x, seg, offset, &v, size);
 }
 
 // Any size up to 16 bytes (m128, m80, pseudo-descriptors).

@@ -125,7 +125,7 @@ Fault exec_xchg_rm(Exec& x, const DecodedInsn& d) {
     }
     const uint64_t ea = effective_address(x, d);
     uint64_t v;
-    if (Fault f = read_mem(x, d.seg, ea, size, v)) return f;
+    if (Fault f = read_mem_rmw(x, d.seg, ea, size, v)) return f;
     if (Fault f = write_mem(x, d.seg, ea, size, r)) return f;
     set_reg(x, d, d.reg, size, v);
     return kNoFault;

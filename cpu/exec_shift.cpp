@@ -98,7 +98,7 @@ template <Sh Op, Count C> Fault exec_shift(Exec& x, const DecodedInsn& d) {
     uint64_t a;
     if (d.mod == 3) {
         a = get_reg(x, d, d.rm, size);
-    } else if (Fault f = read_mem(x, d.seg, ea, size, a)) {
+    } else if (Fault f = read_mem_rmw(x, d.seg, ea, size, a)) {
         return f;
     }
     // A zero count changes nothing, not even the flags.
@@ -151,7 +151,7 @@ template <bool Left, Count C> Fault exec_shxd(Exec& x, const DecodedInsn& d) {
     uint64_t a;
     if (d.mod == 3) {
         a = get_reg(x, d, d.rm, size);
-    } else if (Fault f = read_mem(x, d.seg, ea, size, a)) {
+    } else if (Fault f = read_mem_rmw(x, d.seg, ea, size, a)) {
         return f;
     }
     const uint64_t b = get_reg(x, d, d.reg, size);

@@ -127,6 +127,20 @@ Fault read_linear_slow(Exec& x, uint64_t linear, void* dst, unsigned size) {
     return kNoFault;
 }
 
+Fault read_linear_rmw_slow(Exec& x, uint64_t linear, void* dst, unsigned size) {
+    // Both pages are checked for writing first (read_mem_rmw), then read as usual; the write
+    // that follows finds them in the TLB.
+    const unsigned off = linear & 0xFFF;
+    const unsigned first = off + size <= 0x1000 ? size : 0x1000 - off;
+    if (Translation a = x.mem.translate(x.s, Gva(linear), AccessKind::Write); a.fault)
+        return a.fault;
+    if (first < size) {
+        if (Translation b = x.mem.translate(x.s, Gva(linear + first), AccessKind::Write); b.fault)
+            return b.fault;
+    }
+    return read_linear_slow(x, linear, dst, size);
+}
+
 Fault write_linear_slow(Exec& x, uint64_t linear, const void* src, unsigned size) {
     const unsigned off = linear & 0xFFF;
     const unsigned first = off + size <= 0x1000 ? size : 0x1000 - off;
