@@ -1,8 +1,8 @@
 // Segmented and linear data accesses of the interpreter: segment limit/type checks, then the
 // per-page host-pointer fast path with its slow refill through LinearMemory::translate.
 // Intel SDM, Dec 2023 (Order 325462-081).
-#include "cpu/exec_context.hpp"
 #include "cpu/debug_breakpoints.hpp"
+#include "cpu/exec_context.hpp"
 
 namespace hvlab::cpu {
 
@@ -10,7 +10,9 @@ namespace {
 
 // A segment-check failure: #SS(0) for the stack segment, #GP(0) otherwise
 // (SDM Vol. 3A, "Limit Checking" and "Type Checking").
-Fault segment_fault(unsigned seg) { return fault_ec(seg == SS ? SS_ : GP, 0); }
+Fault segment_fault(unsigned seg) {
+    return fault_ec(seg == SS ? SS_ : GP, 0);
+}
 
 constexpr unsigned kTypeCode = 8, kTypeExpandDownOrConforming = 4, kTypeWriteOrRead = 2;
 
@@ -25,7 +27,7 @@ static Fault alignment_check(const Exec& x, uint64_t linear, unsigned size) {
 }
 
 static Fault segment_linear_checked(Exec& x, unsigned seg, uint64_t offset, unsigned size,
-                             AccessKind kind, uint64_t& linear);
+                                    AccessKind kind, uint64_t& linear);
 
 Fault segment_linear_slow(Exec& x, unsigned seg, uint64_t offset, unsigned size, AccessKind kind,
                           uint64_t& linear) {
@@ -34,7 +36,7 @@ Fault segment_linear_slow(Exec& x, unsigned seg, uint64_t offset, unsigned size,
 }
 
 static Fault segment_linear_checked(Exec& x, unsigned seg, uint64_t offset, unsigned size,
-                             AccessKind kind, uint64_t& linear) {
+                                    AccessKind kind, uint64_t& linear) {
     const Segment& sg = x.s.seg[seg];
     if (x.is64) {
         // Only FS and GS have a base in 64-bit mode; the result must be canonical
@@ -82,7 +84,8 @@ void read_piece(Exec& x, const Translation& t, void* dst, unsigned n) {
         std::memcpy(out, &v, n);
         return;
     }
-    for (unsigned i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(x.bus.read(t.physical + i, 1));
+    for (unsigned i = 0; i < n; ++i)
+        out[i] = static_cast<uint8_t>(x.bus.read(t.physical + i, 1));
 }
 
 void write_piece(Exec& x, const Translation& t, const void* src, unsigned n) {
@@ -95,7 +98,8 @@ void write_piece(Exec& x, const Translation& t, const void* src, unsigned n) {
             x.bus.write(t.physical, n, v);
             return;
         }
-        for (unsigned i = 0; i < n; ++i) x.bus.write(t.physical + i, 1, in[i]);
+        for (unsigned i = 0; i < n; ++i)
+            x.bus.write(t.physical + i, 1, in[i]);
         return;
     }
     std::memcpy(t.host, src, n);
@@ -105,6 +109,15 @@ void write_piece(Exec& x, const Translation& t, const void* src, unsigned n) {
         x.bus.notify_code_write(page);
         if (x.code_page_written_hook) x.code_page_written_hook(x.hook_arg, page);
     }
+}
+
+// The linear address of the part of an access that crosses into the next page. Outside 64-bit
+// mode linear addresses are 32 bits wide, so an access that runs past 4 GiB continues at linear
+// 0 (SDM Vol. 3A, 3.4 "Logical and Linear Addresses"; also in compatibility mode, where the
+// translation is 4-level paging of a 32-bit linear address).
+uint64_t second_page_linear(const Exec& x, uint64_t linear, unsigned first) {
+    const uint64_t a = linear + first;
+    return x.is64 ? a : a & 0xFFFF'FFFFull;
 }
 
 } // namespace
@@ -120,7 +133,8 @@ Fault read_linear_slow(Exec& x, uint64_t linear, void* dst, unsigned size) {
         read_piece(x, a, dst, size);
         return kNoFault;
     }
-    Translation b = x.mem.translate(x.s, Gva(linear + first), AccessKind::Read);
+    Translation b =
+        x.mem.translate(x.s, Gva(second_page_linear(x, linear, first)), AccessKind::Read);
     if (b.fault) return b.fault;
     read_piece(x, a, dst, first);
     read_piece(x, b, static_cast<uint8_t*>(dst) + first, size - first);
@@ -135,7 +149,9 @@ Fault read_linear_rmw_slow(Exec& x, uint64_t linear, void* dst, unsigned size) {
     if (Translation a = x.mem.translate(x.s, Gva(linear), AccessKind::Write); a.fault)
         return a.fault;
     if (first < size) {
-        if (Translation b = x.mem.translate(x.s, Gva(linear + first), AccessKind::Write); b.fault)
+        if (Translation b =
+                x.mem.translate(x.s, Gva(second_page_linear(x, linear, first)), AccessKind::Write);
+            b.fault)
             return b.fault;
     }
     return read_linear_slow(x, linear, dst, size);
@@ -154,7 +170,8 @@ Fault write_linear_slow(Exec& x, uint64_t linear, const void* src, unsigned size
         write_piece(x, a, src, size);
         return kNoFault;
     }
-    Translation b = x.mem.translate(x.s, Gva(linear + first), AccessKind::Write);
+    Translation b =
+        x.mem.translate(x.s, Gva(second_page_linear(x, linear, first)), AccessKind::Write);
     if (b.fault) return b.fault;
     if (x.debug_armed) x.debug_hits |= data_breakpoint_hits(x.s, linear, size, true);
     write_piece(x, a, src, first);
@@ -181,7 +198,8 @@ Fault probe_write(Exec& x, unsigned seg, uint64_t offset, unsigned size) {
     if (a.fault) return a.fault;
     const unsigned off = lin & 0xFFF;
     if (off + size > 0x1000) {
-        Translation b = x.mem.translate(x.s, Gva(lin + (0x1000 - off)), AccessKind::Write);
+        Translation b =
+            x.mem.translate(x.s, Gva(second_page_linear(x, lin, 0x1000 - off)), AccessKind::Write);
         if (b.fault) return b.fault;
     }
     return kNoFault;
