@@ -4,6 +4,7 @@
 // and pass once hvlab follows the SDM; the cases under "Coverage" checked rules hvlab already
 // followed and that no other test covered. Where the SDM leaves a detail to the implementation
 // the expected values were checked on an Intel processor.
+#include "../cpu_simd/fp_register_forms.hpp"
 #include "sse_rig.hpp"
 
 #include <cpuid.h>
@@ -707,45 +708,8 @@ TEST_CASE("SIMD FP exceptions agree with an Intel processor with exceptions unma
         WARN("not an Intel x86-64 host (or no executable page): comparison skipped");
         return;
     }
-    struct Insn {
-        std::vector<uint8_t> code;
-        const char* name;
-        bool single;
-    };
-    std::vector<Insn> insns;
-    for (uint8_t op : {0x51, 0x58, 0x59, 0x5C, 0x5D, 0x5E, 0x5F}) {
-        insns.push_back({{0xf2, 0x0f, op, 0xca}, "sd", false});
-        insns.push_back({{0xf3, 0x0f, op, 0xca}, "ss", true});
-        insns.push_back({{0x66, 0x0f, op, 0xca}, "pd", false});
-        insns.push_back({{0x0f, op, 0xca}, "ps", true});
-    }
-    const Insn more[] = {
-        {{0x66, 0x0f, 0x2e, 0xca}, "ucomisd", false},
-        {{0x66, 0x0f, 0x2f, 0xca}, "comisd", false},
-        {{0x0f, 0x2e, 0xca}, "ucomiss", true},
-        {{0x0f, 0x2f, 0xca}, "comiss", true},
-        {{0xf2, 0x48, 0x0f, 0x2a, 0xc8}, "cvtsi2sd xmm1,rax", false},
-        {{0xf3, 0x48, 0x0f, 0x2a, 0xc8}, "cvtsi2ss xmm1,rax", true},
-        {{0xf3, 0x0f, 0x2a, 0xc8}, "cvtsi2ss xmm1,eax", true},
-        {{0xf2, 0x48, 0x0f, 0x2c, 0xc1}, "cvttsd2si rax,xmm1", false},
-        {{0xf2, 0x0f, 0x2d, 0xc1}, "cvtsd2si eax,xmm1", false},
-        {{0xf3, 0x48, 0x0f, 0x2d, 0xc1}, "cvtss2si rax,xmm1", true},
-        {{0xf3, 0x0f, 0x2c, 0xc1}, "cvttss2si eax,xmm1", true},
-        {{0xf3, 0x0f, 0x5a, 0xca}, "cvtss2sd", true},
-        {{0xf2, 0x0f, 0x5a, 0xca}, "cvtsd2ss", false},
-        {{0x0f, 0x5a, 0xca}, "cvtps2pd", true},
-        {{0x66, 0x0f, 0x5a, 0xca}, "cvtpd2ps", false},
-        {{0x0f, 0x5b, 0xca}, "cvtdq2ps", true},
-        {{0x66, 0x0f, 0x5b, 0xca}, "cvtps2dq", true},
-        {{0xf3, 0x0f, 0x5b, 0xca}, "cvttps2dq", true},
-        {{0x66, 0x0f, 0xe6, 0xca}, "cvttpd2dq", false},
-        {{0xf2, 0x0f, 0xe6, 0xca}, "cvtpd2dq", false},
-    };
-    insns.insert(insns.end(), std::begin(more), std::end(more));
-    for (uint8_t imm = 0; imm < 8; ++imm) {
-        insns.push_back({{0xf2, 0x0f, 0xc2, 0xca, imm}, "cmpsd", false});
-        insns.push_back({{0x0f, 0xc2, 0xca, imm}, "cmpps", true});
-    }
+    using Insn = FpRegisterForm;
+    const std::vector<Insn> insns = fp_register_forms();
     const char* env = std::getenv("HVLAB_SSE_HOST_ROUNDS");
     const unsigned rounds = env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : 300;
     constexpr uint64_t kSeed = 0x5E5E'0A0D;

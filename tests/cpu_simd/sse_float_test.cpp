@@ -3,6 +3,7 @@
 // flags and the integer conversions. The register forms are also compared with the host CPU
 // itself (the instruction runs on the host with the same XMM1, XMM2, RAX and MXCSR, all
 // exceptions masked) on random and special operands (fixed, printed seed).
+#include "tests/cpu_simd/fp_register_forms.hpp"
 #include "tests/cpu_simd/simd_rig.hpp"
 
 #include <sys/mman.h>
@@ -248,50 +249,8 @@ TEST_CASE("sse float vs host CPU: every register form on special and random oper
         WARN("no executable page for the host oracle: comparison skipped");
         return;
     }
-    struct Insn {
-        std::vector<uint8_t> code;
-        const char* name;
-        bool single;
-    };
-    std::vector<Insn> insns;
-    for (uint8_t op : {0x51, 0x58, 0x59, 0x5C, 0x5D, 0x5E, 0x5F}) {
-        insns.push_back({{0xf2, 0x0f, op, 0xca}, "sd", false});
-        insns.push_back({{0xf3, 0x0f, op, 0xca}, "ss", true});
-        insns.push_back({{0x66, 0x0f, op, 0xca}, "pd", false});
-        insns.push_back({{0x0f, op, 0xca}, "ps", true});
-    }
-    const Insn more[] = {
-        {{0x66, 0x0f, 0x2e, 0xca}, "ucomisd", false},
-        {{0x66, 0x0f, 0x2f, 0xca}, "comisd", false},
-        {{0x0f, 0x2e, 0xca}, "ucomiss", true},
-        {{0x0f, 0x2f, 0xca}, "comiss", true},
-        {{0xf2, 0x48, 0x0f, 0x2a, 0xc8}, "cvtsi2sd xmm1,rax", false},
-        {{0xf2, 0x0f, 0x2a, 0xc8}, "cvtsi2sd xmm1,eax", false},
-        {{0xf3, 0x48, 0x0f, 0x2a, 0xc8}, "cvtsi2ss xmm1,rax", true},
-        {{0xf3, 0x0f, 0x2a, 0xc8}, "cvtsi2ss xmm1,eax", true},
-        {{0xf2, 0x48, 0x0f, 0x2c, 0xc1}, "cvttsd2si rax,xmm1", false},
-        {{0xf2, 0x0f, 0x2c, 0xc1}, "cvttsd2si eax,xmm1", false},
-        {{0xf2, 0x48, 0x0f, 0x2d, 0xc1}, "cvtsd2si rax,xmm1", false},
-        {{0xf3, 0x48, 0x0f, 0x2c, 0xc1}, "cvttss2si rax,xmm1", true},
-        {{0xf3, 0x0f, 0x2d, 0xc1}, "cvtss2si eax,xmm1", true},
-        {{0xf3, 0x0f, 0x5a, 0xca}, "cvtss2sd", true},
-        {{0xf2, 0x0f, 0x5a, 0xca}, "cvtsd2ss", false},
-        {{0x0f, 0x5a, 0xca}, "cvtps2pd", true},
-        {{0x66, 0x0f, 0x5a, 0xca}, "cvtpd2ps", false},
-        {{0x0f, 0x5b, 0xca}, "cvtdq2ps", true},
-        {{0x66, 0x0f, 0x5b, 0xca}, "cvtps2dq", true},
-        {{0xf3, 0x0f, 0x5b, 0xca}, "cvttps2dq", true},
-        {{0xf3, 0x0f, 0xe6, 0xca}, "cvtdq2pd", true},
-        {{0x66, 0x0f, 0xe6, 0xca}, "cvttpd2dq", false},
-        {{0xf2, 0x0f, 0xe6, 0xca}, "cvtpd2dq", false},
-    };
-    insns.insert(insns.end(), std::begin(more), std::end(more));
-    for (uint8_t imm = 0; imm < 10; ++imm) { // predicates 0..7, and 8, 9 (imm8[7:3] ignored)
-        insns.push_back({{0xf2, 0x0f, 0xc2, 0xca, imm}, "cmpsd", false});
-        insns.push_back({{0xf3, 0x0f, 0xc2, 0xca, imm}, "cmpss", true});
-        insns.push_back({{0x66, 0x0f, 0xc2, 0xca, imm}, "cmppd", false});
-        insns.push_back({{0x0f, 0xc2, 0xca, imm}, "cmpps", true});
-    }
+    using Insn = FpRegisterForm;
+    const std::vector<Insn> insns = fp_register_forms();
     constexpr uint64_t kSeed = 0xF10A7;
     // HVLAB_SSE_HOST_ROUNDS shortens the run for the sanitizer build (.ci/run); default 300.
     const char* env = std::getenv("HVLAB_SSE_HOST_ROUNDS");
