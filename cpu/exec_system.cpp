@@ -276,7 +276,10 @@ template <bool Lsl> Fault exec_lar(Exec& x, const DecodedInsn& d) {
     if (Fault f = read_rm(x, d, 2, sel)) return f;
     auto c = x.sys();
     uint32_t v = 0;
-    const bool ok = Lsl ? lsl(c, static_cast<uint16_t>(sel), v) : lar(c, static_cast<uint16_t>(sel), v);
+    Fault fault;
+    const bool ok = Lsl ? lsl(c, static_cast<uint16_t>(sel), v, &fault)
+                        : lar(c, static_cast<uint16_t>(sel), v, &fault);
+    if (fault) return fault; // a #PF reading the descriptor table (SDM Vol. 2A, LAR; LSL)
     if (ok) set_reg(x, d, d.reg, d.opsize, v);
     set_zf(x, ok);
     return kNoFault;
@@ -286,7 +289,11 @@ template <bool Write> Fault exec_verr(Exec& x, const DecodedInsn& d) {
     uint64_t sel;
     if (Fault f = read_rm(x, d, 2, sel)) return f;
     auto c = x.sys();
-    set_zf(x, Write ? verw(c, static_cast<uint16_t>(sel)) : verr(c, static_cast<uint16_t>(sel)));
+    Fault fault;
+    const bool ok = Write ? verw(c, static_cast<uint16_t>(sel), &fault)
+                          : verr(c, static_cast<uint16_t>(sel), &fault);
+    if (fault) return fault; // a #PF reading the descriptor table (SDM Vol. 2B, VERR/VERW)
+    set_zf(x, ok);
     return kNoFault;
 }
 

@@ -62,10 +62,12 @@ Fault sysenter(SystemContext& c);
 Fault sysexit(SystemContext& c, unsigned opsize);
 Fault swapgs(SystemContext& c);
 // LAR/LSL/VERR/VERW: ZF result and, for LAR/LSL, the value; never fault on a bad selector.
-bool lar(SystemContext& c, uint16_t selector, uint32_t& access_rights);
-bool lsl(SystemContext& c, uint16_t selector, uint32_t& limit);
-bool verr(SystemContext& c, uint16_t selector);
-bool verw(SystemContext& c, uint16_t selector);
+// A fault reading the descriptor (#PF, or an EPT VM exit) is stored in *fault (if given) and
+// the result is false; the instruction then raises it instead of setting ZF.
+bool lar(SystemContext& c, uint16_t selector, uint32_t& access_rights, Fault* fault = nullptr);
+bool lsl(SystemContext& c, uint16_t selector, uint32_t& limit, Fault* fault = nullptr);
+bool verr(SystemContext& c, uint16_t selector, Fault* fault = nullptr);
+bool verw(SystemContext& c, uint16_t selector, Fault* fault = nullptr);
 // I/O permission: IOPL and the TSS I/O bitmap (SDM Vol. 1, I/O Permission Bit Map).
 Fault check_io_permission(SystemContext& c, uint16_t port, unsigned size);
 
