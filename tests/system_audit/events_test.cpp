@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 using namespace hvlab::cpu;
+using hvlab::Hpa;
 using hvlab::test::SystemFixture;
 namespace sel = hvlab::test::sel;
 namespace st = hvlab::test;      // the system-layer fixture (tests/system)
@@ -89,4 +90,156 @@ TEST_CASE("SDM LAR/LSL/VERR/VERW: a page fault reading the descriptor table is #
         CHECK(f.pushed_rip(true) == ct::CpuFixture::kCode);
         CHECK(f.reg(RAX) == 0x5555);
     }
+}
+
+namespace {
+
+// Legacy protected mode at CPL 3 with a ring-0 interrupt gate for `vector`, and handlers for
+// #TS/#SS/#NP/#GP in a conforming 32-bit code segment, which run at CPL 3 on the user stack,
+// so that a fault while switching stacks is delivered without a stack switch of its own.
+constexpr uint16_t kConforming32 = sel::kConforming;
+constexpr uint32_t kUserEsp = 0x7000;
+
+void legacy_ring3_with_gate(SystemFixture& f, uint8_t vector, unsigned gate_dpl) {
+    f.to_protected32();
+    f.gdt(kConforming32, st::seg_desc(0, 0xFFFFF, 0x9E, 0xC));
+    auto gate32 = [&](uint8_t v, uint16_t cs, unsigned dpl) {
+        const uint64_t gate =
+            (0x1000u + v) | (uint64_t{cs} << 16) | (uint64_t{0x8Eu | (dpl << 5)} << 40);
+        f.bus.write(Hpa(st::kIdt + 8 * v), 8, gate);
+    };
+    gate32(vector, sel::kCode32, gate_dpl);
+    for (uint8_t v : {uint8_t{TS}, uint8_t{NP}, uint8_t{SS_}, uint8_t{GP}, uint8_t{DF}})
+        gate32(v, kConforming32, 0);
+    f.s.seg[CS] = {sel::kUserCode32 | 3, 0, 0xFFFF'FFFF, 0xC0FB};
+    f.s.seg[SS] = {sel::kUserData | 3, 0, 0xFFFF'FFFF, 0xC0F3};
+    f.s.gpr[RSP] = kUserEsp;
+}
+
+// The error code the conforming handler found on the user stack (EFLAGS, CS, EIP, error).
+uint32_t user_stack_error(SystemFixture& f) {
+    return static_cast<uint32_t>(f.bus.read(Hpa(kUserEsp - 16), 4));
+}
+
+} // namespace
+
+// SDM Vol. 2A, INT n (INTER-PRIVILEGE-LEVEL-INTERRUPT, 32-bit TSS): "IF NewSS is NULL THEN
+// #TS(EXT)"; "IF ... NewSS.RPL != new code-segment DPL ... THEN #TS(error_code(NewSS,0,EXT))";
+// "IF new stack segment not present THEN #SS(error_code(NewSS,0,EXT))"; "IF (TSSstackAddress +
+// 5) > current TSS limit THEN #TS(error_code(current TSS selector,0,EXT))". EXT is 1 for an
+// external interrupt and 0 for INT n. Untested before (coverage).
+TEST_CASE("SDM INT n: the TSS stack checks of a 32-bit privilege change and their error codes",
+          "[sysaudit][event]") {
+    struct Case {
+        const char* name;
+        uint64_t ss0;       // the SS0 field of the TSS
+        uint32_t tss_limit; // TR.limit
+        uint8_t vector;     // the exception raised
+        uint32_t error;     // its error code without EXT
+    };
+    const Case cases[] = {
+        {"null SS0", 0, 0x67, TS, 0},
+        {"SS0.RPL != DPL", sel::kData0 | 1, 0x67, TS, sel::kData0},
+        {"SS0 DPL 3", sel::kUserData, 0x67, TS, sel::kUserData},
+        {"SS0 read-only", sel::kReadOnlyData0, 0x67, TS, sel::kReadOnlyData0},
+        {"SS0 a code segment", sel::kCode32, 0x67, TS, sel::kCode32},
+        {"SS0 beyond the GDT", 0x100, 0x67, TS, 0x100},
+        {"SS0 not present", sel::kNotPresent, 0x67, SS_, sel::kNotPresent},
+        {"TSS too short for SS0", sel::kData0, 0x08, TS, sel::kTss},
+    };
+    for (const Case& k : cases) {
+        for (const bool external : {true, false}) {
+            INFO(k.name << (external ? ", external interrupt" : ", INT n"));
+            SystemFixture f;
+            legacy_ring3_with_gate(f, 0x40, 3);
+            f.gdt(sel::kNotPresent, st::seg_desc(0, 0xFFFFF, 0x12, 0xC)); // data, DPL 0, P = 0
+            f.bus.write(Hpa(st::kTssBase + 8), 2, k.ss0);
+            f.s.tr.limit = k.tss_limit;
+            f.s.rip = 0x3FFE; // the INT n instruction
+            REQUIRE(deliver_event(
+                        f.c, external ? EventKind::ExternalInterrupt : EventKind::SoftwareInterrupt,
+                        0x40, false, 0, 0x4000) == DeliveryOutcome::Delivered);
+            REQUIRE(f.env.exceptions.size() == 1);
+            CHECK(f.env.exceptions[0] == k.vector);
+            CHECK(f.s.cpl() == 3);
+            CHECK(user_stack_error(f) == (k.error | (external ? 1u : 0u)));
+            // The fault points at the INT instruction; an interrupt keeps its own return RIP.
+            CHECK(f.bus.read(Hpa(kUserEsp - 12), 4) == (external ? 0x4000u : 0x3FFEu));
+        }
+    }
+}
+
+// SDM Vol. 3A, Privilege Levels and "Accessing Nonconforming... Conforming Code Segments":
+// "When program control is transferred to a conforming code segment, the CPL does not
+// change, even if the DPL of the destination code segment is less than the CPL"; an interrupt
+// handler in a conforming segment "executes at the current privilege level" (Protection of
+// Exception- and Interrupt-Handler Procedures). hvlab derives the CPL from the DPL in the CS
+// cache and copied the descriptor's DPL there, so ring-3 code that reached a DPL-0 conforming
+// segment (JMP, CALL, RET, IRET, an interrupt) ran at CPL 0 with every privilege.
+TEST_CASE("SDM Privilege Levels: entering a conforming code segment keeps the CPL",
+          "[sysaudit][event][far]") {
+    SECTION("an interrupt at CPL 3 through a gate naming a DPL-0 conforming segment") {
+        SystemFixture f;
+        f.idt_gate(0x50, 0x60'0000, sel::kConforming, 3);
+        f.to_ring3();
+        const uint64_t user_rsp = f.s.gpr[RSP];
+        REQUIRE(deliver_event(f.c, EventKind::SoftwareInterrupt, 0x50, false, 0, 0x40'0002) ==
+                DeliveryOutcome::Delivered);
+        CHECK(f.s.rip == 0x60'0000);
+        CHECK(f.s.cpl() == 3);
+        CHECK(f.s.seg[CS].selector == (sel::kConforming | 3));
+        CHECK(f.s.seg[SS].selector == (sel::kUserData | 3)); // no stack switch
+        CHECK(f.s.gpr[RSP] == ((user_rsp & ~uint64_t{0xF}) - 40));
+        uint64_t v = 0;
+        CHECK(read_msr(f.c, 0x10, v).vector == GP); // still CPL 3
+    }
+    SECTION("a far JMP from CPL 3") {
+        SystemFixture f;
+        f.to_ring3();
+        REQUIRE_FALSE(far_jump(f.c, sel::kConforming | 3, 0x60'0000, 8));
+        CHECK(f.s.cpl() == 3);
+        CHECK(f.s.seg[CS].selector == (sel::kConforming | 3));
+        CHECK(swapgs(f.c).vector == GP);
+    }
+    SECTION("IRETQ and RETF from CPL 0 to a conforming segment with RPL 3") {
+        for (const bool use_iret : {true, false}) {
+            INFO((use_iret ? "IRETQ" : "RETF"));
+            SystemFixture f;
+            const uint64_t sp = f.s.gpr[RSP];
+            f.write64(sp, 0x40'1000);
+            f.write64(sp + 8, sel::kConforming | 3);
+            const uint64_t after_cs = sp + (use_iret ? 24 : 16);
+            if (use_iret) f.write64(sp + 16, rflags::kFixed1);
+            f.write64(after_cs, 0x7'0000);
+            f.write64(after_cs + 8, sel::kUserData | 3);
+            const Fault fault = use_iret ? iret(f.c, 8) : far_return(f.c, 8, 0);
+            REQUIRE_FALSE(fault.raised());
+            CHECK(f.s.cpl() == 3);
+            CHECK(f.s.seg[SS].selector == (sel::kUserData | 3));
+            CHECK(f.s.gpr[RSP] == 0x7'0000);
+            CHECK(f.s.seg[DS].unusable()); // DPL-0 data nulled on the way out
+        }
+    }
+}
+
+// SDM Vol. 2A, INT n: an interrupt to a conforming handler from CPL 3 is an intra-privilege
+// interrupt in legacy protected mode (no stack switch; EFLAGS, CS, EIP[, error] on the current
+// stack). Covered by the conforming handlers of the TSS-check test above; this checks the
+// frame itself.
+TEST_CASE("SDM INT n: a 32-bit conforming handler runs at CPL 3 on the interrupted stack",
+          "[sysaudit][event]") {
+    SystemFixture f;
+    legacy_ring3_with_gate(f, 0x40, 3);
+    f.s.rflags = rflags::kFixed1 | rflags::IF;
+    REQUIRE(deliver_event(f.c, EventKind::Exception, GP, true, 0x28, 0x4000) ==
+            DeliveryOutcome::Delivered);
+    CHECK(f.s.cpl() == 3);
+    CHECK(f.s.seg[CS].selector == (kConforming32 | 3));
+    CHECK(f.s.seg[SS].selector == (sel::kUserData | 3));
+    CHECK(f.s.gpr[RSP] == kUserEsp - 16);
+    CHECK(f.bus.read(Hpa(kUserEsp - 4), 4) == (rflags::kFixed1 | rflags::IF));
+    CHECK(f.bus.read(Hpa(kUserEsp - 8), 4) == (sel::kUserCode32 | 3));
+    CHECK(f.bus.read(Hpa(kUserEsp - 12), 4) == 0x4000);
+    CHECK(user_stack_error(f) == 0x28);
+    CHECK((f.s.rflags & rflags::IF) == 0); // interrupt gate
 }
