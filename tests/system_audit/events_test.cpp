@@ -243,3 +243,104 @@ TEST_CASE("SDM INT n: a 32-bit conforming handler runs at CPL 3 on the interrupt
     CHECK(user_stack_error(f) == 0x28);
     CHECK((f.s.rflags & rflags::IF) == 0); // interrupt gate
 }
+
+// SDM Vol. 2A, INT n (IA-32e mode): "IF (TSSstackAddress + 7) > current TSS limit THEN
+// #TS(error_code(current TSS selector,0,EXT))" for both RSPn and IST n, and "IF NewRSP is
+// non-canonical THEN #SS(EXT)". Untested before (coverage).
+TEST_CASE("SDM INT n: 64-bit TSS stack fields beyond the TSS limit and a non-canonical IST",
+          "[sysaudit][event]") {
+    struct Case {
+        const char* name;
+        uint16_t target;    // the code segment of gate 0x40
+        unsigned ist;       // the IST index of gate 0x40
+        uint32_t tss_limit; // TR.limit (RSP0 at 4..11 always within it)
+        uint64_t ist2;      // the IST 2 field
+        uint8_t vector;
+        uint32_t error; // without EXT
+    };
+    const Case cases[] = {
+        {"RSP1 beyond the limit", sel::kCode64Dpl1, 0, 0x12, 0x9000, TS, sel::kTss},
+        {"IST 2 beyond the limit", sel::kCode64, 2, 0x2B, 0x9000, TS, sel::kTss},
+        {"IST 2 non-canonical", sel::kCode64, 2, 0x67, 0x8000'0000'0000'0000, SS_, 0},
+    };
+    for (const Case& k : cases) {
+        for (const bool external : {true, false}) {
+            INFO(k.name << (external ? ", external interrupt" : ", INT n"));
+            SystemFixture f;
+            f.idt_gate(0x40, 0x60'0000, k.target, 3, 0xE, k.ist);
+            f.idt_gate(TS, 0x61'0000);
+            f.idt_gate(SS_, 0x62'0000);
+            f.write64(st::kTssBase + 44, k.ist2);
+            f.to_ring3();
+            f.s.tr.limit = k.tss_limit;
+            REQUIRE(deliver_event(
+                        f.c, external ? EventKind::ExternalInterrupt : EventKind::SoftwareInterrupt,
+                        0x40, false, 0, 0x40'0002) == DeliveryOutcome::Delivered);
+            REQUIRE(f.env.exceptions.size() == 1);
+            CHECK(f.env.exceptions[0] == k.vector);
+            CHECK(f.s.cpl() == 0);
+            CHECK(f.s.gpr[RSP] == st::kRsp0 - 48);
+            CHECK(f.read64(st::kRsp0 - 48) == (k.error | (external ? 1u : 0u)));
+        }
+    }
+}
+
+// SDM Vol. 2B, SYSEXIT: "IF IA32_SYSENTER_CS[15:2] = 0 OR CR0.PE = 0 OR CPL != 0 THEN #GP(0)";
+// the 32-bit form loads CS = IA32_SYSENTER_CS + 16 with RPL 3 and SS = CS + 8, EIP = EDX,
+// ESP = ECX (compatibility mode when IA-32e mode is active); SYSENTER's #GP(0) looks at bits
+// 15:2 only. Untested before (coverage).
+TEST_CASE("SDM SYSENTER/SYSEXIT: the 32-bit SYSEXIT and the SYSENTER_CS[15:2] test",
+          "[sysaudit][syscall]") {
+    SystemFixture f;
+    f.s.msr.sysenter_cs = 3; // index 0, RPL 3: still "0"
+    f.to_ring3();
+    CHECK(sysenter(f.c).vector == GP);
+    SystemFixture g;
+    g.s.msr.sysenter_cs = sel::kCode32 | 1;
+    g.s.gpr[RDX] = 0xFFFF'FFFF'0040'1000;
+    g.s.gpr[RCX] = 0xFFFF'FFFF'0007'0000;
+    REQUIRE_FALSE(sysexit(g.c, 4).raised());
+    CHECK(g.s.cpl() == 3);
+    CHECK(g.s.mode() == CpuMode::Compat32);
+    CHECK(g.s.seg[CS].selector == ((sel::kCode32 + 16) | 3));
+    CHECK(g.s.seg[SS].selector == ((sel::kCode32 + 24) | 3));
+    CHECK(g.s.rip == 0x40'1000);
+    CHECK(g.s.gpr[RSP] == 0x7'0000);
+}
+
+// SDM Vol. 2A, IRET: a 16-bit IRET loads only FLAGS[15:0] ("IF OperandSize = 32 or 64 THEN
+// EFLAGS(RF, AC, ID) <- tempEFLAGS"; VIF/VIP likewise), and an IRETQ to compatibility mode
+// checks the new RIP against the CS limit (#GP(0)). Untested before (coverage).
+TEST_CASE("SDM IRET: a 16-bit IRET keeps EFLAGS[31:16], IRETQ to compatibility mode checks EIP",
+          "[sysaudit][iret]") {
+    SystemFixture f;
+    f.s.rflags = rflags::kFixed1 | rflags::AC | rflags::ID;
+    const uint64_t sp = f.s.gpr[RSP];
+    // 64-bit mode: IRET pops IP, CS, FLAGS, SP, SS as words.
+    f.bus.write(Hpa(sp), 2, 0x1000);
+    f.bus.write(Hpa(sp + 2), 2, sel::kCode64);
+    f.bus.write(Hpa(sp + 4), 2, rflags::kFixed1 | rflags::CF);
+    f.bus.write(Hpa(sp + 6), 2, 0x6000);
+    f.bus.write(Hpa(sp + 8), 2, sel::kData0);
+    REQUIRE_FALSE(iret(f.c, 2).raised());
+    CHECK(f.s.rflags == (rflags::kFixed1 | rflags::CF | rflags::AC | rflags::ID));
+    CHECK(f.s.rip == 0x1000);
+    CHECK(f.s.gpr[RSP] == 0x6000);
+
+    SystemFixture g;
+    const uint64_t sp2 = g.s.gpr[RSP];
+    g.write64(sp2, 0x1'0000'1000); // beyond the 4-GiB limit of the 32-bit code segment
+    g.write64(sp2 + 8, sel::kUserCode32 | 3);
+    g.write64(sp2 + 16, rflags::kFixed1);
+    g.write64(sp2 + 24, 0x7'0000);
+    g.write64(sp2 + 32, sel::kUserData | 3);
+    const Fault bad = iret(g.c, 8);
+    CHECK(bad.vector == GP);
+    CHECK(bad.error_code == 0);
+    CHECK(g.s.cpl() == 0);
+    g.write64(sp2, 0x40'1000);
+    REQUIRE_FALSE(iret(g.c, 8).raised());
+    CHECK(g.s.mode() == CpuMode::Compat32);
+    CHECK(g.s.cpl() == 3);
+    CHECK(g.s.rip == 0x40'1000);
+}
