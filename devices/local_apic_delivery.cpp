@@ -109,15 +109,17 @@ void LocalApic::write_icr_low(uint32_t value) {
 // Interprocessor Interrupts") gives the rules applied here: level-triggered IPIs are treated
 // as edge-triggered when the level bit is 1 and ignored otherwise; the self and
 // all-including-self shorthands allow only fixed delivery. Sending lowest-priority IPIs is
-// model specific and hvlab does not support it: "the local APIC sets the Send Illegal Vector
-// flag" (SDM Vol. 3A, "Error Handling").
+// model specific and hvlab does not support it: ESR bit 4, "Redirectable IPI: Set when the
+// local APIC detects an attempt to send an IPI with the lowest-priority delivery mode and the
+// local APIC does not support the sending of such IPIs"; with an illegal vector too "the local
+// APIC sets only the 'redirectible IPI' error bit" (SDM Vol. 3A, "Error Handling").
 void LocalApic::send_ipi(uint32_t icr_low, uint8_t destination) {
     const uint32_t mode = (icr_low >> kIcrDeliveryModeShift) & 7;
     const uint32_t shorthand = (icr_low >> kIcrShorthandShift) & 3;
     const uint8_t vector = icr_low & kIcrVector;
     if ((icr_low & kIcrLevelTrigger) && !(icr_low & kIcrLevelAssert)) return;
     if (mode == kLowestPriority) {
-        signal_error(kEsrSendIllegalVector);
+        signal_error(kEsrRedirectableIpi);
         return;
     }
     if (mode == 3 || mode == kExtInt) return; // reserved delivery modes

@@ -2,6 +2,7 @@
 // interrupts, segmentation, IRET, SYSCALL/SYSENTER, MSRs. One TEST_CASE per SDM rule; each
 // cites the rule and says what hvlab did before the fix, or that it checks an untested rule.
 #include "../cpu/cpu_fixture.hpp"
+#include "../lapic/lapic_rig.hpp"
 #include "tests/system/system_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -343,4 +344,22 @@ TEST_CASE("SDM IRET: a 16-bit IRET keeps EFLAGS[31:16], IRETQ to compatibility m
     CHECK(g.s.mode() == CpuMode::Compat32);
     CHECK(g.s.cpl() == 3);
     CHECK(g.s.rip == 0x40'1000);
+}
+
+// SDM Vol. 3A, APIC "Error Handling", ESR bit 4: "Redirectable IPI. Set when the local APIC
+// detects an attempt to send an IPI with the lowest-priority delivery mode and the local APIC
+// does not support the sending of such IPIs"; "... a lowest-priority IPI with an illegal
+// vector, the local APIC sets only the 'redirectible IPI' error bit". hvlab (which does not
+// send lowest-priority IPIs) set bit 5, Send Illegal Vector, instead.
+TEST_CASE("SDM APIC Error Handling: an unsupported lowest-priority IPI sets Redirectable IPI",
+          "[sysaudit][lapic]") {
+    for (const uint32_t vector : {0x80u, 0x05u}) {
+        INFO("vector " << vector);
+        lapic_test::Rig r;
+        r.enable();
+        r.wr(lapic_test::reg::kIcrHigh, 0); // destination: this APIC (ID 0)
+        r.wr(lapic_test::reg::kIcrLow, (lapic_test::reg::kLowestPriority << 8) | vector);
+        CHECK_FALSE(r.apic.irr(static_cast<uint8_t>(vector)));
+        CHECK(r.esr() == (1u << 4));
+    }
 }
