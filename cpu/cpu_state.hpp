@@ -98,7 +98,8 @@ struct MsrState {
     uint64_t tsc_adjust = 0; // TSC = virtual clock + tsc_adjust (IA32_TSC writes set this)
     uint64_t pat = 0x0007040600070406ull; // power-up value (SDM Vol. 3A, IA32_PAT MSR)
     uint64_t apic_base = 0xFEE00900;       // BSP, xAPIC enabled, base 0xFEE00000
-    uint64_t misc_enable = 1;              // fast-strings enabled
+    // Fast strings, BTS/PEBS unavailable (RO), MONITOR FSM enabled (cpu/system/cpu_model.hpp).
+    uint64_t misc_enable = 0x4'1801;
     uint64_t feature_control = 0;
     uint64_t debugctl = 0;
     uint64_t mtrr_def_type = 0;

@@ -24,10 +24,18 @@ inline constexpr uint64_t kCr4Supported =
 inline constexpr uint64_t kEferSupported = efer::SCE | efer::LME | efer::LMA | efer::NXE;
 
 // IA32_MISC_ENABLE bits a guest may write (SDM Vol. 4, IA32_MISC_ENABLE): fast strings,
-// Limit CPUID Maxval, XD Bit Disable. Everything else reads 0 and is #GP to set.
+// ENABLE MONITOR FSM (0 clears CPUID.01H:ECX.MONITOR, so MONITOR/MWAIT are #UD), Limit CPUID
+// Maxval, XD Bit Disable. Bits 11 and 12, "Branch Trace Storage Unavailable (RO)" and
+// "Processor Event Based Sampling (PEBS) Unavailable (RO)", read 1 (this model has neither)
+// and ignore writes. Everything else reads 0 and is #GP to set.
 inline constexpr uint64_t kMiscFastStrings = 1ull << 0;
+inline constexpr uint64_t kMiscBtsUnavailable = 1ull << 11;
+inline constexpr uint64_t kMiscPebsUnavailable = 1ull << 12;
+inline constexpr uint64_t kMiscMonitorFsm = 1ull << 18;
 inline constexpr uint64_t kMiscLimitCpuid = 1ull << 22;
 inline constexpr uint64_t kMiscXdDisable = 1ull << 34;
-inline constexpr uint64_t kMiscEnableWritable = kMiscFastStrings | kMiscLimitCpuid | kMiscXdDisable;
+inline constexpr uint64_t kMiscEnableWritable =
+    kMiscFastStrings | kMiscMonitorFsm | kMiscLimitCpuid | kMiscXdDisable;
+inline constexpr uint64_t kMiscEnableReadOnlyOnes = kMiscBtsUnavailable | kMiscPebsUnavailable;
 
 } // namespace hvlab::cpu::model

@@ -114,6 +114,8 @@ CpuidResult leaf1(const CpuState& s) {
     r.eax = kSignature;
     r.ebx = (8u << 8) | (1u << 16); // CLFLUSH line 8*8 bytes, 1 logical processor, APIC ID 0
     if (!(s.msr.apic_base & (1u << 11))) r.edx &= ~(1u << 9); // SDM: APIC bit follows EN
+    // IA32_MISC_ENABLE.ENABLE MONITOR FSM = 0: "the MONITOR feature flag is not set" (Vol. 4).
+    if (!(s.msr.misc_enable & kMiscMonitorFsm)) r.ecx &= ~(1u << 3);
     return r;
 }
 

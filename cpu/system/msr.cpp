@@ -110,10 +110,14 @@ Fault write_mtrr_def_type(MsrState& m, uint64_t v) {
 
 // Disabling XD while EFER.NXE is set would leave NXE on without NX; hardware does not allow
 // this combination either, so it is #GP here.
+static_assert(MsrState{}.misc_enable == (model::kMiscFastStrings | model::kMiscMonitorFsm |
+                                         model::kMiscEnableReadOnlyOnes),
+              "the IA32_MISC_ENABLE power-up value in cpu_state.hpp");
+
 Fault write_misc_enable(CpuState& s, uint64_t v) {
-    if (v & ~model::kMiscEnableWritable) return kGp0;
+    if (v & ~(model::kMiscEnableWritable | model::kMiscEnableReadOnlyOnes)) return kGp0;
     if ((v & model::kMiscXdDisable) && (s.efer & efer::NXE)) return kGp0;
-    s.msr.misc_enable = v;
+    s.msr.misc_enable = (v & model::kMiscEnableWritable) | model::kMiscEnableReadOnlyOnes;
     return kNoFault;
 }
 

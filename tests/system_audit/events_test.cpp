@@ -363,3 +363,29 @@ TEST_CASE("SDM APIC Error Handling: an unsupported lowest-priority IPI sets Redi
         CHECK(r.esr() == (1u << 4));
     }
 }
+
+// SDM Vol. 4, IA32_MISC_ENABLE (1A0H): bit 11 "Branch Trace Storage Unavailable (RO)" and bit
+// 12 "PEBS Unavailable (RO)" are 1 on a processor without them; bit 18 "ENABLE MONITOR FSM
+// (R/W)" is 1 by default with CPUID.01H:ECX.MONITOR = 1, and "When this bit is set to 0, the
+// MONITOR feature flag is not set (CPUID.01H:ECX[bit 3] = 0) ... MONITOR/MWAIT will cause #UD".
+// hvlab read the MSR as 1 (claiming BTS, PEBS, and MONITOR disabled while CPUID advertised it)
+// and #GP'd a write of bit 18.
+TEST_CASE("SDM IA32_MISC_ENABLE: BTS/PEBS unavailable read 1, MONITOR FSM enable gates MONITOR",
+          "[sysaudit][msr]") {
+    SystemFixture f;
+    constexpr uint32_t kMiscEnable = 0x1A0;
+    uint64_t v = 0;
+    REQUIRE_FALSE(read_msr(f.c, kMiscEnable, v).raised());
+    CHECK(v == ((1u << 0) | (1u << 11) | (1u << 12) | (1u << 18)));
+    CHECK(((cpuid(f.s, 1, 0).ecx >> 3) & 1) == 1);
+    REQUIRE_FALSE(write_msr(f.c, kMiscEnable, 1).raised()); // bits 11/12 ignored, 18 cleared
+    REQUIRE_FALSE(read_msr(f.c, kMiscEnable, v).raised());
+    CHECK(v == ((1u << 0) | (1u << 11) | (1u << 12)));
+    CHECK(((cpuid(f.s, 1, 0).ecx >> 3) & 1) == 0);
+    // MONITOR is now #UD.
+    ct::CpuFixture g;
+    g.s().msr.misc_enable &= ~uint64_t{1u << 18};
+    g.load({0x0F, 0x01, 0xC8}); // monitor
+    g.reg(RAX) = ct::CpuFixture::kData;
+    CHECK(g.run_until_exception() == UD);
+}
