@@ -174,9 +174,9 @@ TEST_CASE("SDM INT n: the TSS stack checks of a 32-bit privilege change and thei
 // "When program control is transferred to a conforming code segment, the CPL does not
 // change, even if the DPL of the destination code segment is less than the CPL"; an interrupt
 // handler in a conforming segment "executes at the current privilege level" (Protection of
-// Exception- and Interrupt-Handler Procedures). hvlab derives the CPL from the DPL in the CS
-// cache and copied the descriptor's DPL there, so ring-3 code that reached a DPL-0 conforming
-// segment (JMP, CALL, RET, IRET, an interrupt) ran at CPL 0 with every privilege.
+// Exception- and Interrupt-Handler Procedures). Fixed on main (CPL from CS.RPL for a
+// conforming CS, tests/cpu_audit); these check the system-layer paths: an interrupt, a far
+// JMP, IRETQ and RETF, and that the new CPL really denies ring-0 instructions (coverage).
 TEST_CASE("SDM Privilege Levels: entering a conforming code segment keeps the CPL",
           "[sysaudit][event][far]") {
     SECTION("an interrupt at CPL 3 through a gate naming a DPL-0 conforming segment") {
