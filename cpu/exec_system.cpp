@@ -335,9 +335,10 @@ Fault exec_syscall(Exec& x, const DecodedInsn&) {
     return syscall(c, x.s.rip);
 }
 
+// SYSRET: "IF (CS.L != 1) or (IA32_EFER.LMA != 1) or (IA32_EFER.SCE != 1) THEN #UD; FI; IF (CPL
+// != 0) THEN #GP(0)" (SDM Vol. 2B, SYSRET): sysret() checks in that order.
 Fault exec_sysret(Exec& x, const DecodedInsn& d) {
     if (!x.is64) return fault(UD);
-    if (!cpl0(x)) return fault_ec(GP, 0);
     auto c = x.sys();
     x.after_system_op();
     return sysret(c, d.opsize == 8 ? 8 : 4);

@@ -389,3 +389,46 @@ TEST_CASE("SDM IA32_MISC_ENABLE: BTS/PEBS unavailable read 1, MONITOR FSM enable
     g.reg(RAX) = ct::CpuFixture::kData;
     CHECK(g.run_until_exception() == UD);
 }
+
+// SDM Vol. 2A, IRET (RETURN-TO-OUTER-PRIVILEGE-LEVEL): "FOR each SegReg in (ES, FS, GS, and DS)
+// DO tempDesc <- descriptor cache for SegReg; IF (SegmentSelector == NULL) OR (tempDesc(DPL) <
+// CPL AND tempDesc(Type) is (data or non-conforming code)) THEN SegmentSelector <- 0". A
+// conforming code segment and a data segment with DPL >= the new CPL stay. Coverage.
+TEST_CASE("SDM IRET: returning outward nulls only data and non-conforming code below the new CPL",
+          "[sysaudit][iret]") {
+    SystemFixture f;
+    REQUIRE_FALSE(load_segment(f.c, DS, sel::kConforming).raised()); // readable conforming code
+    REQUIRE_FALSE(load_segment(f.c, ES, sel::kUserData | 3).raised());
+    REQUIRE_FALSE(load_segment(f.c, FS, sel::kData1).raised()); // DPL 1 data
+    REQUIRE_FALSE(load_segment(f.c, GS, sel::kData0).raised());
+    const uint64_t sp = f.s.gpr[RSP];
+    f.write64(sp, 0x40'1000);
+    f.write64(sp + 8, sel::kUserCode64 | 3);
+    f.write64(sp + 16, rflags::kFixed1);
+    f.write64(sp + 24, 0x7'0000);
+    f.write64(sp + 32, sel::kUserData | 3);
+    REQUIRE_FALSE(iret(f.c, 8).raised());
+    CHECK(f.s.cpl() == 3);
+    CHECK(f.s.seg[DS].selector == sel::kConforming);
+    CHECK_FALSE(f.s.seg[DS].unusable());
+    CHECK(f.s.seg[ES].selector == (sel::kUserData | 3));
+    CHECK(f.s.seg[FS].unusable());
+    CHECK(f.s.seg[FS].selector == 0);
+    CHECK(f.s.seg[GS].unusable());
+}
+
+// SDM Vol. 2B, SYSRET, Operation: "IF (CS.L != 1) or (IA32_EFER.LMA != 1) or (IA32_EFER.SCE !=
+// 1) THEN #UD; FI; IF (CPL != 0) THEN #GP(0)": with EFER.SCE = 0, SYSRET at CPL 3 is #UD.
+// hvlab checked the CPL first and raised #GP(0).
+TEST_CASE("SDM SYSRET: EFER.SCE = 0 is #UD before the CPL check", "[sysaudit][syscall]") {
+    for (const bool sce : {false, true}) {
+        INFO("EFER.SCE = " << sce);
+        ct::CpuFixture f;
+        if (!sce) f.s().efer &= ~efer::SCE;
+        f.s().seg[CS] = Segment{ct::CpuFixture::kUserCode64, 0, 0xFFFF'FFFF, 0xA0FB};
+        f.s().seg[SS] = Segment{ct::CpuFixture::kUserData, 0, 0xFFFF'FFFF, 0xC0F3};
+        f.cpu.invalidate_caches();
+        f.load({0x48, 0x0F, 0x07}); // sysretq
+        CHECK(f.run_until_exception() == (sce ? GP : UD));
+    }
+}
