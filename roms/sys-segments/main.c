@@ -236,7 +236,12 @@ static void queries(void) {
     /* For a gate, bits 19:16 of the masked dword are offset bits 19:16. */
     expect_query("lar 64-bit call gate", query_lar, SEL(T_GATE), 1,
                  (sys_gdt[T_GATE] >> 32) & 0x00F0FF00);
-    expect_query("lar ldt", query_lar, SEL(T_LDT), 1, 0x00008200);
+    /* IA-32e mode: LAR does not accept an LDT descriptor (Vol. 2A, "LAR", Table "Segment and
+     * Gate Types": LDT "No" in the IA-32e column; LSL's table says "Yes"). QEMU 7.2 accepts
+     * it (qemu-differs), so the case is printed, not checked: expected.txt has ZF = 0. */
+    sys_try(query_lar, SEL(T_LDT));
+    sys_cases++;
+    printf("lar ldt: zf=%d\n", q_zf);
     expect_query("lar null", query_lar, 0, 0, 0);
     expect_query("lar past the gdt limit", query_lar, 0x1000, 0, 0);
     expect_query("lsl data (g=1)", query_lsl, SEL_KDATA, 1, 0xFFFFFFFF);
