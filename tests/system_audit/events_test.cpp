@@ -432,3 +432,24 @@ TEST_CASE("SDM SYSRET: EFER.SCE = 0 is #UD before the CPL check", "[sysaudit][sy
         CHECK(f.run_until_exception() == (sce ? GP : UD));
     }
 }
+
+// SDM Vol. 2B, SWAPGS: "IF CS.L != 1 (* Not in 64-Bit Mode *) THEN #UD; FI; IF CPL != 0 THEN
+// #GP(0)": in compatibility mode SWAPGS is #UD even at CPL 3, checked before the CPL, and
+// changes nothing. Untested before (coverage).
+TEST_CASE("SDM SWAPGS: #UD in compatibility mode before the CPL check", "[sysaudit][syscall]") {
+    for (const bool ring3 : {false, true}) {
+        INFO("CPL " << (ring3 ? 3 : 0));
+        ct::CpuFixture f(ct::TestMode::Compat32);
+        if (ring3) {
+            f.s().seg[CS] = Segment{ct::CpuFixture::kUserData - 8, 0, 0xFFFF'FFFF, 0xC0FB};
+            f.s().seg[SS] = Segment{ct::CpuFixture::kUserData, 0, 0xFFFF'FFFF, 0xC0F3};
+            f.cpu.invalidate_caches();
+        }
+        f.s().seg[GS].base = 0x1111;
+        f.s().msr.kernel_gs_base = 0x2222;
+        f.load({0x0F, 0x01, 0xF8}); // swapgs
+        CHECK(f.run_until_exception() == UD);
+        CHECK(f.s().seg[GS].base == 0x1111);
+        CHECK(f.s().msr.kernel_gs_base == 0x2222);
+    }
+}
