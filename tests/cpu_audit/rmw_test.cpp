@@ -69,8 +69,8 @@ TEST_CASE("A read-only access on a not-present page stays a read fault (W/R = 0)
     }
 }
 
-// A shift or rotate by 0 still accesses its destination for writing (the count is applied
-// after the read-modify-write access is checked), so a read-only page faults; Bochs agrees.
+// A shift or rotate by 0 still accesses its destination for writing, so a read-only page
+// faults; Bochs agrees. (Coverage: hvlab already faulted here before read_mem_rmw.)
 TEST_CASE("A memory shift by 0 on a read-only page is a write fault") {
     AluRig m;
     m.reg(RSI) = AluRig::kReadOnly, m.reg(RCX) = 0;
