@@ -137,21 +137,26 @@ unsigned gate_push_size(const CpuState& s, const Descriptor& gate) {
     return (gate.type() == desc_type::kIntGate16 || gate.type() == desc_type::kTrapGate16) ? 2 : 4;
 }
 
-// Pushes [SS, RSP,] RFLAGS, CS, RIP[, error code]. SS:RSP are always pushed in IA-32e mode
-// and on a privilege change otherwise.
-Fault push_frame(SystemContext& c, const Event& ev, const CpuState& n, StackPointer& sp,
-                 unsigned size, bool with_stack) {
+// Pushes [SS, RSP,] RFLAGS, CS, RIP[, error code] as one frame: SS:RSP are always pushed in
+// IA-32e mode and on a privilege change otherwise. The room for the whole frame is checked
+// before anything is written (SDM Vol. 2A, INT n/INTO/INT3/INT1, Operation: "IF stack limit
+// does not allow push of 20 bytes ... THEN #SS(error_code(NewSS,0,EXT))", "IF current stack
+// does not have room for 12 bytes ... THEN #SS(EXT)"), so a #SS or #PF on the new stack leaves
+// no part of the frame in memory.
+Fault push_event_frame(SystemContext& c, const Event& ev, const CpuState& n, StackPointer& sp,
+                       unsigned size, bool with_stack) {
     const CpuState& s = c.s;
+    uint64_t items[6];
+    unsigned count = 0;
     if (with_stack) {
-        if (Fault f = push(c, n, sp, s.seg[SS].selector, size)) return f;
-        if (Fault f = push(c, n, sp, s.gpr[RSP], size)) return f;
+        items[count++] = s.seg[SS].selector;
+        items[count++] = s.gpr[RSP];
     }
-    if (Fault f = push(c, n, sp, s.rflags, size)) return f;
-    if (Fault f = push(c, n, sp, s.seg[CS].selector, size)) return f;
-    if (Fault f = push(c, n, sp, ev.rip, size)) return f;
-    if (ev.has_error)
-        if (Fault f = push(c, n, sp, ev.error, size)) return f;
-    return kNoFault;
+    items[count++] = s.rflags;
+    items[count++] = s.seg[CS].selector;
+    items[count++] = ev.rip;
+    if (ev.has_error) items[count++] = ev.error;
+    return push_frame(c, n, sp, items, count, size);
 }
 
 // One attempt to deliver ev. On a fault nothing in CpuState has changed.
@@ -178,7 +183,7 @@ Fault deliver_once(SystemContext& c, const Event& ev) {
     // ring-0 push reach a user page when RFLAGS.AC = 1.
     sp.who = Privilege::FromCpl;
     const bool with_stack = s.long_mode_active() || new_cpl < s.cpl();
-    if (Fault f = push_frame(c, ev, n, sp, gate_push_size(s, gate.d), with_stack)) return f;
+    if (Fault f = push_event_frame(c, ev, n, sp, gate_push_size(s, gate.d), with_stack)) return f;
     if (Fault f = mark_accessed(c, code)) return f;
     n.seg[CS].attr |= 1; // accessed
     n.gpr[RSP] = sp.rsp;

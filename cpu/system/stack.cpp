@@ -3,6 +3,8 @@
 
 #include "common/bits.hpp"
 
+#include <algorithm>
+
 namespace hvlab::cpu::sys {
 
 namespace {
@@ -53,6 +55,36 @@ Fault push(SystemContext& c, const CpuState& as, StackPointer& sp, uint64_t valu
     if (Fault f = locate(sp, offset, size, linear)) return f;
     if (Fault f = c.mem.write(as, Gva(linear), &value, size, sp.who)) return f;
     sp.rsp = (sp.rsp & ~mask) | offset;
+    return kNoFault;
+}
+
+Fault push_frame(SystemContext& c, const CpuState& as, StackPointer& sp, const uint64_t* values,
+                 unsigned count, unsigned size) {
+    if (count > kMaxFrameItems) count = kMaxFrameItems; // callers never ask for more
+    const uint64_t mask = width_mask(sp);
+    uint64_t linear[kMaxFrameItems];
+    uint64_t rsp = sp.rsp;
+    // The segment-limit (canonical) checks of the whole frame come before any paging check.
+    for (unsigned i = 0; i < count; ++i) {
+        const uint64_t offset = (rsp - size) & mask;
+        if (Fault f = locate(sp, offset, size, linear[i])) return f;
+        rsp = (rsp & ~mask) | offset;
+    }
+    // Write permission for every byte, both pages of an item that crosses a page boundary
+    // (outside 64-bit mode linear addresses wrap at 4 GiB).
+    for (unsigned i = 0; i < count; ++i) {
+        const uint64_t first = std::min<uint64_t>(size, 0x1000 - (linear[i] & 0xFFF));
+        if (Fault f = c.mem.translate(as, Gva(linear[i]), AccessKind::Write, sp.who).fault)
+            return f;
+        if (first < size) {
+            uint64_t next = linear[i] + first;
+            if (!sp.flat64) next &= 0xFFFF'FFFF;
+            if (Fault f = c.mem.translate(as, Gva(next), AccessKind::Write, sp.who).fault) return f;
+        }
+    }
+    for (unsigned i = 0; i < count; ++i)
+        if (Fault f = c.mem.write(as, Gva(linear[i]), &values[i], size, sp.who)) return f;
+    sp.rsp = rsp;
     return kNoFault;
 }
 

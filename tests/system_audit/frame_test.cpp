@@ -1,0 +1,199 @@
+// System-layer audit against the Intel SDM (Dec 2023, Order 325462-081): event delivery checks
+// the room for its whole stack frame before it pushes anything. One TEST_CASE per SDM rule;
+// each cites the rule and says what hvlab did before the fix.
+//
+// Before the fix hvlab pushed the frame item by item, so a delivery that faulted partway (a
+// stack-limit #SS or a #PF on the new stack) left the items above the faulting one in memory.
+#include "tests/mmu/page_tables.hpp"
+#include "tests/system/system_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+using namespace hvlab::cpu;
+using hvlab::Hpa;
+using hvlab::test::SystemFixture;
+namespace sel = hvlab::test::sel;
+namespace st = hvlab::test;
+
+namespace {
+
+constexpr uint64_t kMark = 0xCCCC'CCCC'CCCC'CCCCull;
+
+// Fills [lo, hi) of physical memory with kMark.
+void mark(SystemFixture& f, uint64_t lo, uint64_t hi) {
+    for (uint64_t a = lo; a < hi; a += 8)
+        f.write64(a, kMark);
+}
+
+bool marked(SystemFixture& f, uint64_t lo, uint64_t hi) {
+    for (uint64_t a = lo; a < hi; a += 8)
+        if (f.read64(a) != kMark) return false;
+    return true;
+}
+
+// IA-32e mode: a 2 MiB page at linear 1 GiB (physical 12 MiB) with the 4 KiB below it not
+// mapped, and IST 2 = 1 GiB + 16, so a 48-byte frame on IST 2 has its SS and RSP slots on the
+// mapped page and the rest below it.
+constexpr uint64_t kStackPage = 0x4000'0000, kStackPhys = 0xC0'0000;
+
+void ist_stack_across_hole(SystemFixture& f, uint8_t vector) {
+    f.pt.map(kStackPage, kStackPhys, st::P | st::RW | st::PS, 2);
+    f.mem.flush_all();
+    f.write64(st::kTssBase + 44, kStackPage + 16); // IST 2
+    f.idt_gate(vector, 0x60'0000, sel::kCode64, 0, 0xE, 2);
+    mark(f, kStackPhys, kStackPhys + 16);
+}
+
+// Legacy protected mode at CPL 3 with a 32-bit interrupt gate (DPL 3) for `vector` naming
+// `target`, and #TS/#NP/#SS/#GP/#DF gates naming `fault_target`. A spare GDT slot (0x98) is
+// added for the stack segments of the tests.
+constexpr uint16_t kSpare = 0x98;
+constexpr uint32_t kUserEsp = 0x7000;
+
+void legacy_ring3(SystemFixture& f, uint8_t vector, uint16_t target, uint16_t fault_target) {
+    f.to_protected32();
+    f.s.gdtr.limit = kSpare + 7;
+    f.gdt(sel::kConforming, st::seg_desc(0, 0xFFFFF, 0x9E, 0xC)); // 32-bit conforming, DPL 0
+    auto gate32 = [&](uint8_t v, uint16_t cs, unsigned dpl) {
+        const uint64_t gate =
+            (0x1000u + v) | (uint64_t{cs} << 16) | (uint64_t{0x8Eu | (dpl << 5)} << 40);
+        f.bus.write(Hpa(st::kIdt + 8 * v), 8, gate);
+    };
+    gate32(vector, target, 3);
+    for (uint8_t v : {uint8_t{TS}, uint8_t{NP}, uint8_t{SS_}, uint8_t{GP}, uint8_t{DF}})
+        gate32(v, fault_target, 0);
+    f.s.seg[CS] = {sel::kUserCode32 | 3, 0, 0xFFFF'FFFF, 0xC0FB};
+    f.s.seg[SS] = {sel::kUserData | 3, 0, 0xFFFF'FFFF, 0xC0F3};
+    f.s.gpr[RSP] = kUserEsp;
+    f.s.rip = 0x3FFE; // the INT n instruction; the pushed return address is 0x4000
+}
+
+DeliveryOutcome deliver(SystemFixture& f, bool external, uint8_t vector) {
+    return deliver_event(f.c,
+                         external ? EventKind::ExternalInterrupt : EventKind::SoftwareInterrupt,
+                         vector, false, 0, 0x4000);
+}
+
+} // namespace
+
+// SDM Vol. 3A, Exception- or Interrupt-Handler Procedures and 64-Bit Mode Stack Frame; Vol. 2A,
+// INT n/INTO/INT3/INT1, Operation (IA-32e mode: the 40/48-byte frame on IST n): a page fault
+// on the new stack is a #PF delivered with the state from before the interrupt, and no part of
+// the frame is written. hvlab stored SS and RSP on the mapped page above the hole first.
+TEST_CASE("SDM Exception- or Interrupt-Handler Procedures: a #PF on the IST frame writes nothing",
+          "[sysaudit][event][frame]") {
+    SECTION("an external interrupt: the #PF is delivered on the interrupted stack") {
+        SystemFixture f;
+        ist_stack_across_hole(f, 0x40);
+        f.idt_gate(PF, 0x61'0000);
+        const uint64_t rsp = f.s.gpr[RSP];
+        REQUIRE(deliver_event(f.c, EventKind::ExternalInterrupt, 0x40, false, 0, 0x40'0002) ==
+                DeliveryOutcome::Delivered);
+        CHECK(f.env.interrupts.empty());
+        CHECK(f.env.exceptions == std::vector<uint8_t>{PF});
+        CHECK(f.s.cr2 == kStackPage - 8); // the RFLAGS slot, the first item below the page
+        CHECK(f.s.rip == 0x61'0000);
+        CHECK(f.s.gpr[RSP] == rsp - 48);
+        CHECK(f.read64(rsp - 48) == 2);         // a supervisor write to a not-present page
+        CHECK(f.read64(rsp - 40) == 0x40'0002); // the interrupted RIP
+        CHECK(f.read64(rsp - 16) == rsp);       // the interrupted RSP
+        CHECK(marked(f, kStackPhys, kStackPhys + 16));
+    }
+    SECTION("a #GP (contributory) then #PF is handled serially") {
+        SystemFixture f;
+        ist_stack_across_hole(f, GP);
+        f.idt_gate(PF, 0x61'0000);
+        REQUIRE(deliver_event(f.c, EventKind::Exception, GP, true, 0x10, 0x40'0002) ==
+                DeliveryOutcome::Delivered);
+        CHECK(f.env.exceptions == std::vector<uint8_t>{PF});
+        CHECK(f.s.cr2 == kStackPage - 8);
+        CHECK(marked(f, kStackPhys, kStackPhys + 16));
+    }
+    SECTION("a #PF then #PF is #DF (delivered on IST 1)") {
+        SystemFixture f;
+        ist_stack_across_hole(f, PF);
+        f.idt_gate(DF, 0x62'0000, sel::kCode64, 0, 0xE, 1);
+        f.s.cr2 = 0x1234;
+        REQUIRE(deliver_event(f.c, EventKind::Exception, PF, true, 0, 0x40'0002) ==
+                DeliveryOutcome::Delivered);
+        CHECK(f.env.exceptions == std::vector<uint8_t>{DF});
+        CHECK(f.s.cr2 == kStackPage - 8); // the #PF that became #DF still loads CR2
+        CHECK(f.s.rip == 0x62'0000);
+        CHECK(f.s.gpr[RSP] == (st::kIst1 & ~uint64_t{0xF}) - 48);
+        CHECK(f.read64(f.s.gpr[RSP]) == 0);
+        CHECK(marked(f, kStackPhys, kStackPhys + 16));
+    }
+}
+
+// SDM Vol. 2A, INT n/INTO/INT3/INT1, Operation, INTRA-PRIVILEGE-LEVEL-INTERRUPT: "IF 32-bit gate
+// and current stack does not have room for 16 bytes (error code pushed) or 12 bytes (no error
+// code pushed) THEN #SS(EXT)". hvlab pushed EFLAGS, CS and EIP inside the limit of the
+// expand-down stack before the push that left it raised #SS.
+TEST_CASE("SDM INT n: a same-privilege 32-bit frame without room is #SS(EXT) with nothing written",
+          "[sysaudit][event][frame]") {
+    for (const bool external : {true, false}) {
+        INFO((external ? "external interrupt" : "INT n"));
+        SystemFixture f;
+        // Gate 0x40 names the DPL-0 conforming segment: the handler runs at CPL 3 on the user
+        // stack. #SS goes to ring 0 and switches to SS0:ESP0 = 0x10:0x9000.
+        legacy_ring3(f, 0x40, sel::kConforming, sel::kCode32);
+        // A DPL-3 expand-down stack (B = 1): offsets above 0x7FF7 are valid.
+        f.gdt(kSpare, st::seg_desc(0, 0x7FF7, 0xF6, 0x4));
+        f.s.seg[SS] = {kSpare | 3, 0, 0x7FF7, 0x40F7};
+        f.s.gpr[RSP] = 0x8000; // EFLAGS, CS, EIP fit; a 12-byte frame reaches 0x7FF4
+        mark(f, 0x7FF0, 0x8008);
+        REQUIRE(deliver(f, external, 0x40) == DeliveryOutcome::Delivered);
+        CHECK(f.env.interrupts.empty());
+        REQUIRE(f.env.exceptions == std::vector<uint8_t>{SS_});
+        CHECK(f.s.cpl() == 0);
+        CHECK(f.s.gpr[RSP] == 0x9000 - 24);
+        CHECK(f.bus.read(Hpa(0x9000 - 24), 4) == (external ? 1u : 0u)); // #SS(EXT)
+        CHECK(f.bus.read(Hpa(0x9000 - 20), 4) == (external ? 0x4000u : 0x3FFEu));
+        CHECK(f.bus.read(Hpa(0x9000 - 8), 4) == 0x8000); // the old ESP
+        CHECK(marked(f, 0x7FF0, 0x8008));
+    }
+    SECTION("the error code counts: 12 bytes fit, 16 do not (#GP then #SS is #DF)") {
+        SystemFixture f;
+        legacy_ring3(f, 0x40, sel::kConforming, sel::kCode32);
+        f.bus.write(Hpa(st::kIdt + 8 * GP), 8,
+                    0x1000u | (uint64_t{sel::kConforming} << 16) | (uint64_t{0x8E} << 40));
+        f.gdt(kSpare, st::seg_desc(0, 0x7FF7, 0xF6, 0x4));
+        f.s.seg[SS] = {kSpare | 3, 0, 0x7FF7, 0x40F7};
+        f.s.gpr[RSP] = 0x8004;
+        mark(f, 0x7FF0, 0x8008);
+        REQUIRE(deliver_event(f.c, EventKind::Exception, GP, true, 0x28, 0x4000) ==
+                DeliveryOutcome::Delivered);
+        REQUIRE(f.env.exceptions == std::vector<uint8_t>{DF});
+        CHECK(f.bus.read(Hpa(0x9000 - 24), 4) == 0);
+        CHECK(marked(f, 0x7FF0, 0x8008));
+    }
+}
+
+// SDM Vol. 2A, INT n/INTO/INT3/INT1, Operation, INTER-PRIVILEGE-LEVEL-INTERRUPT: "IF 32-bit
+// gate and new stack does not have room for 24 bytes (error code pushed) or 20 bytes (no
+// error code pushed) THEN #SS(error_code(NewSS,0,EXT))". hvlab pushed the old SS, ESP and
+// EFLAGS onto the new stack before the push that left its limit raised #SS.
+TEST_CASE("SDM INT n: an inter-privilege 32-bit frame beyond the new SS limit writes nothing",
+          "[sysaudit][event][frame]") {
+    for (const bool external : {true, false}) {
+        INFO((external ? "external interrupt" : "INT n"));
+        SystemFixture f;
+        // Gate 0x40 goes to ring 0; the fault handlers run at CPL 3 on the user stack.
+        legacy_ring3(f, 0x40, sel::kCode32, sel::kConforming);
+        // SS0 = a DPL-0 expand-down stack (B = 1) whose valid offsets are above 0x8FF0; with
+        // ESP0 = 0x9000 the 20-byte frame's last slot is at 0x8FEC.
+        f.gdt(kSpare, st::seg_desc(0, 0x8FF0, 0x96, 0x4));
+        f.bus.write(Hpa(st::kTssBase + 8), 2, kSpare);
+        mark(f, 0x8FE0, 0x9008);
+        REQUIRE(deliver(f, external, 0x40) == DeliveryOutcome::Delivered);
+        CHECK(f.env.interrupts.empty());
+        REQUIRE(f.env.exceptions == std::vector<uint8_t>{SS_});
+        CHECK(f.s.cpl() == 3);
+        CHECK(f.s.gpr[RSP] == kUserEsp - 16);
+        CHECK(f.bus.read(Hpa(kUserEsp - 16), 4) == (kSpare | (external ? 1u : 0u)));
+        CHECK(f.bus.read(Hpa(kUserEsp - 12), 4) == (external ? 0x4000u : 0x3FFEu));
+        CHECK(marked(f, 0x8FE0, 0x9008));
+    }
+}
