@@ -137,16 +137,9 @@ unsigned gate_push_size(const CpuState& s, const Descriptor& gate) {
     return (gate.type() == desc_type::kIntGate16 || gate.type() == desc_type::kTrapGate16) ? 2 : 4;
 }
 
-// Pushes [SS, RSP,] RFLAGS, CS, RIP[, error code] as one frame: SS:RSP are always pushed in
-// IA-32e mode and on a privilege change otherwise. The room for the whole frame is checked
-// before anything is written (SDM Vol. 2A, INT n/INTO/INT3/INT1, Operation: "IF stack limit
-// does not allow push of 20 bytes ... THEN #SS(error_code(NewSS,0,EXT))", "IF current stack
-// does not have room for 12 bytes ... THEN #SS(EXT)"), so a #SS or #PF on the new stack leaves
-// no part of the frame in memory.
-Fault push_event_frame(SystemContext& c, const Event& ev, const CpuState& n, StackPointer& sp,
-                       unsigned size, bool with_stack) {
-    const CpuState& s = c.s;
-    uint64_t items[6];
+// The frame: [SS, RSP,] RFLAGS, CS, RIP[, error code]. SS:RSP are always pushed in IA-32e
+// mode and on a privilege change otherwise. Returns the number of items.
+unsigned frame_items(const CpuState& s, const Event& ev, bool with_stack, uint64_t (&items)[6]) {
     unsigned count = 0;
     if (with_stack) {
         items[count++] = s.seg[SS].selector;
@@ -156,7 +149,7 @@ Fault push_event_frame(SystemContext& c, const Event& ev, const CpuState& n, Sta
     items[count++] = s.seg[CS].selector;
     items[count++] = ev.rip;
     if (ev.has_error) items[count++] = ev.error;
-    return push_frame(c, n, sp, items, count, size);
+    return count;
 }
 
 // One attempt to deliver ev. On a fault nothing in CpuState has changed.
@@ -169,7 +162,9 @@ Fault deliver_once(SystemContext& c, const Event& ev) {
     const uint64_t rip = s.long_mode_active() ? gate.d.gate_offset_wide()
                          : gate_push_size(s, gate.d) == 2 ? gate.d.gate_offset() & 0xFFFF
                                                           : gate.d.gate_offset();
-    if (!rip_ok(s, code.d, rip)) return fault_ec(GP, ext);
+    // IA-32e mode checks that RIP is canonical before it picks the stack; legacy mode checks
+    // EIP against the CS limit after the stack checks (below).
+    if (s.long_mode_active() && !rip_ok(s, code.d, rip)) return fault_ec(GP, ext);
     CpuState n = s;
     n.seg[CS] = make_segment(static_cast<uint16_t>((gate.d.gate_selector() & ~3) | new_cpl), code.d);
     StackPointer sp;
@@ -183,7 +178,20 @@ Fault deliver_once(SystemContext& c, const Event& ev) {
     // ring-0 push reach a user page when RFLAGS.AC = 1.
     sp.who = Privilege::FromCpl;
     const bool with_stack = s.long_mode_active() || new_cpl < s.cpl();
-    if (Fault f = push_event_frame(c, ev, n, sp, gate_push_size(s, gate.d), with_stack)) return f;
+    uint64_t items[6];
+    const unsigned count = frame_items(s, ev, with_stack, items);
+    const unsigned size = gate_push_size(s, gate.d);
+    // SDM Vol. 2A, INT n/INTO/INT3/INT1, Operation: "IF stack limit does not allow push of 20
+    // bytes (24 with error code; 10/12 for a 16-bit gate) THEN #SS(error_code(NewSS,0,EXT))",
+    // or for the same level "IF current stack does not have room for 12 bytes (16; 6/8) THEN
+    // #SS(EXT)", then "IF instruction pointer not within code segment limit THEN #GP(EXT)",
+    // then the pushes. The whole frame is checked (limits, then paging) before anything is
+    // written, so a #SS or #PF on the new stack leaves no part of it in memory.
+    if (!s.long_mode_active()) {
+        if (Fault f = frame_room(sp, count, size)) return f;
+        if (!rip_ok(s, code.d, rip)) return fault_ec(GP, ext);
+    }
+    if (Fault f = push_frame(c, n, sp, items, count, size)) return f;
     if (Fault f = mark_accessed(c, code)) return f;
     n.seg[CS].attr |= 1; // accessed
     n.gpr[RSP] = sp.rsp;

@@ -37,7 +37,27 @@ Fault locate(const StackPointer& sp, uint64_t offset, unsigned size, uint64_t& l
     return kNoFault;
 }
 
+// The linear address of each of count items pushed below sp.rsp, and the final RSP.
+Fault locate_frame(const StackPointer& sp, unsigned count, unsigned size, uint64_t* linear,
+                   uint64_t& rsp) {
+    const uint64_t mask = width_mask(sp);
+    rsp = sp.rsp;
+    for (unsigned i = 0; i < count; ++i) {
+        const uint64_t offset = (rsp - size) & mask;
+        if (Fault f = locate(sp, offset, size, linear[i])) return f;
+        rsp = (rsp & ~mask) | offset;
+    }
+    return kNoFault;
+}
+
 } // namespace
+
+Fault frame_room(const StackPointer& sp, unsigned count, unsigned size) {
+    if (count > kMaxFrameItems) count = kMaxFrameItems;
+    uint64_t linear[kMaxFrameItems];
+    uint64_t rsp = 0;
+    return locate_frame(sp, count, size, linear, rsp);
+}
 
 StackPointer current_stack(const CpuState& s, uint32_t ss_error) {
     StackPointer sp;
@@ -61,15 +81,10 @@ Fault push(SystemContext& c, const CpuState& as, StackPointer& sp, uint64_t valu
 Fault push_frame(SystemContext& c, const CpuState& as, StackPointer& sp, const uint64_t* values,
                  unsigned count, unsigned size) {
     if (count > kMaxFrameItems) count = kMaxFrameItems; // callers never ask for more
-    const uint64_t mask = width_mask(sp);
     uint64_t linear[kMaxFrameItems];
     uint64_t rsp = sp.rsp;
     // The segment-limit (canonical) checks of the whole frame come before any paging check.
-    for (unsigned i = 0; i < count; ++i) {
-        const uint64_t offset = (rsp - size) & mask;
-        if (Fault f = locate(sp, offset, size, linear[i])) return f;
-        rsp = (rsp & ~mask) | offset;
-    }
+    if (Fault f = locate_frame(sp, count, size, linear, rsp)) return f;
     // Write permission for every byte, both pages of an item that crosses a page boundary
     // (outside 64-bit mode linear addresses wrap at 4 GiB).
     for (unsigned i = 0; i < count; ++i) {

@@ -32,6 +32,9 @@ Fault push(SystemContext& c, const CpuState& as, StackPointer& sp, uint64_t valu
 // exits), in push order; only then are the items stored. On a fault nothing is written and sp
 // is unchanged.
 inline constexpr unsigned kMaxFrameItems = 40;
+// push_frame's first step alone: #SS(sp.ss_error) unless all count items of size bytes fit
+// below sp.rsp within the stack's limit (canonical in 64-bit mode).
+Fault frame_room(const StackPointer& sp, unsigned count, unsigned size);
 Fault push_frame(SystemContext& c, const CpuState& as, StackPointer& sp, const uint64_t* values,
                  unsigned count, unsigned size);
 // Reads size bytes at sp.rsp + offset without moving sp.

@@ -47,14 +47,14 @@ void ist_stack_across_hole(SystemFixture& f, uint8_t vector) {
 }
 
 // Legacy protected mode at CPL 3 with a 32-bit interrupt gate (DPL 3) for `vector` naming
-// `target`, and #TS/#NP/#SS/#GP/#DF gates naming `fault_target`. A spare GDT slot (0x98) is
-// added for the stack segments of the tests.
-constexpr uint16_t kSpare = 0x98;
+// `target`, and #TS/#NP/#SS/#GP/#DF gates naming `fault_target`. Two spare GDT slots are
+// added: 0x98 for the stack segments of the tests, 0xA0 for a code segment with a small limit.
+constexpr uint16_t kSpare = 0x98, kSmallCode = 0xA0;
 constexpr uint32_t kUserEsp = 0x7000;
 
 void legacy_ring3(SystemFixture& f, uint8_t vector, uint16_t target, uint16_t fault_target) {
     f.to_protected32();
-    f.s.gdtr.limit = kSpare + 7;
+    f.s.gdtr.limit = kSmallCode + 7;
     f.gdt(sel::kConforming, st::seg_desc(0, 0xFFFFF, 0x9E, 0xC)); // 32-bit conforming, DPL 0
     auto gate32 = [&](uint8_t v, uint16_t cs, unsigned dpl) {
         const uint64_t gate =
@@ -196,4 +196,71 @@ TEST_CASE("SDM INT n: an inter-privilege 32-bit frame beyond the new SS limit wr
         CHECK(f.bus.read(Hpa(kUserEsp - 12), 4) == (external ? 0x4000u : 0x3FFEu));
         CHECK(marked(f, 0x8FE0, 0x9008));
     }
+}
+
+// SDM Vol. 2A, INT n/INTO/INT3/INT1, Operation (protected mode): the new (or current) stack's
+// room check, "#SS(error_code(NewSS,0,EXT))" or "#SS(EXT)", comes before "IF instruction
+// pointer not within code segment limit THEN #GP(EXT)". hvlab checked EIP against the CS
+// limit first and raised #GP(EXT).
+TEST_CASE("SDM INT n: the stack room check comes before the EIP limit check",
+          "[sysaudit][event][frame]") {
+    SECTION("same privilege: #SS(EXT)") {
+        SystemFixture f;
+        legacy_ring3(f, 0x40, kSmallCode, sel::kCode32);
+        f.gdt(kSmallCode, st::seg_desc(0, 0xFFF, 0x9E, 0x4)); // conforming, EIP 0x1040 beyond
+        f.gdt(kSpare, st::seg_desc(0, 0x7FF7, 0xF6, 0x4));
+        f.s.seg[SS] = {kSpare | 3, 0, 0x7FF7, 0x40F7};
+        f.s.gpr[RSP] = 0x8000;
+        REQUIRE(deliver(f, true, 0x40) == DeliveryOutcome::Delivered);
+        REQUIRE(f.env.exceptions == std::vector<uint8_t>{SS_});
+        CHECK(f.bus.read(Hpa(0x9000 - 24), 4) == 1);
+    }
+    SECTION("privilege change: #SS(NewSS + EXT)") {
+        SystemFixture f;
+        legacy_ring3(f, 0x40, kSmallCode, sel::kConforming);
+        f.gdt(kSmallCode, st::seg_desc(0, 0xFFF, 0x9A, 0x4)); // DPL 0, EIP 0x1040 beyond
+        f.gdt(kSpare, st::seg_desc(0, 0x8FF0, 0x96, 0x4));
+        f.bus.write(Hpa(st::kTssBase + 8), 2, kSpare);
+        REQUIRE(deliver(f, true, 0x40) == DeliveryOutcome::Delivered);
+        REQUIRE(f.env.exceptions == std::vector<uint8_t>{SS_});
+        CHECK(f.bus.read(Hpa(kUserEsp - 16), 4) == (kSpare | 1u));
+    }
+    SECTION("with room, the EIP limit check still raises #GP(EXT)") {
+        SystemFixture f;
+        legacy_ring3(f, 0x40, kSmallCode, sel::kConforming);
+        f.gdt(kSmallCode, st::seg_desc(0, 0xFFF, 0x9A, 0x4));
+        REQUIRE(deliver(f, true, 0x40) == DeliveryOutcome::Delivered);
+        REQUIRE(f.env.exceptions == std::vector<uint8_t>{GP});
+        CHECK(f.bus.read(Hpa(kUserEsp - 16), 4) == 1);
+        CHECK(f.bus.read(Hpa(0x9000 - 4), 4) == 0); // nothing pushed on the ring-0 stack
+    }
+}
+
+// SDM Vol. 2A, INT n/INTO/INT3/INT1, Operation: the room check of the whole frame ("IF current
+// stack does not have room for 12 bytes ... THEN #SS(EXT)") precedes the pushes, whose page
+// faults come only after it. A frame whose upper items lie on a not-present page and whose
+// last item is beyond the SS limit is #SS(EXT), not #PF. hvlab raised #PF for the first push.
+TEST_CASE("SDM INT n: the frame's segment-limit check comes before its page faults",
+          "[sysaudit][event][frame]") {
+    SystemFixture f;
+    legacy_ring3(f, 0x40, sel::kConforming, sel::kCode32);
+    // 32-bit paging: the first 4 MiB identity-mapped in 4 KiB pages but for 0x50000.
+    constexpr uint64_t kHole = 0x5'0000;
+    st::PageTables pt{f.bus, st::PageTables::Bits32};
+    for (uint64_t a = 0; a < 0x40'0000; a += 0x1000)
+        if (a != kHole) pt.map(a, a, st::P | st::RW | st::US);
+    f.s.cr0 |= cr0::PG;
+    f.s.cr3 = pt.root;
+    f.mem.paging_mode_changed();
+    f.mem.flush_all();
+    // Expand-down user stack with offsets above 0x4FFFC valid: EFLAGS and CS would go on the
+    // hole, EIP at 0x4FFFC is beyond the limit.
+    f.gdt(kSpare, st::seg_desc(0, 0x4FFFC, 0xF6, 0x4));
+    f.s.seg[SS] = {kSpare | 3, 0, 0x4FFFC, 0x40F7};
+    f.s.gpr[RSP] = kHole + 8;
+    f.s.cr2 = 0;
+    REQUIRE(deliver(f, true, 0x40) == DeliveryOutcome::Delivered);
+    REQUIRE(f.env.exceptions == std::vector<uint8_t>{SS_});
+    CHECK(f.s.cr2 == 0);
+    CHECK(f.bus.read(Hpa(0x9000 - 24), 4) == 1); // #SS(EXT)
 }
