@@ -264,3 +264,59 @@ TEST_CASE("SDM INT n: the frame's segment-limit check comes before its page faul
     CHECK(f.s.cr2 == 0);
     CHECK(f.bus.read(Hpa(0x9000 - 24), 4) == 1); // #SS(EXT)
 }
+
+// SDM Vol. 2A, INT n/INTO/INT3/INT1, Operation (IA-32e mode: "IF stack address not canonical
+// THEN #SS(EXT)"; the 40/48-byte frame is one unit): a frame on IST n that would run from the
+// bottom of the upper canonical half into non-canonical space is #SS(EXT) before anything is
+// pushed. hvlab stored SS, RSP, RFLAGS and CS above the boundary first.
+TEST_CASE("SDM INT n: a 64-bit frame crossing out of canonical space is #SS(EXT), nothing written",
+          "[sysaudit][event][frame]") {
+    constexpr uint64_t kHigh = 0xFFFF'8000'0000'0000ull;
+    SystemFixture f;
+    f.pt.map(kHigh, kStackPhys, st::P | st::RW | st::PS, 2);
+    f.mem.flush_all();
+    f.write64(st::kTssBase + 44, kHigh + 0x20); // IST 2: RIP's slot is at kHigh - 8
+    f.idt_gate(0x40, 0x60'0000, sel::kCode64, 0, 0xE, 2);
+    f.idt_gate(SS_, 0x61'0000);
+    mark(f, kStackPhys, kStackPhys + 0x20);
+    const uint64_t rsp = f.s.gpr[RSP];
+    REQUIRE(deliver_event(f.c, EventKind::ExternalInterrupt, 0x40, false, 0, 0x40'0002) ==
+            DeliveryOutcome::Delivered);
+    REQUIRE(f.env.exceptions == std::vector<uint8_t>{SS_});
+    CHECK(f.s.gpr[RSP] == rsp - 48);
+    CHECK(f.read64(rsp - 48) == 1); // #SS(EXT)
+    CHECK(marked(f, kStackPhys, kStackPhys + 0x20));
+}
+
+// SDM Vol. 2A, INT n/INTO/INT3/INT1, Operation, INTRA-PRIVILEGE-LEVEL-INTERRUPT: "IF 16-bit
+// gate and current stack does not have room for 8 bytes (error code pushed) or 6 bytes (no
+// error code pushed) THEN #SS(EXT)". Untested before; before the whole-frame fix hvlab also
+// left FLAGS and CS on the stack.
+TEST_CASE("SDM INT n: a 16-bit gate's 6-byte frame without room is #SS(EXT), nothing written",
+          "[sysaudit][event][frame]") {
+    for (const bool room : {false, true}) {
+        INFO((room ? "room for 6 bytes" : "room for 4 bytes"));
+        SystemFixture f;
+        legacy_ring3(f, 0x40, sel::kConforming, sel::kCode32);
+        // Gate 0x40 as a 16-bit interrupt gate (type 6, DPL 3) to the conforming segment.
+        f.bus.write(Hpa(st::kIdt + 8 * 0x40), 8,
+                    0x1040u | (uint64_t{sel::kConforming} << 16) | (uint64_t{0xE6} << 40));
+        f.gdt(kSpare, st::seg_desc(0, 0x7FFA, 0xF6, 0x4));
+        f.s.seg[SS] = {kSpare | 3, 0, 0x7FFA, 0x40F7};
+        // SP = 0x8000: FLAGS at 0x7FFE and CS at 0x7FFC fit, IP at 0x7FFA does not.
+        f.s.gpr[RSP] = room ? 0x8002 : 0x8000;
+        mark(f, 0x7FF0, 0x8008);
+        REQUIRE(deliver(f, false, 0x40) == DeliveryOutcome::Delivered);
+        if (!room) {
+            REQUIRE(f.env.exceptions == std::vector<uint8_t>{SS_});
+            CHECK(f.bus.read(Hpa(0x9000 - 24), 4) == 0); // #SS(EXT), EXT = 0 for INT n
+            CHECK(marked(f, 0x7FF0, 0x8008));
+            continue;
+        }
+        CHECK(f.env.exceptions.empty());
+        CHECK(f.s.gpr[RSP] == 0x7FFC);
+        CHECK(f.bus.read(Hpa(0x7FFC), 2) == 0x4000);                 // IP
+        CHECK(f.bus.read(Hpa(0x7FFE), 2) == (sel::kUserCode32 | 3)); // CS
+        CHECK(f.s.rip == 0x1040);
+    }
+}
