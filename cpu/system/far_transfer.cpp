@@ -155,16 +155,24 @@ Fault call_inner(SystemContext& c, const Target& t, uint64_t next_rip) {
     }
     sp.ss = n.seg[SS];
     sp.rsp = new_rsp;
-    if (Fault f = push(c, n, sp, s.seg[SS].selector, sz)) return f;
-    if (Fault f = push(c, n, sp, s.gpr[RSP], sz)) return f;
+    // SDM Vol. 2A, CALL, Operation: "IF stack limit does not allow push of parameters and
+    // return address THEN #SS(SS selector)" before the parameters are copied; the frame is
+    // then written as one (sys::push_frame), so a fault leaves nothing on the new stack.
+    const unsigned params = t.gate_params & 31;
+    if (Fault f = frame_room(sp, 4 + params, sz)) return f;
+    uint64_t items[4 + 31];
+    unsigned count = 0;
+    items[count++] = s.seg[SS].selector;
+    items[count++] = s.gpr[RSP];
     const StackPointer old = current_stack(s);
-    for (unsigned i = t.gate_params; i-- > 0;) {
+    for (unsigned i = params; i-- > 0;) {
         uint64_t param = 0;
         if (Fault f = peek_stack(c, s, old, uint64_t{i} * sz, sz, param)) return f;
-        if (Fault f = push(c, n, sp, param, sz)) return f;
+        items[count++] = param;
     }
-    if (Fault f = push(c, n, sp, s.seg[CS].selector, sz)) return f;
-    if (Fault f = push(c, n, sp, next_rip, sz)) return f;
+    items[count++] = s.seg[CS].selector;
+    items[count++] = next_rip;
+    if (Fault f = push_frame(c, n, sp, items, count, sz)) return f;
     n.gpr[RSP] = sp.rsp;
     n.rip = t.rip;
     c.s = n;
@@ -176,8 +184,10 @@ Fault call_inner(SystemContext& c, const Target& t, uint64_t next_rip) {
 Fault call_same(SystemContext& c, const Target& t, unsigned size, uint64_t next_rip) {
     CpuState n = c.s;
     StackPointer sp = current_stack(n);
-    if (Fault f = push(c, n, sp, n.seg[CS].selector, size)) return f;
-    if (Fault f = push(c, n, sp, next_rip, size)) return f;
+    // SDM Vol. 2A, CALL: "IF stack not large enough for a 6-byte [8-byte] return address THEN
+    // #SS(0)": CS and the return address are written as one frame.
+    const uint64_t items[2] = {n.seg[CS].selector, next_rip};
+    if (Fault f = push_frame(c, n, sp, items, 2, size)) return f;
     n.gpr[RSP] = sp.rsp;
     n.seg[CS] = code_segment(t, c.s.cpl());
     n.rip = t.rip;

@@ -320,3 +320,52 @@ TEST_CASE("SDM INT n: a 16-bit gate's 6-byte frame without room is #SS(EXT), not
         CHECK(f.s.rip == 0x1040);
     }
 }
+
+// SDM Vol. 2A, CALL, Operation (protected mode, same privilege): "IF stack not large enough for
+// a 6-byte return address THEN #SS(0)" (32-bit operand size: two dwords). hvlab pushed CS
+// and raised #SS only for the EIP push, leaving CS below ESP. (cpu/system/far_transfer.cpp,
+// a minimal edit outside this helper's files.)
+TEST_CASE("SDM CALL: a far call without room for CS:EIP is #SS(0) with nothing written",
+          "[sysaudit][far][frame]") {
+    SystemFixture f;
+    f.to_protected32();
+    f.s.gdtr.limit = kSmallCode + 7;
+    // A DPL-0 expand-down stack (B = 1): offsets above 0x7FF9 are valid.
+    f.gdt(kSpare, st::seg_desc(0, 0x7FF9, 0x96, 0x4));
+    f.s.seg[SS] = {kSpare, 0, 0x7FF9, 0x4097};
+    f.s.gpr[RSP] = 0x8000; // CS at 0x7FFC fits, EIP at 0x7FF8 does not
+    mark(f, 0x7FF0, 0x8008);
+    const Fault fault = far_call(f.c, sel::kCode32, 0x5000, 4, 0x4000);
+    CHECK(fault.vector == SS_);
+    CHECK(fault.error_code == 0);
+    CHECK(f.s.gpr[RSP] == 0x8000);
+    CHECK(marked(f, 0x7FF0, 0x8008));
+    f.s.gpr[RSP] = 0x8004;
+    REQUIRE_FALSE(far_call(f.c, sel::kCode32, 0x5000, 4, 0x4000).raised());
+    CHECK(f.s.gpr[RSP] == 0x7FFC);
+    CHECK(f.bus.read(Hpa(0x7FFC), 4) == 0x4000);
+}
+
+// SDM Vol. 2A, CALL, Operation (call gate to a more privileged level): "IF stack does not have
+// room for parameters plus 16 bytes THEN #SS(error_code(SS selector))" on the new stack.
+// hvlab pushed the caller's SS, ESP and the first parameter before the push beyond the limit
+// raised #SS. (cpu/system/far_transfer.cpp, a minimal edit outside this helper's files.)
+TEST_CASE(
+    "SDM CALL: a call-gate frame beyond the new SS limit is #SS(SS selector), nothing written",
+    "[sysaudit][far][frame]") {
+    SystemFixture f;
+    legacy_ring3(f, 0x40, sel::kCode32, sel::kConforming);
+    // A 32-bit call gate (type 0xC, DPL 3) to ring-0 code at 0x5000 copying 2 parameters.
+    f.gdt(kSmallCode,
+          0x5000u | (uint64_t{sel::kCode32} << 16) | (uint64_t{2} << 32) | (uint64_t{0xEC} << 40));
+    // SS0 = a DPL-0 expand-down stack with offsets above 0x8FF0 valid; with ESP0 = 0x9000 the
+    // six dwords would reach 0x8FE8.
+    f.gdt(kSpare, st::seg_desc(0, 0x8FF0, 0x96, 0x4));
+    f.bus.write(Hpa(st::kTssBase + 8), 2, kSpare);
+    mark(f, 0x8FE0, 0x9008);
+    const Fault fault = far_call(f.c, kSmallCode | 3, 0, 4, 0x4000);
+    CHECK(fault.vector == SS_);
+    CHECK(fault.error_code == kSpare);
+    CHECK(f.s.cpl() == 3);
+    CHECK(marked(f, 0x8FE0, 0x9008));
+}
