@@ -70,6 +70,18 @@ void legacy_ring3(SystemFixture& f, uint8_t vector, uint16_t target, uint16_t fa
     f.s.rip = 0x3FFE; // the INT n instruction; the pushed return address is 0x4000
 }
 
+// 32-bit paging: the first 4 MiB identity-mapped in 4 KiB user pages, but for the page at
+// hole. The tables are built over the fixture's (unused from here on) 4-level ones.
+void paging32_with_hole(SystemFixture& f, uint64_t hole) {
+    st::PageTables pt{f.bus, st::PageTables::Bits32};
+    for (uint64_t a = 0; a < 0x40'0000; a += 0x1000)
+        if (a != hole) pt.map(a, a, st::P | st::RW | st::US);
+    f.s.cr0 |= cr0::PG;
+    f.s.cr3 = pt.root;
+    f.mem.paging_mode_changed();
+    f.mem.flush_all();
+}
+
 DeliveryOutcome deliver(SystemFixture& f, bool external, uint8_t vector) {
     return deliver_event(f.c,
                          external ? EventKind::ExternalInterrupt : EventKind::SoftwareInterrupt,
@@ -244,15 +256,8 @@ TEST_CASE("SDM INT n: the frame's segment-limit check comes before its page faul
           "[sysaudit][event][frame]") {
     SystemFixture f;
     legacy_ring3(f, 0x40, sel::kConforming, sel::kCode32);
-    // 32-bit paging: the first 4 MiB identity-mapped in 4 KiB pages but for 0x50000.
     constexpr uint64_t kHole = 0x5'0000;
-    st::PageTables pt{f.bus, st::PageTables::Bits32};
-    for (uint64_t a = 0; a < 0x40'0000; a += 0x1000)
-        if (a != kHole) pt.map(a, a, st::P | st::RW | st::US);
-    f.s.cr0 |= cr0::PG;
-    f.s.cr3 = pt.root;
-    f.mem.paging_mode_changed();
-    f.mem.flush_all();
+    paging32_with_hole(f, kHole);
     // Expand-down user stack with offsets above 0x4FFFC valid: EFLAGS and CS would go on the
     // hole, EIP at 0x4FFFC is beyond the limit.
     f.gdt(kSpare, st::seg_desc(0, 0x4FFFC, 0xF6, 0x4));
@@ -368,4 +373,26 @@ TEST_CASE(
     CHECK(fault.error_code == kSpare);
     CHECK(f.s.cpl() == 3);
     CHECK(marked(f, 0x8FE0, 0x9008));
+}
+
+// SDM Vol. 3A, Exception- or Interrupt-Handler Procedures: a #PF on the frame is delivered with
+// the state from before the event. Here the second item (CS) crosses from a mapped page down
+// into a not-present one: #PF with CR2 at its first byte, and EFLAGS, which fit on the mapped
+// page, is not written either. hvlab wrote EFLAGS before the CS push faulted.
+TEST_CASE("SDM Exception- or Interrupt-Handler Procedures: a 32-bit frame item crossing into a "
+          "not-present page is #PF, nothing written",
+          "[sysaudit][event][frame]") {
+    SystemFixture f;
+    legacy_ring3(f, 0x40, sel::kConforming, sel::kCode32);
+    f.bus.write(Hpa(st::kIdt + 8 * PF), 8,
+                0x1000u | (uint64_t{sel::kCode32} << 16) | (uint64_t{0x8E} << 40));
+    paging32_with_hole(f, 0x4'F000);
+    f.s.gpr[RSP] = 0x5'0006; // EFLAGS at 0x50002, CS at 0x4FFFE..0x50001
+    mark(f, 0x4'FFF8, 0x5'0010);
+    REQUIRE(deliver(f, true, 0x40) == DeliveryOutcome::Delivered);
+    REQUIRE(f.env.exceptions == std::vector<uint8_t>{PF});
+    CHECK(f.s.cr2 == 0x4'FFFE);
+    CHECK(f.bus.read(Hpa(0x9000 - 24), 4) == 6);       // user write to a not-present page
+    CHECK(f.bus.read(Hpa(0x9000 - 8), 4) == 0x5'0006); // the interrupted ESP
+    CHECK(marked(f, 0x4'FFF8, 0x5'0010));
 }
