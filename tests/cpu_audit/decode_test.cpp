@@ -2,6 +2,7 @@
 // instructions and the decoded-instruction cache: one TEST_CASE per rule of the Intel SDM
 // (Dec 2023, Order 325462-081), each citing the section it comes from.
 #include "decode_rig.hpp"
+#include "hex_bytes.hpp"
 
 #include "cpu/decode_info.hpp"
 #include "tests/system/system_fixture.hpp"
@@ -732,11 +733,11 @@ TEST_CASE("LOCK: exactly the listed read-modify-write forms decode", "[cpu_audit
         {0xF0, 0x90},
     };
     for (const auto& b : lockable) {
-        INFO("lockable " << std::hex << int(b[1]) << " " << int(b[2]));
+        INFO("lockable " << hex_bytes(b));
         CHECK(decode_info(b.data(), b.size(), CpuMode::Long64).status == DecodeInfo::Status::Ok);
     }
     for (const auto& b : not_lockable) {
-        INFO("not lockable " << std::hex << int(b[1]) << " " << int(b[2]));
+        INFO("not lockable " << hex_bytes(b));
         CHECK(decode_info(b.data(), b.size(), CpuMode::Long64).status ==
               DecodeInfo::Status::Undefined);
     }

@@ -5,6 +5,7 @@
 // followed and that no other test covered. Where the SDM leaves a detail to the implementation
 // the expected values were checked on an Intel processor.
 #include "../cpu_simd/fp_register_forms.hpp"
+#include "hex_bytes.hpp"
 #include "sse_rig.hpp"
 
 #include <cpuid.h>
@@ -416,7 +417,7 @@ TEST_CASE("SSE: instructions of unadvertised extensions and LOCK-prefixed SSE ar
         {0xf0, 0x0f, 0xae, 0x00},             // lock fxsave [rax]
     };
     for (const auto& code : insns) {
-        INFO("bytes " << std::hex << int(code[0]) << " " << int(code[1]) << " " << int(code[2]));
+        INFO("bytes " << hex_bytes(code));
         for (bool ts : {false, true}) {
             SseRig r;
             r.reg(RAX) = CpuFixture::kData;
@@ -541,8 +542,7 @@ TEST_CASE("SSE: the memory-only and register-only forms are #UD in their other f
         {0x66, 0x0f, 0xc5, 0x00, 0x01}, // pextrw eax, [rax], 1
     };
     for (const auto& code : insns) {
-        INFO("bytes " << std::hex << int(code[0]) << " " << int(code[1]) << " " << int(code[2])
-                      << " " << int(code[3]));
+        INFO("bytes " << hex_bytes(code));
         SseRig r;
         r.reg(RAX) = CpuFixture::kData;
         CHECK(r.exec(code) == UD);
