@@ -186,14 +186,15 @@ Fault exec_fldenv(Exec& x, const DecodedInsn& d) {
     return kNoFault;
 }
 
-// Every other ESC (D8..DF) encoding: x87 arithmetic, which hvlab does not implement, is #UD, but
-// only after the CR0.EM/TS check that every x87 instruction makes first: with EM=1 (the setting
-// for a CPU without an x87 FPU, CPUID.01H:EDX.FPU = 0) or TS=1 it is #NM, so that an OS can
-// emulate the x87 or switch its state lazily (SDM Vol. 3A, "Interrupt 7--Device Not Available
-// Exception (#NM)": "the processor executed an x87 FPU floating-point instruction while the EM
-// flag in control register CR0 was set"; Vol. 3A, "Action Taken By x87 FPU Instructions for
-// Different Combinations of EM, MP, and TS").
-Fault exec_esc_unimplemented(Exec& x, const DecodedInsn&) {
+// Every other ESC (D8..DF) encoding, on hvlab's CPU model, which has no x87 FPU
+// (CPUID.01H:EDX.FPU = 0, docs/cpu-model.md; issue #3 asks for the x87 control state only): the
+// CR0.EM/TS check that every x87 instruction makes comes first, so with EM=1 (the setting for a
+// processor without an FPU) or TS=1 it is #NM and an OS can emulate the FPU or switch its state
+// lazily (SDM Vol. 3A, "Interrupt 7--Device Not Available Exception (#NM)": "the processor
+// executed an x87 FPU floating-point instruction while the EM flag in control register CR0 was
+// set"; "Action Taken By x87 FPU Instructions for Different Combinations of EM, MP, and TS");
+// with both clear the encoding is #UD, as any instruction the model does not have.
+Fault exec_esc_without_fpu(Exec& x, const DecodedInsn&) {
     if (Fault f = x87_check(x, false)) return f;
     return fault(UD);
 }
@@ -211,14 +212,14 @@ const OpcodeRow kRows[] = {
     {Map::One, 0xDF, Pfx::Any, modrm_is(0xE0), "fnstsw", "AX", 0, exec_fnstsw_ax},
     // Last in each bucket (rows of equal prefix rank keep their order): the rest of D8..DF,
     // unnamed so that decode_info() reports no mnemonic for them.
-    {Map::One, 0xD8, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_unimplemented},
-    {Map::One, 0xD9, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_unimplemented},
-    {Map::One, 0xDA, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_unimplemented},
-    {Map::One, 0xDB, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_unimplemented},
-    {Map::One, 0xDC, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_unimplemented},
-    {Map::One, 0xDD, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_unimplemented},
-    {Map::One, 0xDE, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_unimplemented},
-    {Map::One, 0xDF, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_unimplemented},
+    {Map::One, 0xD8, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_without_fpu},
+    {Map::One, 0xD9, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_without_fpu},
+    {Map::One, 0xDA, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_without_fpu},
+    {Map::One, 0xDB, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_without_fpu},
+    {Map::One, 0xDC, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_without_fpu},
+    {Map::One, 0xDD, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_without_fpu},
+    {Map::One, 0xDE, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_without_fpu},
+    {Map::One, 0xDF, Pfx::Any, kAnyExt, "", "Ev", 0, exec_esc_without_fpu},
 };
 
 } // namespace
