@@ -5,6 +5,7 @@
 // followed and that no other test covered. Where the SDM leaves a detail to the implementation
 // the expected values were checked on an Intel processor.
 #include "../cpu_simd/fp_register_forms.hpp"
+#include "../cpu_simd/host_sse_page.hpp"
 #include "hex_bytes.hpp"
 #include "sse_rig.hpp"
 
@@ -580,11 +581,7 @@ namespace {
 // Runs one instruction on the host with XMM1, XMM2, RAX and MXCSR from `io`; an unmasked
 // exception arrives as SIGFPE, whose handler records the faulting MXCSR and resumes after the
 // instruction with every exception masked. x86-64 Linux only.
-struct HostIo {
-    uint64_t x1[2], x2[2];
-    uint64_t rax, rflags;
-    uint32_t mxcsr_in, mxcsr_out, saved;
-};
+using HostIo = HostSseIo;
 uint64_t g_host_resume;
 volatile sig_atomic_t g_host_faulted;
 volatile uint32_t g_host_fault_mxcsr;
@@ -599,32 +596,10 @@ void host_on_sigfpe(int, siginfo_t*, void* ctx) {
 
 class HostSimd {
   public:
-    HostSimd() {
-        void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        page_ = p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
-    }
-    ~HostSimd() {
-        if (page_) munmap(page_, 4096);
-    }
-    bool ok() const { return page_ != nullptr; }
+    bool ok() const { return page_.ok(); }
     // Returns whether the instruction raised #XM on the host.
     bool run(const std::vector<uint8_t>& insn, HostIo& io) {
-        // stmxcsr [rdi+0x38]; ldmxcsr [rdi+0x30]; movdqu xmm1,[rdi]; movdqu xmm2,[rdi+0x10];
-        // mov rax,[rdi+0x20]
-        static const uint8_t kPre[] = {0x0f, 0xae, 0x5f, 0x38, 0x0f, 0xae, 0x57,
-                                       0x30, 0xf3, 0x0f, 0x6f, 0x0f, 0xf3, 0x0f,
-                                       0x6f, 0x57, 0x10, 0x48, 0x8b, 0x47, 0x20};
-        // movdqu [rdi],xmm1; mov [rdi+0x20],rax; pushfq; pop [rdi+0x28]; stmxcsr [rdi+0x34];
-        // ldmxcsr [rdi+0x38]; ret
-        static const uint8_t kPost[] = {0xf3, 0x0f, 0x7f, 0x0f, 0x48, 0x89, 0x47,
-                                        0x20, 0x9c, 0x8f, 0x47, 0x28, 0x0f, 0xae,
-                                        0x5f, 0x34, 0x0f, 0xae, 0x57, 0x38, 0xc3};
-        size_t n = 0;
-        std::memcpy(page_ + n, kPre, sizeof kPre), n += sizeof kPre;
-        std::memcpy(page_ + n, insn.data(), insn.size()), n += insn.size();
-        g_host_resume = reinterpret_cast<uint64_t>(page_ + n);
-        std::memcpy(page_ + n, kPost, sizeof kPost);
+        g_host_resume = page_.prepare(insn);
         struct sigaction sa {
         }, old{};
         sa.sa_sigaction = host_on_sigfpe;
@@ -632,7 +607,7 @@ class HostSimd {
         sigemptyset(&sa.sa_mask);
         sigaction(SIGFPE, &sa, &old);
         g_host_faulted = 0;
-        reinterpret_cast<void (*)(HostIo*)>(page_)(&io);
+        page_.run(io);
         sigaction(SIGFPE, &old, nullptr);
         if (g_host_faulted) io.mxcsr_out = g_host_fault_mxcsr;
         return g_host_faulted;
@@ -640,13 +615,14 @@ class HostSimd {
 
     // Calls `code` (which must not end in RET: one is appended) with RDI = arg.
     void call(const std::vector<uint8_t>& code, void* arg) {
-        std::memcpy(page_, code.data(), code.size());
-        page_[code.size()] = 0xc3;
-        reinterpret_cast<void (*)(void*)>(page_)(arg);
+        uint8_t* page = page_.data();
+        std::memcpy(page, code.data(), code.size());
+        page[code.size()] = 0xc3;
+        reinterpret_cast<void (*)(void*)>(page)(arg);
     }
 
   private:
-    uint8_t* page_ = nullptr;
+    HostSsePage page_;
 };
 
 bool host_is_intel() {

@@ -4,6 +4,7 @@
 // itself (the instruction runs on the host with the same XMM1, XMM2, RAX and MXCSR, all
 // exceptions masked) on random and special operands (fixed, printed seed).
 #include "tests/cpu_simd/fp_register_forms.hpp"
+#include "tests/cpu_simd/host_sse_page.hpp"
 #include "tests/cpu_simd/simd_rig.hpp"
 
 #include <sys/mman.h>
@@ -34,36 +35,15 @@ const std::vector<uint8_t> kDivsd = {0xf2, 0x0f, 0x5e, 0xca};
 // Runs one instruction (operands xmm1, xmm2, rax/eax) on the host CPU.
 class HostSse {
   public:
-    struct Io {
-        uint64_t x1[2], x2[2];
-        uint64_t rax, rflags;
-        uint32_t mxcsr_in, mxcsr_out, saved;
-    };
-    HostSse() {
-        void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        page_ = p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
-    }
-    ~HostSse() {
-        if (page_) munmap(page_, 4096);
-    }
-    bool ok() const { return page_ != nullptr; }
+    using Io = HostSseIo;
+    bool ok() const { return page_.ok(); }
     void run(const std::vector<uint8_t>& insn, Io& io) {
-        static const uint8_t kPre[] = {0x0f, 0xae, 0x5f, 0x38, 0x0f, 0xae, 0x57,
-                                       0x30, 0xf3, 0x0f, 0x6f, 0x0f, 0xf3, 0x0f,
-                                       0x6f, 0x57, 0x10, 0x48, 0x8b, 0x47, 0x20};
-        static const uint8_t kPost[] = {0xf3, 0x0f, 0x7f, 0x0f, 0x48, 0x89, 0x47,
-                                        0x20, 0x9c, 0x8f, 0x47, 0x28, 0x0f, 0xae,
-                                        0x5f, 0x34, 0x0f, 0xae, 0x57, 0x38, 0xc3};
-        size_t n = 0;
-        std::memcpy(page_ + n, kPre, sizeof kPre), n += sizeof kPre;
-        std::memcpy(page_ + n, insn.data(), insn.size()), n += insn.size();
-        std::memcpy(page_ + n, kPost, sizeof kPost);
-        reinterpret_cast<void (*)(Io*)>(page_)(&io);
+        page_.prepare(insn);
+        page_.run(io);
     }
 
   private:
-    uint8_t* page_ = nullptr;
+    HostSsePage page_;
 };
 
 // Doubles/floats where the rules change: zeros, infinities, NaNs, denormals, extremes, and
