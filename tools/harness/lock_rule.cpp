@@ -1,26 +1,10 @@
 // Intel SDM, Dec 2023 (Order 325462-081), Vol. 2, "LOCK—Assert LOCK# Signal Prefix".
 #include "tools/harness/lock_rule.hpp"
+#include "tools/harness/prefixes.hpp"
 
 namespace hvlab::tools {
 
 namespace {
-
-bool is_legacy_prefix(uint8_t b) {
-    switch (b) {
-    case 0xF0:
-    case 0xF2:
-    case 0xF3:
-    case 0x2E:
-    case 0x36:
-    case 0x3E:
-    case 0x26:
-    case 0x64:
-    case 0x65:
-    case 0x66:
-    case 0x67: return true;
-    default: return false;
-    }
-}
 
 // The instructions LOCK may prefix (with a memory destination): ADD, ADC, AND, BTC, BTR, BTS,
 // CMPXCHG, CMPXCHG8B/16B, DEC, INC, NEG, NOT, OR, SBB, SUB, XOR, XADD, XCHG.

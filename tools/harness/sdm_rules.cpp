@@ -1,5 +1,6 @@
 // Intel SDM, Dec 2023 (Order 325462-081).
 #include "tools/harness/sdm_rules.hpp"
+#include "tools/harness/prefixes.hpp"
 
 #include "common/bits.hpp"
 #include "tools/harness/guest_layout.hpp"
@@ -55,23 +56,6 @@ bool alignment_exempt(unsigned id) {
 uint64_t reg_value(unsigned reg, const ArchState& pre) {
     const int g = capstone_gpr(reg);
     return g >= 0 ? pre.gpr[static_cast<unsigned>(g)] : 0;
-}
-
-bool is_prefix(uint8_t b) {
-    switch (b) {
-    case 0xF0:
-    case 0xF2:
-    case 0xF3:
-    case 0x2E:
-    case 0x36:
-    case 0x3E:
-    case 0x26:
-    case 0x64:
-    case 0x65:
-    case 0x66:
-    case 0x67: return true;
-    default: return false;
-    }
 }
 
 } // namespace
@@ -167,7 +151,7 @@ bool misplaced_rex(const uint8_t* b, size_t avail) {
     for (size_t i = 0; i < avail; ++i) {
         if ((b[i] & 0xF0) == 0x40)
             rex = true;
-        else if (is_prefix(b[i])) {
+        else if (is_legacy_prefix(b[i])) {
             if (rex) return true;
         } else
             return false;
@@ -186,14 +170,14 @@ bool opsize_prefixed_near_branch(const cs_insn& insn, const uint8_t* b) {
     const unsigned digit = (insn.detail->x86.modrm >> 3) & 7;
     const bool near_indirect = op == 0xFF && (digit == 2 || digit == 4);
     if (!relative && !near_ret && !near_indirect) return false;
-    for (size_t i = 0; i < insn.size && is_prefix(b[i]); ++i)
+    for (size_t i = 0; i < insn.size && is_legacy_prefix(b[i]); ++i)
         if (b[i] == 0x66) return true;
     return false;
 }
 
 bool opsize_prefixed_enter(const cs_insn& insn, const uint8_t* b) {
     if (insn.id != X86_INS_ENTER) return false;
-    for (size_t i = 0; i < insn.size && is_prefix(b[i]); ++i)
+    for (size_t i = 0; i < insn.size && is_legacy_prefix(b[i]); ++i)
         if (b[i] == 0x66) return true;
     return false;
 }
@@ -226,7 +210,7 @@ bool mov_imm_with_rex_r(const cs_insn& insn) {
 
 bool segment_move_unknown_to_capstone(const uint8_t* b, size_t avail, bool long_mode) {
     size_t i = 0; // prefixes and REX bytes in any order (observed: `45 44 8C`, `64 42 67 44 8C`)
-    while (i < avail && (is_prefix(b[i]) || (long_mode && (b[i] & 0xF0) == 0x40)))
+    while (i < avail && (is_legacy_prefix(b[i]) || (long_mode && (b[i] & 0xF0) == 0x40)))
         ++i;
     return i < avail && (b[i] == 0x8C || b[i] == 0x8E);
 }
@@ -234,7 +218,7 @@ bool segment_move_unknown_to_capstone(const uint8_t* b, size_t avail, bool long_
 const char* undefined_prefix_combination(const cs_insn& insn, const uint8_t* b) {
     uint8_t seg = 0;
     bool f2 = false, f3 = false, opsize = false;
-    for (size_t i = 0; i < insn.size && is_prefix(b[i]); ++i) {
+    for (size_t i = 0; i < insn.size && is_legacy_prefix(b[i]); ++i) {
         switch (b[i]) {
         case 0xF2: f2 = true; break;
         case 0xF3: f3 = true; break;
@@ -339,7 +323,7 @@ bool two_segment_overrides(const uint8_t* b, size_t avail) {
         if (is_seg) {
             if (seg && seg != p) return true;
             seg = p;
-        } else if (!is_prefix(p) && (p & 0xF0) != 0x40) {
+        } else if (!is_legacy_prefix(p) && (p & 0xF0) != 0x40) {
             return false;
         }
     }
